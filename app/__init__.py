@@ -1,0 +1,1 @@
+"""Skillpath: the event-sourced backend for personalised learning at work."""

@@ -1,0 +1,404 @@
+"""The Skillpath application: command methods over the aggregates, one atomic save each.
+
+Every command returns the event-store position it wrote, so a client can ask the read
+models to catch up with its own write (``consistentWith``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from app.aggregates import (
+    Actor,
+    Conflict,
+    EmailClaim,
+    Employee,
+    Enrollment,
+    LearningModule,
+    ModuleContent,
+    NotFound,
+    RequiredSkill,
+    Role,
+    ValidationFailed,
+)
+from app.persistence import register_transcodings
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command stored: the last event-store position and the aggregate it was about."""
+
+    position: int
+    id: UUID
+
+
+@dataclass
+class SavedListeners:
+    """Callbacks told the newest position after each save (wakes projections, pushes)."""
+
+    callbacks: list[Callable[[int], None]] = field(default_factory=list)
+
+    def __call__(self, position: int) -> None:
+        for callback in self.callbacks:
+            callback(position)
+
+
+class Skillpath(Application[UUID]):
+    """Commands for employees, the catalogue, enrolments and the competence model."""
+
+    name = "Skillpath"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.saved = SavedListeners()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- infrastructure ---------------------------------------------------------------
+
+    def _store(self, *aggregates: Aggregate, conflict: str = "", field: str | None = None) -> int:
+        """Save atomically; a clash on a derived id means someone got there first."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(conflict or "the change clashed with a concurrent one", field) from None
+        position = max((r.notification.id for r in recordings), default=0)
+        if position:
+            self.saved(position)
+        return position
+
+    def _load(self, cls: type[A], aggregate_id: UUID, entity: str, field: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(entity, str(aggregate_id), field) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(entity, str(aggregate_id), field)
+        return aggregate
+
+    def employee(self, employee_id: UUID, field: str = "employeeId") -> Employee:
+        return self._load(Employee, employee_id, "employee", field)
+
+    def module(self, module_id: UUID, field: str = "moduleId") -> LearningModule:
+        return self._load(LearningModule, module_id, "module", field)
+
+    def role(self, role_id: UUID, field: str = "roleId") -> Role:
+        return self._load(Role, role_id, "role", field)
+
+    def enrollment(self, enrollment_id: UUID, field: str = "enrollmentId") -> Enrollment:
+        return self._load(Enrollment, enrollment_id, "enrollment", field)
+
+    def _active_manager(self, manager_id: UUID | None) -> UUID | None:
+        if manager_id is None:
+            return None
+        manager = self.employee(manager_id, "managerId")
+        if manager.has_left:
+            raise ValidationFailed("managerId", "the manager has left the organisation")
+        return manager.id
+
+    def _current_role(self, role_id: UUID) -> UUID:
+        role = self.role(role_id)
+        if role.retired:
+            raise ValidationFailed("roleId", "the role is retired")
+        return role.id
+
+    # -- employees --------------------------------------------------------------------
+
+    def hire_employee(
+        self,
+        *,
+        name: str,
+        email: str,
+        role_id: UUID,
+        department: str,
+        manager_id: UUID | None,
+        location: str,
+        years_experience: int,
+        hire_date: date,
+        actor: Actor,
+    ) -> Written:
+        employee = Employee.hire(
+            name=name,
+            email=email,
+            role_id=self._current_role(role_id),
+            department=department,
+            manager_id=self._active_manager(manager_id),
+            location=location,
+            years_experience=years_experience,
+            hire_date=hire_date,
+            actor=actor,
+        )
+        claim = EmailClaim.claim(employee.email, employee.id)
+        position = self._store(
+            employee, claim, conflict="another employee has this email", field="email"
+        )
+        return Written(position, employee.id)
+
+    def _on_employee(self, employee_id: UUID, change: Callable[[Employee], None]) -> Written:
+        employee = self.employee(employee_id)
+        change(employee)
+        return Written(self._store(employee), employee.id)
+
+    def update_profile(
+        self,
+        employee_id: UUID,
+        *,
+        media_types: list[str],
+        weekly_minutes: int,
+        goals: list[str],
+        language: str,
+        actor: Actor,
+    ) -> Written:
+        return self._on_employee(
+            employee_id,
+            lambda e: e.update_profile(
+                media_types=media_types,
+                weekly_minutes=weekly_minutes,
+                goals=goals,
+                language=language,
+                actor=actor,
+            ),
+        )
+
+    def assess_skill(
+        self,
+        employee_id: UUID,
+        *,
+        skill: str,
+        level: int,
+        source: str,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        return self._on_employee(
+            employee_id,
+            lambda e: e.assess_skill(
+                skill=skill, level=level, source=source, actor=actor, occurred_at=occurred_at
+            ),
+        )
+
+    def change_role(
+        self,
+        employee_id: UUID,
+        *,
+        role_id: UUID,
+        department: str | None,
+        manager_id: UUID | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        role = self._current_role(role_id)
+        manager = self._active_manager(manager_id)
+        return self._on_employee(
+            employee_id,
+            lambda e: e.change_role(
+                role_id=role,
+                department=department,
+                manager_id=manager,
+                actor=actor,
+                occurred_at=occurred_at,
+            ),
+        )
+
+    def record_productivity_reached(
+        self, employee_id: UUID, *, reached_on: date, actor: Actor
+    ) -> Written:
+        return self._on_employee(
+            employee_id, lambda e: e.record_productivity_reached(reached_on=reached_on, actor=actor)
+        )
+
+    def answer_pulse(
+        self, employee_id: UUID, *, score: int, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        return self._on_employee(
+            employee_id, lambda e: e.answer_pulse(score=score, actor=actor, occurred_at=occurred_at)
+        )
+
+    def offboard_employee(self, employee_id: UUID, *, left_on: date, actor: Actor) -> Written:
+        return self._on_employee(employee_id, lambda e: e.offboard(left_on=left_on, actor=actor))
+
+    # -- catalogue --------------------------------------------------------------------
+
+    def _check_prerequisites(self, content: ModuleContent) -> None:
+        for prerequisite in content.prerequisite_ids:
+            module = self.module(prerequisite, "prerequisiteIds")
+            if module.retired:
+                raise ValidationFailed("prerequisiteIds", f"module {prerequisite} is retired")
+
+    def publish_module(
+        self, content: ModuleContent, *, actor: Actor, module_id: UUID | None = None
+    ) -> Written:
+        self._check_prerequisites(content)
+        module = LearningModule.publish(content, actor, module_id)
+        return Written(self._store(module, conflict="a module with this id exists"), module.id)
+
+    def revise_module(self, module_id: UUID, *, changes: dict[str, Any], actor: Actor) -> Written:
+        """Apply the given content fields (ModuleContent names) over the current ones."""
+        module = self.module(module_id)
+        content = ModuleContent(**{**module.content.__dict__, **changes})
+        self._check_prerequisites(content)
+        module.revise(content, actor)
+        return Written(self._store(module), module.id)
+
+    def flag_module_for_revision(
+        self, module_id: UUID, *, reason: str, figures: dict[str, float], actor: Actor
+    ) -> Written:
+        module = self.module(module_id)
+        module.flag_for_revision(reason, figures, actor)
+        return Written(self._store(module), module.id)
+
+    def retire_module(self, module_id: UUID, *, reason: str, actor: Actor) -> Written:
+        module = self.module(module_id)
+        module.retire(reason, actor)
+        return Written(self._store(module), module.id)
+
+    # -- enrolments -------------------------------------------------------------------
+
+    def enroll(
+        self,
+        *,
+        employee_id: UUID,
+        module_id: UUID,
+        source: str,
+        recommendation_id: UUID | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        employee = self.employee(employee_id)
+        module = self.module(module_id)
+        enrollment_id = Enrollment.id_for(employee.id, module.id)
+        details: dict[str, Any] = {
+            "employee": employee,
+            "module": module,
+            "source": source,
+            "recommendation_id": recommendation_id,
+            "actor": actor,
+            "occurred_at": occurred_at,
+        }
+        try:
+            enrollment = self.repository.get(enrollment_id)
+        except AggregateNotFoundError:
+            enrollment = Enrollment.open(**details)
+        else:
+            enrollment.reenrol(**details)
+        position = self._store(
+            enrollment, conflict="the employee is already enrolled in this module", field="moduleId"
+        )
+        return Written(position, enrollment.id)
+
+    def _on_enrollment(self, enrollment_id: UUID, change: Callable[[Enrollment], None]) -> Written:
+        enrollment = self.enrollment(enrollment_id)
+        change(enrollment)
+        return Written(self._store(enrollment), enrollment.id)
+
+    def record_progress(
+        self,
+        enrollment_id: UUID,
+        *,
+        percent: int,
+        minutes: int | None,
+        position_minutes: float | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.record_progress(
+                percent=percent,
+                minutes=minutes,
+                position_minutes=position_minutes,
+                actor=actor,
+                occurred_at=occurred_at,
+            ),
+        )
+
+    def record_quiz_attempt(
+        self, enrollment_id: UUID, *, score: int, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.record_quiz_attempt(score=score, actor=actor, occurred_at=occurred_at),
+        )
+
+    def complete_enrollment(
+        self, enrollment_id: UUID, *, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id, lambda e: e.complete(actor=actor, occurred_at=occurred_at)
+        )
+
+    def drop_enrollment(
+        self,
+        enrollment_id: UUID,
+        *,
+        position_minutes: float | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.drop(
+                position_minutes=position_minutes, actor=actor, occurred_at=occurred_at
+            ),
+        )
+
+    def give_feedback(
+        self,
+        enrollment_id: UUID,
+        *,
+        rating: int,
+        comment: str,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.give_feedback(
+                rating=rating, comment=comment, actor=actor, occurred_at=occurred_at
+            ),
+        )
+
+    # -- competence model -------------------------------------------------------------
+
+    def define_role(
+        self, *, code: str, title: str, source: str, skills: list[RequiredSkill], actor: Actor
+    ) -> Written:
+        role = Role.define(code=code, title=title, source=source, skills=skills, actor=actor)
+        position = self._store(
+            role, conflict=f"a role with code {role.code!r} exists", field="code"
+        )
+        return Written(position, role.id)
+
+    def revise_role(
+        self,
+        role_id: UUID,
+        *,
+        title: str | None,
+        skills: list[RequiredSkill] | None,
+        actor: Actor,
+    ) -> Written:
+        role = self.role(role_id)
+        role.revise(title=title, skills=skills, actor=actor)
+        return Written(self._store(role), role.id)
+
+    def retire_role(self, role_id: UUID, *, actor: Actor) -> Written:
+        role = self.role(role_id)
+        role.retire(actor)
+        return Written(self._store(role), role.id)
+
+    # -- log ----------------------------------------------------------------------------
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0

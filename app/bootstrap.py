@@ -1,0 +1,96 @@
+"""The composition root of the domain side: event store, read models and their follower."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+
+from app.application import Skillpath
+from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
+from app.projections import (
+    EmployeeDirectory,
+    EnrollmentBook,
+    ModuleCatalogue,
+    ProjectionRunner,
+    RoleCatalogue,
+    all_projections,
+)
+from app.settings import Settings
+
+
+class StartupError(RuntimeError):
+    """Skillpath cannot start; the message is one line naming the setting to fix."""
+
+
+@dataclass
+class Services:
+    """Everything a request or a command-line tool needs, built once per process."""
+
+    settings: Settings
+    app: Skillpath
+    gateway: SqlGateway
+    runner: ProjectionRunner
+    directory: EmployeeDirectory
+    catalogue: ModuleCatalogue
+    enrollments: EnrollmentBook
+    roles: RoleCatalogue
+
+    def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
+        """Wait (bounded) until every read model includes the event at ``position``."""
+        if position <= self.runner.position:
+            return True
+        limit = self.settings.consistency_timeout_seconds if timeout is None else timeout
+        return self.runner.wait_for(position, limit)
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.app.close()
+
+
+def _where(settings: Settings) -> str:
+    if settings.persistence == "postgres":
+        pg = settings.postgres
+        return (
+            f"cannot reach PostgreSQL at {pg.user}@{pg.host}:{pg.port}/{pg.dbname}; check"
+            " SKILLPATH_POSTGRES_HOST, SKILLPATH_POSTGRES_PORT, SKILLPATH_POSTGRES_DB and"
+            " SKILLPATH_POSTGRES_USER"
+        )
+    return f"cannot open the SQLite database {settings.sqlite_path!r}; check SKILLPATH_SQLITE_PATH"
+
+
+def build_services(settings: Settings, *, start_projections: bool | None = None) -> Services:
+    """Open the event store and read models; start following the log if configured."""
+    try:
+        app = Skillpath(env=eventsourcing_env(settings))
+        gateway = sql_gateway(app, settings)
+        runner = ProjectionRunner(
+            app,
+            gateway,
+            all_projections(),
+            batch_size=settings.projection_batch_size,
+            poll_seconds=settings.projection_poll_seconds,
+        )
+    except (PersistenceError, OSError) as error:
+        raise StartupError(f"{_where(settings)} ({_first_line(error)})") from error
+    app.saved.callbacks.append(runner.wake)
+    services = Services(
+        settings=settings,
+        app=app,
+        gateway=gateway,
+        runner=runner,
+        directory=EmployeeDirectory(gateway),
+        catalogue=ModuleCatalogue(gateway),
+        enrollments=EnrollmentBook(gateway),
+        roles=RoleCatalogue(gateway),
+    )
+    run = settings.run_projections if start_projections is None else start_projections
+    if run:
+        runner.start()
+    return services
+
+
+def _first_line(error: Any) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,163 @@
+"""Adapters to the storage engines: eventsourcing environments, transcodings, and a small
+SQL gateway that lets read models run unchanged on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from app.aggregates.base import Actor
+from app.settings import Settings
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, str]:
+        return {"id": obj.id, "role": obj.role}
+
+    def decode(self, data: dict[str, str]) -> Actor:
+        return Actor(id=data["id"], role=data["role"])
+
+
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    transcoder.register(DateAsISO())
+    transcoder.register(ActorAsDict())
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's environment for these settings."""
+    env = {
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+    if settings.persistence == "sqlite":
+        Path(settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=settings.sqlite_path,
+            SQLITE_LOCK_TIMEOUT="10",
+        )
+    elif settings.persistence == "postgres":
+        pg = settings.postgres
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=pg.dbname,
+            POSTGRES_HOST=pg.host,
+            POSTGRES_PORT=str(pg.port),
+            POSTGRES_USER=pg.user,
+            POSTGRES_PASSWORD=pg.password,
+            POSTGRES_SCHEMA=pg.schema,
+            POSTGRES_POOL_SIZE=str(pg.pool_size),
+            POSTGRES_CONNECT_TIMEOUT=str(pg.connect_timeout),
+        )
+    else:
+        env.update(PERSISTENCE_MODULE="eventsourcing.popo")
+    return env
+
+
+class Cursor(Protocol):
+    def execute(self, statement: Any, params: Any = ..., /) -> Any: ...
+    def executemany(self, statement: Any, params: Any, /) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Transaction:
+    """One read-model transaction: SQL written with ``%s`` placeholders and ``{table}`` names."""
+
+    def __init__(self, gateway: SqlGateway, cursor: Cursor) -> None:
+        self._gateway = gateway
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._gateway.sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._gateway.sql(sql), [tuple(r) for r in rows])
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(sql, params)
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        self.execute(sql, params)
+        found = self._cursor.fetchone()
+        return None if found is None else dict(found)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        found = self.row(sql, params)
+        return None if found is None else next(iter(found.values()))
+
+
+_TABLE = re.compile(r"\{(\w+)\}")
+
+
+class SqlGateway:
+    """Read-model SQL on the event store's own database and connection pool.
+
+    Statements name tables as ``{employees}``; the gateway qualifies them with the
+    PostgreSQL schema and turns ``%s`` into SQLite's ``?``. Writes and reads share the
+    event store's pool, so SQLite keeps a single writer and PostgreSQL one pool.
+    """
+
+    def __init__(self, datastore: Any, dialect: str, schema: str = "") -> None:
+        self._datastore = datastore
+        self.dialect = dialect
+        self._prefix = f'"{schema}".' if dialect == "postgres" and schema else ""
+        self._cache: dict[str, str] = {}
+
+    def table(self, name: str) -> str:
+        return f"{self._prefix}{name}"
+
+    def sql(self, statement: str) -> str:
+        cached = self._cache.get(statement)
+        if cached is None:
+            cached = _TABLE.sub(lambda m: self.table(m.group(1)), statement)
+            if self.dialect == "sqlite":
+                cached = cached.replace("%s", "?")
+            self._cache[statement] = cached
+        return cached
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Transaction]:
+        with self._datastore.transaction(commit=write) as cursor:
+            yield Transaction(self, cursor)
+
+
+def sql_gateway(application: Any, settings: Settings) -> SqlGateway:
+    """The read-model gateway sharing the application's event-store datastore."""
+    recorder = application.recorder
+    if settings.persistence == "postgres":
+        return SqlGateway(recorder.datastore, "postgres", settings.postgres.schema)
+    if settings.persistence == "sqlite":
+        return SqlGateway(recorder.datastore, "sqlite")
+    return SqlGateway(_memory_datastore(), "sqlite")
+
+
+def _memory_datastore() -> Any:
+    """Read models for the in-memory (POPO) event store live in an in-memory SQLite."""
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    # A shared-cache URI so every pooled connection sees the same in-memory database.
+    name = f"file:skillpath-{id(object())}?mode=memory&cache=shared"
+    return SQLiteDatastore(name)

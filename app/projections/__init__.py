@@ -1,0 +1,28 @@
+"""Read models built by following the event store's notification log."""
+
+from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
+from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
+from app.projections.engine import Projection, ProjectionRunner
+from app.projections.enrollments import EnrollmentBook, EnrollmentProjection
+from app.projections.roles import RoleCatalogue, RoleProjection
+
+
+def all_projections() -> list[Projection]:
+    """Every read model of the product, in the order a replay rebuilds them."""
+    return [
+        RoleProjection(),
+        EmployeeDirectoryProjection(),
+        ModuleCatalogueProjection(),
+        EnrollmentProjection(),
+    ]
+
+
+__all__ = [
+    "EmployeeDirectory",
+    "EnrollmentBook",
+    "ModuleCatalogue",
+    "Projection",
+    "ProjectionRunner",
+    "RoleCatalogue",
+    "all_projections",
+]

@@ -1,0 +1,123 @@
+"""Settings, read once from environment variables.
+
+Every setting has a documented default that gives embedded mode (one process, a SQLite
+file under ``./var/``). The README's "Settings" table lists the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Persistence = Literal["sqlite", "postgres", "memory"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on", "y"}:
+        return True
+    if raw in {"0", "false", "no", "off", "n"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the event store and read models live in production."""
+
+    host: str = "127.0.0.1"
+    port: int = 5432
+    dbname: str = "skillpath"
+    user: str = "postgres"
+    password: str = ""
+    schema: str = "public"
+    pool_size: int = 10
+    connect_timeout: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime configuration of one Skillpath process."""
+
+    persistence: Persistence = "sqlite"
+    sqlite_path: str = "var/skillpath.sqlite3"
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graphiql: bool = True
+    run_projections: bool = True
+    projection_poll_seconds: float = 0.2
+    projection_batch_size: int = 500
+    consistency_timeout_seconds: float = 5.0
+    aggregate_cache_size: int = 10_000
+    max_query_depth: int = 12
+    seed_if_empty: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``SKILLPATH_*`` variable (see the README's settings table)."""
+        env = os.environ if env is None else env
+        persistence = env.get("SKILLPATH_PERSISTENCE", "sqlite").strip().lower() or "sqlite"
+        if persistence not in ("sqlite", "postgres", "memory"):
+            raise SettingsError(
+                f"SKILLPATH_PERSISTENCE must be one of sqlite, postgres, memory; got {persistence!r}"
+            )
+        postgres = PostgresSettings(
+            host=env.get("SKILLPATH_POSTGRES_HOST", "127.0.0.1"),
+            port=_int(env, "SKILLPATH_POSTGRES_PORT", 5432, minimum=1),
+            dbname=env.get("SKILLPATH_POSTGRES_DB", "skillpath"),
+            user=env.get("SKILLPATH_POSTGRES_USER", "postgres"),
+            password=env.get("SKILLPATH_POSTGRES_PASSWORD", ""),
+            schema=env.get("SKILLPATH_POSTGRES_SCHEMA", "public"),
+            pool_size=_int(env, "SKILLPATH_POSTGRES_POOL_SIZE", 10, minimum=1),
+            connect_timeout=_int(env, "SKILLPATH_POSTGRES_CONNECT_TIMEOUT", 5, minimum=1),
+        )
+        return cls(
+            persistence=persistence,  # type: ignore[arg-type]
+            sqlite_path=env.get("SKILLPATH_SQLITE_PATH", "var/skillpath.sqlite3"),
+            postgres=postgres,
+            host=env.get("SKILLPATH_HOST", "127.0.0.1"),
+            port=_int(env, "SKILLPATH_PORT", 8000, minimum=1),
+            graphiql=_bool(env, "SKILLPATH_GRAPHIQL", persistence != "postgres"),
+            run_projections=_bool(env, "SKILLPATH_RUN_PROJECTIONS", True),
+            projection_poll_seconds=_float(env, "SKILLPATH_PROJECTION_POLL_SECONDS", 0.2),
+            projection_batch_size=_int(env, "SKILLPATH_PROJECTION_BATCH_SIZE", 500, minimum=1),
+            consistency_timeout_seconds=_float(env, "SKILLPATH_CONSISTENCY_TIMEOUT_SECONDS", 5.0),
+            aggregate_cache_size=_int(env, "SKILLPATH_AGGREGATE_CACHE_SIZE", 10_000),
+            max_query_depth=_int(env, "SKILLPATH_MAX_QUERY_DEPTH", 12, minimum=2),
+            seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
+        )
