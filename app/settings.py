@@ -94,7 +94,8 @@ class Settings:
         persistence = env.get("SKILLPATH_PERSISTENCE", "sqlite").strip().lower() or "sqlite"
         if persistence not in ("sqlite", "postgres", "memory"):
             raise SettingsError(
-                f"SKILLPATH_PERSISTENCE must be one of sqlite, postgres, memory; got {persistence!r}"
+                "SKILLPATH_PERSISTENCE must be one of sqlite, postgres, memory;"
+                f" got {persistence!r}"
             )
         postgres = PostgresSettings(
             host=env.get("SKILLPATH_POSTGRES_HOST", "127.0.0.1"),

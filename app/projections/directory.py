@@ -73,7 +73,8 @@ class EmployeeDirectoryProjection(Projection):
     @handles(Employee.RoleChanged)
     def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:
         self._update(
-            tx, e, "role_id = %s, department = %s, manager_id = %s, role_changes = role_changes + 1",
+            tx, e,
+            "role_id = %s, department = %s, manager_id = %s, role_changes = role_changes + 1",
             str(e.role_id), e.department, _opt(e.manager_id),
         )  # fmt: skip
 

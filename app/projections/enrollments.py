@@ -23,7 +23,8 @@ class EnrollmentProjection(Projection):
         " quiz_attempts INTEGER NOT NULL, last_quiz_score INTEGER, best_quiz_score INTEGER,"
         " completed_at TEXT, dropped_at TEXT, dropped_position_minutes DOUBLE PRECISION,"
         " rating INTEGER, comment TEXT, feedback_at TEXT, updated_at TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS enrollments_employee ON {enrollments} (employee_id, enrolled_at)",
+        "CREATE INDEX IF NOT EXISTS enrollments_employee"
+        " ON {enrollments} (employee_id, enrolled_at)",
         "CREATE INDEX IF NOT EXISTS enrollments_module ON {enrollments} (module_id, status)",
     )
 
