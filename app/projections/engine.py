@@ -89,7 +89,7 @@ class ProjectionRunner:
         poll_seconds: float = 0.2,
     ) -> None:
         self._app = application
-        self._gateway = gateway
+        self.gateway = gateway
         self.projections = list(projections)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -104,7 +104,7 @@ class ProjectionRunner:
     # -- set-up -------------------------------------------------------------------------
 
     def create_tables(self) -> None:
-        with self._gateway.transaction(write=True) as tx:
+        with self.gateway.transaction(write=True) as tx:
             tx.execute(POSITIONS_DDL)
             for projection in self.projections:
                 projection.create(tx)
@@ -112,18 +112,18 @@ class ProjectionRunner:
 
     def drop_tables(self) -> None:
         """Drop every read model and its position: the next run rebuilds from zero."""
-        with self._gateway.transaction(write=True) as tx:
+        with self.gateway.transaction(write=True) as tx:
             for projection in self.projections:
                 projection.drop(tx)
                 tx.execute("DELETE FROM {projection_positions} WHERE name = %s", (projection.name,))
         self._position = 0
 
     def positions(self) -> dict[str, int]:
-        with self._gateway.transaction(write=False) as tx:
+        with self.gateway.transaction(write=False) as tx:
             return self._read_positions(tx, lock=False)
 
     def _read_positions(self, tx: Transaction, *, lock: bool) -> dict[str, int]:
-        suffix = " FOR UPDATE" if lock and self._gateway.dialect == "postgres" else ""
+        suffix = " FOR UPDATE" if lock and self.gateway.dialect == "postgres" else ""
         stored = {
             row["name"]: int(row["position"])
             for row in tx.rows("SELECT name, position FROM {projection_positions}" + suffix)
@@ -146,7 +146,7 @@ class ProjectionRunner:
     def _apply(self, notifications: Sequence[Notification]) -> None:
         last = notifications[-1].id
         events = [(n.id, self._app.mapper.to_domain_event(n)) for n in notifications]
-        with self._gateway.transaction(write=True) as tx:
+        with self.gateway.transaction(write=True) as tx:
             positions = self._read_positions(tx, lock=True)
             for projection in self.projections:
                 done = positions[projection.name]
@@ -190,6 +190,11 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+    def join(self) -> None:
+        """Block while the follower thread runs (the ``skillpath project`` worker)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=1.0)
 
     def wake(self, _position: int = 0) -> None:
         self._wake.set()

@@ -1,0 +1,157 @@
+"""The ``skillpath`` command: serve, seed, replay, project, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.bootstrap import Services, StartupError, build_services
+from app.settings import Settings, SettingsError
+
+
+def _services(start_projections: bool = False) -> Services:
+    return build_services(Settings.from_env(), start_projections=start_projections)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = Settings.from_env()
+    services = build_services(settings, start_projections=False)
+    if settings.seed_if_empty and services.app.last_position() == 0 and not args.no_seed:
+        print(
+            "Empty database: seeding the demo organisation (SKILLPATH_SEED_IF_EMPTY=false to skip)"
+        )
+        _seed(services, employees=300, modules=150, seed=42, months=6)
+    if settings.run_projections:
+        services.runner.start()
+    app = create_app(settings, services)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+    return 0
+
+
+def _seed(services: Services, *, employees: int, modules: int, seed: int, months: int) -> None:
+    from app.seed import DemoSpec, seed_demo
+
+    spec = DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
+    with tqdm(total=spec.estimated_commands(), desc="seeding", unit="cmd") as bar:
+        summary = seed_demo(services.app, spec, progress=bar.update)
+    with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
+        services.runner.catch_up(progress=bar.update)
+    print(summary.describe())
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    services = _services()
+    try:
+        if services.app.last_position() and not args.force:
+            print(
+                "The database already holds events; seeding again adds a second organisation."
+                " Use --force to do it anyway.",
+                file=sys.stderr,
+            )
+            return 1
+        _seed(
+            services,
+            employees=args.employees,
+            modules=args.modules,
+            seed=args.seed,
+            months=args.months,
+        )
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_replay(_: argparse.Namespace) -> int:
+    from app.projections.replay import replay
+
+    services = _services()
+    try:
+        total = services.app.last_position()
+        with tqdm(total=total, desc="replaying", unit="event") as bar:
+            report = replay(services.runner, progress=bar.update)
+    finally:
+        services.close()
+    verdict = "identical to" if report.identical else "DIFFERENT from"
+    print(
+        f"Rebuilt {len(services.runner.projections)} read models from {report.events} events in"
+        f" {report.seconds:.2f}s ({report.events_per_second:,.0f} events/s);"
+        f" the result is {verdict} the read models before the replay."
+    )
+    return 0 if report.identical else 2
+
+
+def cmd_project(_: argparse.Namespace) -> int:
+    """Follow the log in this process only (production: API workers set RUN_PROJECTIONS=false)."""
+    services = _services(start_projections=True)
+    print("Following the event log; Ctrl-C to stop.")
+    try:
+        services.runner.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from app.schema import build_schema
+
+    Path(args.path).write_text(build_schema().as_str() + "\n")
+    print(f"wrote {args.path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="skillpath", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the GraphQL API (seeds the demo if empty)")
+    serve.add_argument("--host", help="default: SKILLPATH_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: SKILLPATH_PORT or 8000")
+    serve.add_argument("--no-seed", action="store_true", help="never seed the demo organisation")
+    serve.set_defaults(run=cmd_serve)
+
+    seed = sub.add_parser("seed", help="generate the demo organisation through real commands")
+    seed.add_argument("--employees", type=int, default=300)
+    seed.add_argument("--modules", type=int, default=150)
+    seed.add_argument("--months", type=int, default=6, help="months of learning history")
+    seed.add_argument("--seed", type=int, default=42, help="random seed (same seed, same company)")
+    seed.add_argument("--force", action="store_true", help="seed even if events exist")
+    seed.set_defaults(run=cmd_seed)
+
+    sub.add_parser("replay", help="drop and rebuild all read models, and compare").set_defaults(
+        run=cmd_replay
+    )
+    sub.add_parser("project", help="run the projections as a worker process").set_defaults(
+        run=cmd_project
+    )
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("path", nargs="?", default="schema.graphql")
+    export.set_defaults(run=cmd_export_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (StartupError, SettingsError) as error:
+        print(f"skillpath: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The composition root: ``create_app(settings)`` wires everything for one process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.aggregates import Actor
+from app.bootstrap import Services, build_services
+from app.schema import build_schema
+from app.schema.context import Context
+from app.settings import Settings
+
+log = logging.getLogger("skillpath")
+
+#: Until authentication lands, every API call acts as this operator.
+API_ACTOR = Actor(id="api", role="admin")
+
+
+class SkillpathGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with a fresh Skillpath context per request."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(build_schema(services.settings.max_query_depth), **kwargs)
+        self.services = services
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        return Context(services=self.services, actor=API_ACTOR, request=request, response=response)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    """Build the web application; pass ``services`` to share an already open event store."""
+    settings = settings or Settings.from_env()
+    services = services or build_services(settings)
+    graphql = SkillpathGraphQL(
+        services, graphql_ide="graphiql" if settings.graphiql else None, allow_queries_via_get=True
+    )
+
+    async def health(_: Request) -> JSONResponse:
+        positions = services.runner.positions()
+        head = services.app.last_position()
+        return JSONResponse(
+            {
+                "status": "ok" if services.runner.last_error is None else "degraded",
+                "lastEventPosition": head,
+                "readModels": positions,
+                "projectionError": services.runner.last_error,
+            }
+        )
+
+    async def root(_: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", health),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,51 @@
+"""The GraphQL schema, merged from one module per area."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from app.schema.employees import EmployeeMutation, EmployeeQuery
+from app.schema.learning import LearningMutation, LearningQuery
+from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.roles import RoleMutation, RoleQuery
+from app.schema.status import StatusQuery
+
+Query = merge_types("Query", (EmployeeQuery, LearningQuery, RoleQuery, StatusQuery))
+Mutation = merge_types("Mutation", (EmployeeMutation, LearningMutation, RoleMutation))
+
+
+class SkillpathSchema(strawberry.Schema):
+    """Logs only internal errors: client mistakes are answered, not logged as faults."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        internal = [e for e in errors if not is_client_error(e)]
+        if internal:
+            super().process_errors(internal, execution_context)
+
+
+def build_schema(max_depth: int = 12) -> strawberry.Schema:
+    """The schema with its guards (depth, tokens, aliases) and document caches."""
+    return SkillpathSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            ParserCache(maxsize=1024),
+            ValidationCache(maxsize=1024),
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxTokensLimiter(max_token_count=5_000),
+            MaxAliasesLimiter(max_alias_count=50),
+            MaskInternalErrors(),
+        ],
+    )

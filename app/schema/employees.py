@@ -1,0 +1,258 @@
+"""Employees: the directory queries and the people mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from app.schema.common import (
+    ConsistentWith,
+    consistent,
+    decode_cursor,
+    encode_cursor,
+    page_info,
+    page_size,
+)
+from app.schema.context import SkillpathInfo
+from app.schema.errors import execute, optional_id, parse_id, query_id
+from app.schema.payloads import EmployeePayload, employee_payload, result
+from app.schema.types import (
+    Employee,
+    EmployeeConnection,
+    EmployeeEdge,
+    MediaType,
+    SkillSource,
+)
+
+HireEmployeeResult = result("HireEmployeeResult", EmployeePayload)
+UpdateProfileResult = result("UpdateProfileResult", EmployeePayload)
+AssessSkillResult = result("AssessSkillResult", EmployeePayload)
+ChangeRoleResult = result("ChangeRoleResult", EmployeePayload)
+RecordProductivityReachedResult = result("RecordProductivityReachedResult", EmployeePayload)
+AnswerPulseResult = result("AnswerPulseResult", EmployeePayload)
+OffboardEmployeeResult = result("OffboardEmployeeResult", EmployeePayload)
+
+
+@strawberry.input
+class HireEmployeeInput:
+    name: str
+    email: str
+    role_id: strawberry.ID
+    department: str
+    location: str
+    hire_date: date
+    years_experience: int = 0
+    manager_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateProfileInput:
+    employee_id: strawberry.ID
+    media_types: list[MediaType]
+    weekly_minutes: int = strawberry.field(description="Time budget for learning per week.")
+    goals: list[str]
+    language: str = "en"
+
+
+@strawberry.input
+class AssessSkillInput:
+    employee_id: strawberry.ID
+    skill: str
+    level: int = strawberry.field(description="0 (none) to 5 (expert).")
+    source: SkillSource
+    occurred_at: datetime | None = None
+
+
+@strawberry.input(description="An internal move: a new role, and optionally team and manager.")
+class ChangeRoleInput:
+    employee_id: strawberry.ID
+    role_id: strawberry.ID
+    department: str | None = strawberry.field(
+        default=None, description="Omit to stay in the current department."
+    )
+    manager_id: strawberry.ID | None = None
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class RecordProductivityReachedInput:
+    employee_id: strawberry.ID
+    reached_on: date
+
+
+@strawberry.input(description="An answer to the eNPS pulse question, 0-10.")
+class AnswerPulseInput:
+    employee_id: strawberry.ID
+    score: int
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class OffboardEmployeeInput:
+    employee_id: strawberry.ID
+    left_on: date
+
+
+@strawberry.type
+class EmployeeQuery:
+    @strawberry.field(description="One employee by id, or null.")
+    async def employee(
+        self,
+        info: SkillpathInfo,
+        id: strawberry.ID,
+        consistent_with: ConsistentWith = None,
+    ) -> Employee | None:
+        await consistent(info, consistent_with)
+        row = await info.context.loaders.employees.load(query_id(id, "id"))
+        return None if row is None else Employee(row=row)
+
+    @strawberry.field(
+        description="Employees in hiring order, optionally of one department or role."
+    )
+    async def employees(
+        self,
+        info: SkillpathInfo,
+        first: int = 20,
+        after: str | None = None,
+        department: str | None = None,
+        role_id: strawberry.ID | None = None,
+        consistent_with: ConsistentWith = None,
+    ) -> EmployeeConnection:
+        await consistent(info, consistent_with)
+        size = page_size(first)
+        cursor = decode_cursor("employee", after)
+        role = None if role_id is None else query_id(role_id, "roleId")
+        page = await info.context.run(
+            info.context.services.directory.page,
+            first=size,
+            after=cursor,
+            department=department,
+            role_id=role,
+        )
+        for row in page.items:
+            info.context.loaders.employees.prime(row.id, row)
+        return EmployeeConnection(
+            edges=[
+                EmployeeEdge(cursor=encode_cursor("employee", r.seq), node=Employee(row=r))
+                for r in page.items
+            ],
+            page_info=page_info("employee", [r.seq for r in page.items], page.has_next, cursor),
+            total_count=page.total,
+        )
+
+
+@strawberry.type
+class EmployeeMutation:
+    @strawberry.mutation(description="Hire a person into a role (external hire).")
+    async def hire_employee(
+        self, info: SkillpathInfo, input: HireEmployeeInput
+    ) -> HireEmployeeResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.hire_employee(
+                name=input.name,
+                email=input.email,
+                role_id=parse_id(input.role_id, "roleId"),
+                department=input.department,
+                manager_id=optional_id(input.manager_id, "managerId"),
+                location=input.location,
+                years_experience=input.years_experience,
+                hire_date=input.hire_date,
+                actor=ctx.actor,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Set how an employee likes to learn.")
+    async def update_profile(
+        self, info: SkillpathInfo, input: UpdateProfileInput
+    ) -> UpdateProfileResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.update_profile(
+                parse_id(input.employee_id, "employeeId"),
+                media_types=[m.value for m in input.media_types],
+                weekly_minutes=input.weekly_minutes,
+                goals=input.goals,
+                language=input.language,
+                actor=ctx.actor,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Record a skill level (self, manager or quiz assessment).")
+    async def assess_skill(self, info: SkillpathInfo, input: AssessSkillInput) -> AssessSkillResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.assess_skill(
+                parse_id(input.employee_id, "employeeId"),
+                skill=input.skill,
+                level=input.level,
+                source=input.source.value,
+                actor=ctx.actor,
+                occurred_at=input.occurred_at,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Move an employee internally (counts for internal mobility).")
+    async def change_role(self, info: SkillpathInfo, input: ChangeRoleInput) -> ChangeRoleResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.change_role(
+                parse_id(input.employee_id, "employeeId"),
+                role_id=parse_id(input.role_id, "roleId"),
+                department=input.department,
+                manager_id=optional_id(input.manager_id, "managerId"),
+                actor=ctx.actor,
+                occurred_at=input.occurred_at,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Mark the end of onboarding (time to productivity).")
+    async def record_productivity_reached(
+        self, info: SkillpathInfo, input: RecordProductivityReachedInput
+    ) -> RecordProductivityReachedResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.record_productivity_reached(
+                parse_id(input.employee_id, "employeeId"),
+                reached_on=input.reached_on,
+                actor=ctx.actor,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Record an eNPS pulse answer (0-10).")
+    async def answer_pulse(self, info: SkillpathInfo, input: AnswerPulseInput) -> AnswerPulseResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.answer_pulse(
+                parse_id(input.employee_id, "employeeId"),
+                score=input.score,
+                actor=ctx.actor,
+                occurred_at=input.occurred_at,
+            ),
+            employee_payload,
+        )
+
+    @strawberry.mutation(description="Record that an employee left; they can no longer enrol.")
+    async def offboard_employee(
+        self, info: SkillpathInfo, input: OffboardEmployeeInput
+    ) -> OffboardEmployeeResult:
+        ctx = info.context
+        return await execute(
+            ctx.run,
+            lambda: ctx.services.app.offboard_employee(
+                parse_id(input.employee_id, "employeeId"), left_on=input.left_on, actor=ctx.actor
+            ),
+            employee_payload,
+        )

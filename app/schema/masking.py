@@ -1,0 +1,36 @@
+"""Internal errors are logged with a reference and masked for the client."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("skillpath.errors")
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    """Syntax, validation and coded argument errors are the client's to see and fix."""
+    original = error.original_error
+    return original is None or isinstance(original, GraphQLError)
+
+
+class MaskInternalErrors(MaskErrors):
+    """Replace unexpected exceptions by a message with a reference that the log also has."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_client_error(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        reference = uuid.uuid4().hex[:12]
+        log.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Internal error (reference {reference}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "reference": reference},
+        )

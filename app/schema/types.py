@@ -1,0 +1,445 @@
+"""Output types: thin views over read-model rows, resolving links through dataloaders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+
+from app.projections.catalogue import ModuleRow
+from app.projections.directory import EmployeeRow, SkillRow
+from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
+from app.projections.roles import RoleRow
+from app.schema.common import PageInfo, to_date, to_datetime
+from app.schema.context import SkillpathInfo
+
+
+@strawberry.enum(description="Formats a module comes in, and formats an employee prefers.")
+class MediaType(Enum):
+    VIDEO = "video"
+    ARTICLE = "article"
+    COURSE = "course"
+    INTERACTIVE = "interactive"
+    PODCAST = "podcast"
+    WORKSHOP = "workshop"
+
+
+@strawberry.enum
+class EmployeeStatus(Enum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+@strawberry.enum
+class ModuleStatus(Enum):
+    PUBLISHED = "published"
+    FLAGGED = "flagged"
+    RETIRED = "retired"
+
+
+@strawberry.enum
+class EnrollmentStatus(Enum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+@strawberry.enum(description="How an enrolment came about.")
+class EnrollmentSource(Enum):
+    SELF = "self"
+    ASSIGNED = "assigned"
+    RECOMMENDATION = "recommendation"
+
+
+@strawberry.enum(description="Who judged a skill level.")
+class SkillSource(Enum):
+    SELF = "self"
+    MANAGER = "manager"
+    QUIZ = "quiz"
+
+
+@strawberry.type(description="A skill a role requires.")
+class RequiredSkill:
+    skill: str
+    level: int = strawberry.field(description="Required level, 0-5.")
+    importance: int = strawberry.field(description="1 (nice to have) to 5 (essential).")
+
+
+@strawberry.type(description="A role of the competence model.")
+class Role:
+    row: strawberry.Private[RoleRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Where the definition comes from, e.g. an O*NET code.")
+    def source(self) -> str:
+        return self.row.source
+
+    @strawberry.field
+    def retired(self) -> bool:
+        return self.row.status == "retired"
+
+    @strawberry.field
+    def required_skills(self) -> list[RequiredSkill]:
+        return [RequiredSkill(**s) for s in self.row.required_skills]
+
+
+@strawberry.type(description="An assessed skill level of an employee.")
+class SkillLevel:
+    skill: str
+    level: int
+    source: SkillSource
+    assessed_at: datetime
+
+    @classmethod
+    def of(cls, row: SkillRow) -> SkillLevel:
+        return cls(
+            skill=row.skill,
+            level=row.level,
+            source=SkillSource(row.source),
+            assessed_at=datetime.fromisoformat(row.assessed_at),
+        )
+
+
+@strawberry.type(description="How far an employee is from what their role requires.")
+class SkillGap:
+    skill: str
+    required: int
+    current: int = strawberry.field(description="Assessed level; 0 when never assessed.")
+    gap: int
+    importance: int
+
+
+@strawberry.type(description="How an employee likes to learn.")
+class LearningProfile:
+    media_types: list[MediaType]
+    weekly_minutes: int
+    goals: list[str]
+    language: str
+
+
+@strawberry.type(description="A person of the organisation, from the employee directory.")
+class Employee:
+    row: strawberry.Private[EmployeeRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.row.email
+
+    @strawberry.field
+    def department(self) -> str:
+        return self.row.department
+
+    @strawberry.field
+    def location(self) -> str:
+        return self.row.location
+
+    @strawberry.field
+    def years_experience(self) -> int:
+        return self.row.years_experience
+
+    @strawberry.field
+    def hire_date(self) -> date:
+        return date.fromisoformat(self.row.hire_date)
+
+    @strawberry.field
+    def status(self) -> EmployeeStatus:
+        return EmployeeStatus(self.row.status)
+
+    @strawberry.field
+    def left_on(self) -> date | None:
+        return to_date(self.row.left_on)
+
+    @strawberry.field(description="When onboarding ended (time to productivity).")
+    def productive_since(self) -> date | None:
+        return to_date(self.row.productive_since)
+
+    @strawberry.field(description="Internal moves so far.")
+    def role_changes(self) -> int:
+        return self.row.role_changes
+
+    @strawberry.field
+    def profile(self) -> LearningProfile:
+        return LearningProfile(
+            media_types=[MediaType(m) for m in self.row.media_types],
+            weekly_minutes=self.row.weekly_minutes,
+            goals=self.row.goals,
+            language=self.row.language,
+        )
+
+    @strawberry.field
+    async def role(self, info: SkillpathInfo) -> Role | None:
+        row = await info.context.loaders.roles.load(self.row.role_id)
+        return None if row is None else Role(row=row)
+
+    @strawberry.field
+    async def manager(self, info: SkillpathInfo) -> Employee | None:
+        if self.row.manager_id is None:
+            return None
+        row = await info.context.loaders.employees.load(self.row.manager_id)
+        return None if row is None else Employee(row=row)
+
+    @strawberry.field
+    async def skills(self, info: SkillpathInfo) -> list[SkillLevel]:
+        rows = await info.context.loaders.skills.load(self.row.id) or []
+        return [SkillLevel.of(r) for r in rows]
+
+    @strawberry.field(description="Skills below what the current role requires, largest first.")
+    async def skill_gaps(self, info: SkillpathInfo) -> list[SkillGap]:
+        role = await info.context.loaders.roles.load(self.row.role_id)
+        levels = {
+            s.skill: s.level for s in await info.context.loaders.skills.load(self.row.id) or []
+        }
+        gaps = [
+            SkillGap(
+                skill=need["skill"],
+                required=need["level"],
+                current=levels.get(need["skill"], 0),
+                gap=need["level"] - levels.get(need["skill"], 0),
+                importance=need["importance"],
+            )
+            for need in (role.required_skills if role else [])
+            if levels.get(need["skill"], 0) < need["level"]
+        ]
+        return sorted(gaps, key=lambda g: (-g.gap * g.importance, g.skill))
+
+    @strawberry.field
+    async def enrollments(
+        self, info: SkillpathInfo, status: EnrollmentStatus | None = None
+    ) -> list[Enrollment]:
+        rows = await info.context.loaders.enrollments_of_employee.load(self.row.id) or []
+        return [Enrollment(row=r) for r in rows if status is None or r.status == status.value]
+
+
+@strawberry.type(description="A skill a module teaches, and the level it brings you to.")
+class ModuleSkill:
+    skill: str
+    level: int
+
+
+@strawberry.type(
+    name="EnrollmentCounts", description="How many enrolments a module has in each state."
+)
+class EnrollmentCountsType:
+    total: int
+    active: int
+    completed: int
+    dropped: int
+    average_rating: float | None
+
+    @classmethod
+    def of(cls, counts: EnrollmentCounts) -> EnrollmentCountsType:
+        return cls(**counts.__dict__)
+
+
+@strawberry.type(name="LearningModule", description="A module of the learning catalogue.")
+class LearningModule:
+    row: strawberry.Private[ModuleRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field
+    def topics(self) -> list[str]:
+        return self.row.topics
+
+    @strawberry.field
+    def skills(self) -> list[ModuleSkill]:
+        return [ModuleSkill(skill=s, level=lvl) for s, lvl in self.row.skills.items()]
+
+    @strawberry.field(description="1 (introductory) to 5 (expert).")
+    def difficulty(self) -> int:
+        return self.row.difficulty
+
+    @strawberry.field
+    def media_type(self) -> MediaType:
+        return MediaType(self.row.media_type)
+
+    @strawberry.field
+    def minutes(self) -> int:
+        return self.row.minutes
+
+    @strawberry.field
+    def language(self) -> str:
+        return self.row.language
+
+    @strawberry.field
+    def status(self) -> ModuleStatus:
+        return ModuleStatus(self.row.status)
+
+    @strawberry.field
+    def flag_reason(self) -> str | None:
+        return self.row.flag_reason
+
+    @strawberry.field(description="How many times the module has been revised.")
+    def revision(self) -> int:
+        return self.row.revision
+
+    @strawberry.field
+    def published_at(self) -> datetime:
+        return datetime.fromisoformat(self.row.published_at)
+
+    @strawberry.field
+    async def prerequisites(self, info: SkillpathInfo) -> list[LearningModule]:
+        rows = await info.context.loaders.modules.load_many(self.row.prerequisite_ids)
+        return [LearningModule(row=r) for r in rows if r is not None]
+
+    @strawberry.field
+    async def enrollment_counts(self, info: SkillpathInfo) -> EnrollmentCountsType:
+        counts = await info.context.loaders.module_counts.load(self.row.id)
+        return EnrollmentCountsType.of(counts or EnrollmentCounts())
+
+
+@strawberry.type(description="Feedback an employee gave on a module.")
+class Feedback:
+    rating: int
+    comment: str
+    given_at: datetime
+
+
+@strawberry.type(description="An employee's enrolment in a module (its latest attempt).")
+class Enrollment:
+    row: strawberry.Private[EnrollmentRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def employee_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.employee_id)
+
+    @strawberry.field
+    def module_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.module_id)
+
+    @strawberry.field
+    def status(self) -> EnrollmentStatus:
+        return EnrollmentStatus(self.row.status)
+
+    @strawberry.field(description="1 for the first time the module is taken, then 2, 3, ...")
+    def attempt(self) -> int:
+        return self.row.attempt
+
+    @strawberry.field
+    def source(self) -> EnrollmentSource:
+        return EnrollmentSource(self.row.source)
+
+    @strawberry.field
+    def recommendation_id(self) -> strawberry.ID | None:
+        rid = self.row.recommendation_id
+        return None if rid is None else strawberry.ID(rid)
+
+    @strawberry.field
+    def enrolled_at(self) -> datetime:
+        return datetime.fromisoformat(self.row.enrolled_at)
+
+    @strawberry.field
+    def percent(self) -> int:
+        return self.row.percent
+
+    @strawberry.field
+    def minutes_spent(self) -> int:
+        return self.row.minutes_spent
+
+    @strawberry.field
+    def last_position_minutes(self) -> float | None:
+        return self.row.last_position_minutes
+
+    @strawberry.field
+    def quiz_attempts(self) -> int:
+        return self.row.quiz_attempts
+
+    @strawberry.field
+    def last_quiz_score(self) -> int | None:
+        return self.row.last_quiz_score
+
+    @strawberry.field
+    def best_quiz_score(self) -> int | None:
+        return self.row.best_quiz_score
+
+    @strawberry.field
+    def completed_at(self) -> datetime | None:
+        return to_datetime(self.row.completed_at)
+
+    @strawberry.field
+    def dropped_at(self) -> datetime | None:
+        return to_datetime(self.row.dropped_at)
+
+    @strawberry.field
+    def dropped_position_minutes(self) -> float | None:
+        return self.row.dropped_position_minutes
+
+    @strawberry.field
+    def feedback(self) -> Feedback | None:
+        if self.row.rating is None or self.row.feedback_at is None:
+            return None
+        return Feedback(
+            rating=self.row.rating,
+            comment=self.row.comment or "",
+            given_at=datetime.fromisoformat(self.row.feedback_at),
+        )
+
+    @strawberry.field
+    async def employee(self, info: SkillpathInfo) -> Employee | None:
+        row = await info.context.loaders.employees.load(self.row.employee_id)
+        return None if row is None else Employee(row=row)
+
+    @strawberry.field
+    async def module(self, info: SkillpathInfo) -> LearningModule | None:
+        row = await info.context.loaders.modules.load(self.row.module_id)
+        return None if row is None else LearningModule(row=row)
+
+
+@strawberry.type
+class EmployeeEdge:
+    cursor: str
+    node: Employee
+
+
+@strawberry.type(description="A page of employees (Relay connection).")
+class EmployeeConnection:
+    edges: list[EmployeeEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class LearningModuleEdge:
+    cursor: str
+    node: LearningModule
+
+
+@strawberry.type(description="A page of modules (Relay connection).")
+class LearningModuleConnection:
+    edges: list[LearningModuleEdge]
+    page_info: PageInfo
+    total_count: int
