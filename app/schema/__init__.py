@@ -41,11 +41,11 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[
-            ParserCache(maxsize=1024),
-            ValidationCache(maxsize=1024),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=5_000),
-            MaxAliasesLimiter(max_alias_count=50),
-            MaskInternalErrors(),
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=5_000),
+            lambda: MaxAliasesLimiter(max_alias_count=50),
+            MaskInternalErrors,
         ],
     )

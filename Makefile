@@ -1,0 +1,32 @@
+# Two commands: `make run` (set up, seed the demo if empty, serve) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[recommend,test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/skillpath serve
+
+test: $(STAMP)
+	bash scripts/test-prerequisites.sh
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench
+	$(BIN)/mypy
+
+schema: $(STAMP)
+	$(BIN)/skillpath export-schema schema.graphql
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

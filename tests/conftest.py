@@ -1,0 +1,123 @@
+"""Shared fixtures: services on each storage engine, and a GraphQL client over HTTP.
+
+PostgreSQL tests use their own schema in the database named by SKILLPATH_TEST_POSTGRES_DB
+(default ``test`` on 127.0.0.1:5432, user ``postgres``) and drop it afterwards;
+a PostgreSQL that cannot be reached fails those tests: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from app.bootstrap import Services, build_services
+from app.main import create_app
+from app.settings import PostgresSettings, Settings
+
+def postgres_base() -> PostgresSettings:
+    return PostgresSettings(
+        host=os.environ.get("SKILLPATH_TEST_POSTGRES_HOST", "127.0.0.1"),
+        port=int(os.environ.get("SKILLPATH_TEST_POSTGRES_PORT", "5432")),
+        dbname=os.environ.get("SKILLPATH_TEST_POSTGRES_DB", "test"),
+        user=os.environ.get("SKILLPATH_TEST_POSTGRES_USER", "postgres"),
+        password=os.environ.get("SKILLPATH_TEST_POSTGRES_PASSWORD", ""),
+        pool_size=4,
+    )
+
+
+def _connect(pg: PostgresSettings) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        host=pg.host, port=pg.port, dbname=pg.dbname, user=pg.user, password=pg.password,
+        autocommit=True, connect_timeout=3,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def postgres_settings() -> Iterator[Settings]:
+    """Settings on a fresh PostgreSQL schema that is dropped after the test."""
+    base = postgres_base()
+    try:
+        admin = _connect(base)
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {base.host}:{base.port}/{base.dbname}: {error}"
+            " (set SKILLPATH_TEST_POSTGRES_* to point the tests at one)"
+        )
+    schema = f"sp_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield Settings(
+            persistence="postgres",
+            postgres=PostgresSettings(**{**base.__dict__, "schema": schema}),
+            seed_if_empty=False,
+            consistency_timeout_seconds=10,
+        )
+    finally:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        persistence="sqlite",
+        sqlite_path=str(tmp_path / "skillpath.sqlite3"),
+        seed_if_empty=False,
+        consistency_timeout_seconds=10,
+    )
+
+
+@pytest.fixture
+def memory_settings() -> Settings:
+    return Settings(persistence="memory", seed_if_empty=False, consistency_timeout_seconds=10)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """The same test on every storage engine."""
+    settings: Settings = request.getfixturevalue(f"{request.param}_settings")
+    return settings
+
+
+@pytest.fixture
+def services(any_settings: Settings) -> Iterator[Services]:
+    built = build_services(any_settings)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+class GraphQLClient:
+    """Posts GraphQL over HTTP to the real ASGI app and returns the decoded body."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The ``data`` of a response that must have no errors."""
+        body = await self(query, **variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+async def gql(services: Services) -> AsyncIterator[GraphQLClient]:
+    app = create_app(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+        yield GraphQLClient(http)
