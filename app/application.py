@@ -29,6 +29,8 @@ from app.aggregates import (
     Role,
     ValidationFailed,
 )
+from app.consent.ledger import ConsentLedger
+from app.consent.policy import ConsentPolicy, ConsentState
 from app.persistence import register_transcodings
 
 A = TypeVar("A", bound=Aggregate)
@@ -61,6 +63,7 @@ class Skillpath(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.saved = SavedListeners()
+        self.policy = ConsentPolicy(self.consent_state)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -313,16 +316,14 @@ class Skillpath(Application[UUID]):
         actor: Actor,
         occurred_at: datetime | None = None,
     ) -> Written:
-        return self._on_enrollment(
-            enrollment_id,
-            lambda e: e.record_progress(
-                percent=percent,
-                minutes=minutes,
-                position_minutes=position_minutes,
-                actor=actor,
-                occurred_at=occurred_at,
-            ),
-        )
+        def progress(e: Enrollment) -> None:
+            Enrollment.check_activity(minutes=minutes, position_minutes=position_minutes)
+            details = self.policy.activity_details(
+                e.employee_id, {"minutes": minutes, "position_minutes": position_minutes}
+            )
+            e.record_progress(percent=percent, actor=actor, occurred_at=occurred_at, **details)
+
+        return self._on_enrollment(enrollment_id, progress)
 
     def record_quiz_attempt(
         self, enrollment_id: UUID, *, score: int, actor: Actor, occurred_at: datetime | None = None
@@ -347,12 +348,14 @@ class Skillpath(Application[UUID]):
         actor: Actor,
         occurred_at: datetime | None = None,
     ) -> Written:
-        return self._on_enrollment(
-            enrollment_id,
-            lambda e: e.drop(
-                position_minutes=position_minutes, actor=actor, occurred_at=occurred_at
-            ),
-        )
+        def drop(e: Enrollment) -> None:
+            Enrollment.check_activity(minutes=None, position_minutes=position_minutes)
+            details = self.policy.activity_details(
+                e.employee_id, {"position_minutes": position_minutes}
+            )
+            e.drop(actor=actor, occurred_at=occurred_at, **details)
+
+        return self._on_enrollment(enrollment_id, drop)
 
     def give_feedback(
         self,
@@ -397,6 +400,51 @@ class Skillpath(Application[UUID]):
         role = self.role(role_id)
         role.retire(actor)
         return Written(self._store(role), role.id)
+
+    # -- consent ------------------------------------------------------------------------
+
+    def _ledger(self, employee_id: UUID) -> ConsentLedger:
+        try:
+            ledger = self.repository.get(ConsentLedger.id_for(employee_id))
+        except AggregateNotFoundError:
+            return ConsentLedger.open(employee_id)
+        assert isinstance(ledger, ConsentLedger)
+        return ledger
+
+    def consent_state(self, employee_id: UUID) -> ConsentState:
+        """What the employee has granted, read from the event store (never stale)."""
+        try:
+            ledger = self.repository.get(ConsentLedger.id_for(employee_id))
+        except AggregateNotFoundError:
+            return ConsentState(employee_id, frozenset())
+        assert isinstance(ledger, ConsentLedger)
+        return ConsentState(employee_id, frozenset(ledger.granted))
+
+    def grant_consent(
+        self,
+        employee_id: UUID,
+        *,
+        purpose: str,
+        policy_version: str,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        employee = self.employee(employee_id)
+        if employee.has_left:
+            raise Conflict(f"employee {employee.id} has left", field="employeeId")
+        ledger = self._ledger(employee.id)
+        ledger.grant(
+            purpose=purpose, policy_version=policy_version, actor=actor, occurred_at=occurred_at
+        )
+        return Written(self._store(ledger), employee.id)
+
+    def withdraw_consent(
+        self, employee_id: UUID, *, purpose: str, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        employee = self.employee(employee_id)
+        ledger = self._ledger(employee.id)
+        ledger.withdraw(purpose=purpose, actor=actor, occurred_at=occurred_at)
+        return Written(self._store(ledger), employee.id)
 
     # -- log ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from eventsourcing.persistence import PersistenceError
 from app.application import Skillpath
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
+    ConsentBook,
     EmployeeDirectory,
     EnrollmentBook,
     ModuleCatalogue,
@@ -36,6 +37,7 @@ class Services:
     catalogue: ModuleCatalogue
     enrollments: EnrollmentBook
     roles: RoleCatalogue
+    consents: ConsentBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -84,6 +86,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         catalogue=ModuleCatalogue(gateway),
         enrollments=EnrollmentBook(gateway),
         roles=RoleCatalogue(gateway),
+        consents=ConsentBook(gateway),
     )
     run = settings.run_projections if start_projections is None else start_projections
     if run:

@@ -154,6 +154,14 @@ class Enrollment(Aggregate):
         self.attempt = attempt
         self._start()
 
+    @staticmethod
+    def check_activity(*, minutes: int | None, position_minutes: float | None) -> None:
+        """Range checks of fine-grained activity, made before consent may drop the values."""
+        if minutes is not None:
+            base.in_range(minutes, "minutes", 0, 24 * 60)
+        if position_minutes is not None:
+            base.in_range(position_minutes, "positionMinutes", 0, 100 * 60)
+
     def _require_active(self, doing: str) -> None:
         if self.status != ACTIVE:
             raise Conflict(f"cannot {doing}: the enrollment is {self.status}")
@@ -169,10 +177,7 @@ class Enrollment(Aggregate):
     ) -> None:
         self._require_active("record progress")
         base.in_range(percent, "percent", 0, 100)
-        if minutes is not None:
-            base.in_range(minutes, "minutes", 0, 24 * 60)
-        if position_minutes is not None:
-            base.in_range(position_minutes, "positionMinutes", 0, 100 * 60)
+        self.check_activity(minutes=minutes, position_minutes=position_minutes)
         self._progressed(
             percent=percent,
             minutes=minutes,
@@ -221,8 +226,7 @@ class Enrollment(Aggregate):
         self, *, position_minutes: float | None, actor: Actor, occurred_at: datetime | None
     ) -> None:
         self._require_active("drop")
-        if position_minutes is not None:
-            base.in_range(position_minutes, "positionMinutes", 0, 100 * 60)
+        self.check_activity(minutes=None, position_minutes=position_minutes)
         self._dropped(
             position_minutes=position_minutes,
             occurred_at=base.business_time(occurred_at, "occurredAt"),

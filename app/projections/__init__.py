@@ -1,6 +1,7 @@
 """Read models built by following the event store's notification log."""
 
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
+from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
 from app.projections.engine import Projection, ProjectionRunner
 from app.projections.enrollments import EnrollmentBook, EnrollmentProjection
@@ -14,10 +15,12 @@ def all_projections() -> list[Projection]:
         EmployeeDirectoryProjection(),
         ModuleCatalogueProjection(),
         EnrollmentProjection(),
+        ConsentProjection(),
     ]
 
 
 __all__ = [
+    "ConsentBook",
     "EmployeeDirectory",
     "EnrollmentBook",
     "ModuleCatalogue",

@@ -14,14 +14,32 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
 
-Query = merge_types("Query", (EmployeeQuery, LearningQuery, RoleQuery, StatusQuery))
-Mutation = merge_types("Mutation", (EmployeeMutation, LearningMutation, RoleMutation))
+Query = merge_types(
+    "Query",
+    (
+        EmployeeQuery,
+        LearningQuery,
+        RoleQuery,
+        ConsentQuery,
+        StatusQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        EmployeeMutation,
+        LearningMutation,
+        RoleMutation,
+        ConsentMutation,
+    ),
+)
 
 
 class SkillpathSchema(strawberry.Schema):
