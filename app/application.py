@@ -131,7 +131,9 @@ class Skillpath(Application[UUID]):
         years_experience: int,
         hire_date: date,
         actor: Actor,
+        employee_id: UUID | None = None,
     ) -> Written:
+        """Hire; ``employee_id`` lets an import or the demo seed choose ids reproducibly."""
         employee = Employee.hire(
             name=name,
             email=email,
@@ -142,6 +144,7 @@ class Skillpath(Application[UUID]):
             years_experience=years_experience,
             hire_date=hire_date,
             actor=actor,
+            employee_id=employee_id,
         )
         claim = EmailClaim.claim(employee.email, employee.id)
         position = self._store(
