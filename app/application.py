@@ -84,7 +84,7 @@ class Skillpath(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID, entity: str, field: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(entity, str(aggregate_id), field) from None
         if not isinstance(aggregate, cls):
@@ -294,7 +294,7 @@ class Skillpath(Application[UUID]):
             "occurred_at": occurred_at,
         }
         try:
-            enrollment = self.repository.get(enrollment_id)
+            enrollment: Enrollment = self.repository.get(enrollment_id)
         except AggregateNotFoundError:
             enrollment = Enrollment.open(**details)
         else:
@@ -408,7 +408,7 @@ class Skillpath(Application[UUID]):
 
     def _ledger(self, employee_id: UUID) -> ConsentLedger:
         try:
-            ledger = self.repository.get(ConsentLedger.id_for(employee_id))
+            ledger: ConsentLedger = self.repository.get(ConsentLedger.id_for(employee_id))
         except AggregateNotFoundError:
             return ConsentLedger.open(employee_id)
         assert isinstance(ledger, ConsentLedger)
@@ -417,7 +417,7 @@ class Skillpath(Application[UUID]):
     def consent_state(self, employee_id: UUID) -> ConsentState:
         """What the employee has granted, read from the event store (never stale)."""
         try:
-            ledger = self.repository.get(ConsentLedger.id_for(employee_id))
+            ledger: ConsentLedger = self.repository.get(ConsentLedger.id_for(employee_id))
         except AggregateNotFoundError:
             return ConsentState(employee_id, frozenset())
         assert isinstance(ledger, ConsentLedger)
