@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Persistence = Literal["sqlite", "postgres", "memory"]
+#: How live pushes reach subscribers: in this process, or across processes via Redis.
+Broadcast = Literal["memory", "redis"]
 
 
 class SettingsError(ValueError):
@@ -55,6 +57,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _broadcast(env: Mapping[str, str]) -> Broadcast:
+    raw = env.get("SKILLPATH_BROADCAST", "memory").strip().lower() or "memory"
+    if raw not in ("memory", "redis"):
+        raise SettingsError(f"SKILLPATH_BROADCAST must be memory or redis, got {raw!r}")
+    return raw  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     """Where the event store and read models live in production."""
@@ -86,6 +95,12 @@ class Settings:
     aggregate_cache_size: int = 10_000
     max_query_depth: int = 12
     seed_if_empty: bool = True
+    broadcast: Broadcast = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_channel_prefix: str = "skillpath"
+    min_group_size: int = 5
+    push_interval_seconds: float = 0.25
+    subscription_queue_size: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,4 +136,10 @@ class Settings:
             aggregate_cache_size=_int(env, "SKILLPATH_AGGREGATE_CACHE_SIZE", 10_000),
             max_query_depth=_int(env, "SKILLPATH_MAX_QUERY_DEPTH", 12, minimum=2),
             seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
+            broadcast=_broadcast(env),
+            redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            redis_channel_prefix=env.get("SKILLPATH_REDIS_CHANNEL_PREFIX", "skillpath"),
+            min_group_size=_int(env, "SKILLPATH_MIN_GROUP_SIZE", 5, minimum=1),
+            push_interval_seconds=_float(env, "SKILLPATH_PUSH_INTERVAL_SECONDS", 0.25),
+            subscription_queue_size=_int(env, "SKILLPATH_SUBSCRIPTION_QUEUE_SIZE", 1000, minimum=1),
         )
