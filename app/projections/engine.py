@@ -99,6 +99,8 @@ class ProjectionRunner:
         self._position = 0
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        #: Called with the new position after each committed batch (live pushes, policies).
+        self.committed: list[Callable[[int], None]] = []
         self.create_tables()
 
     # -- set-up -------------------------------------------------------------------------
@@ -219,6 +221,11 @@ class ProjectionRunner:
         with self._progress:
             self._position = max(self._position, position)
             self._progress.notify_all()
+        for callback in self.committed:
+            try:
+                callback(position)
+            except Exception:  # a listener's fault must not stop the read models
+                log.exception("listener of committed batches failed")
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Block until every read model has reached ``position``; false on timeout."""
