@@ -46,7 +46,7 @@ class ModuleContent:
         return ModuleContent(
             title=base.text(self.title, "title"),
             description=base.text(self.description, "description", base.MAX_LONG_TEXT, False),
-            topics=[t.lower() for t in base.labels(self.topics, "topics", max_items=20)],
+            topics=base.labels([t.lower() for t in self.topics], "topics", max_items=20),
             skills=skills,
             difficulty=self.difficulty,
             media_type=base.one_of(self.media_type, "mediaType", MEDIA_TYPES),
