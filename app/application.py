@@ -25,6 +25,7 @@ from app.aggregates import (
     LearningModule,
     ModuleContent,
     NotFound,
+    RecommendationDecision,
     RequiredSkill,
     Role,
     ValidationFailed,
@@ -283,6 +284,24 @@ class Skillpath(Application[UUID]):
         actor: Actor,
         occurred_at: datetime | None = None,
     ) -> Written:
+        enrollment = self._enrolment(
+            employee_id, module_id, source, recommendation_id, actor, occurred_at
+        )
+        position = self._store(
+            enrollment, conflict="the employee is already enrolled in this module", field="moduleId"
+        )
+        return Written(position, enrollment.id)
+
+    def _enrolment(
+        self,
+        employee_id: UUID,
+        module_id: UUID,
+        source: str,
+        recommendation_id: UUID | None,
+        actor: Actor,
+        occurred_at: datetime | None,
+    ) -> Enrollment:
+        """A first enrolment or another attempt, not yet saved."""
         employee = self.employee(employee_id)
         module = self.module(module_id)
         enrollment_id = Enrollment.id_for(employee.id, module.id)
@@ -300,10 +319,7 @@ class Skillpath(Application[UUID]):
             enrollment = Enrollment.open(**details)
         else:
             enrollment.reenrol(**details)
-        position = self._store(
-            enrollment, conflict="the employee is already enrolled in this module", field="moduleId"
-        )
-        return Written(position, enrollment.id)
+        return enrollment
 
     def _on_enrollment(self, enrollment_id: UUID, change: Callable[[Enrollment], None]) -> Written:
         enrollment = self.enrollment(enrollment_id)
@@ -479,6 +495,65 @@ class Skillpath(Application[UUID]):
             description=description, actor=actor,
         )  # fmt: skip
         return Written(self._store(programme), programme.id)
+
+    # -- recommendation decisions -------------------------------------------------------
+
+    def issue_recommendation(
+        self,
+        *,
+        employee_id: UUID,
+        module_ids: list[UUID],
+        scores: list[float],
+        reasons: list[list[dict[str, Any]]],
+        model_version: str | None,
+        consent_basis: str,
+        goal: str | None,
+        actor: Actor,
+    ) -> Written:
+        """Log a served list; the recommender has checked that the employee exists."""
+        decision = RecommendationDecision.issue(
+            employee_id=employee_id,
+            module_ids=module_ids,
+            scores=scores,
+            reasons=reasons,
+            model_version=model_version,
+            consent_basis=consent_basis,
+            goal=goal,
+            actor=actor,
+        )
+        return Written(self._store(decision), decision.id)
+
+    def answer_recommendation(
+        self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor
+    ) -> Written:
+        """Record the answer to one item; an accepted item is enrolled in the same save."""
+        decision = self._load(
+            RecommendationDecision, decision_id, "recommendation decision", "decisionId"
+        )
+        decision.answer(module_id=module_id, answer=answer, comment=comment, actor=actor)
+        changed: list[Aggregate] = [decision]
+        if answer == "accepted":
+            changed.append(
+                self._enrolment(decision.employee_id, module_id, "recommendation", decision.id,
+                                actor, None)
+            )  # fmt: skip
+        position = self._store(
+            *changed, conflict="the item was answered or enrolled concurrently", field="itemId"
+        )
+        return Written(position, decision.id)
+
+    def declare_attributes(
+        self, employee_id: UUID, *, gender: str, age_band: str, actor: Actor
+    ) -> Written:
+        """Store self-declared attributes, only with fairness_audit consent."""
+        employee = self.employee(employee_id)
+        if not self.policy.may_use_fairness_attributes(employee.id):
+            raise Conflict(
+                "fairness_audit consent is required before attributes can be declared",
+                field="employeeId",
+            )
+        employee.declare_attributes(gender=gender, age_band=age_band, actor=actor)
+        return Written(self._store(employee), employee.id)
 
     # -- log ----------------------------------------------------------------------------
 

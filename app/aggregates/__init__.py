@@ -1,6 +1,7 @@
 """The domain: aggregates and their events. Imports only the standard library and eventsourcing."""
 
 from app.aggregates.base import SYSTEM, Actor, PersonalData
+from app.aggregates.decision import RecommendationDecision
 from app.aggregates.employee import EmailClaim, Employee
 from app.aggregates.enrollment import Enrollment
 from app.aggregates.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -19,6 +20,7 @@ __all__ = [
     "ModuleContent",
     "NotFound",
     "PersonalData",
+    "RecommendationDecision",
     "RequiredSkill",
     "Role",
     "ValidationFailed",

@@ -15,6 +15,9 @@ from app.aggregates.errors import Conflict, ValidationFailed
 SKILL_SOURCES = ("self", "manager", "quiz")
 MEDIA_TYPES = ("video", "article", "course", "interactive", "podcast", "workshop")
 MAX_WEEKLY_MINUTES = 40 * 60
+#: Self-declared attributes, used only inside aggregate fairness reports.
+GENDERS = ("female", "male", "diverse", "undisclosed")
+AGE_BANDS = ("under_30", "30_44", "45_59", "60_plus", "undisclosed")
 
 
 class Employee(Aggregate):
@@ -65,6 +68,12 @@ class Employee(Aggregate):
 
     class Left(Aggregate.Event):
         left_on: date
+        actor: Actor
+
+    class AttributesSelfDeclared(Aggregate.Event, PersonalData):
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"gender", "age_band"})
+        gender: str
+        age_band: str
         actor: Actor
 
     @event(Hired)
@@ -267,6 +276,20 @@ class Employee(Aggregate):
     @event(Left)
     def _left(self, left_on: date, actor: Actor) -> None:
         self.left_on = left_on
+
+    def declare_attributes(self, *, gender: str, age_band: str, actor: Actor) -> None:
+        """Self-declared gender and age band; the caller has checked fairness_audit consent."""
+        self._require_employed()
+        self._attributes_self_declared(
+            gender=base.one_of(gender, "gender", GENDERS),
+            age_band=base.one_of(age_band, "ageBand", AGE_BANDS),
+            actor=actor,
+        )
+
+    @event(AttributesSelfDeclared)
+    def _attributes_self_declared(self, gender: str, age_band: str, actor: Actor) -> None:
+        # Deliberately not kept on the aggregate: only the fairness read model holds them.
+        pass
 
 
 def _language(value: str) -> str:

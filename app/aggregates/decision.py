@@ -1,0 +1,131 @@
+"""The decisions log: every recommendation list served, and what the employee made of it.
+
+A served list is an aggregate of its own, so an auditor can replay exactly what the
+recommender proposed (items, scores, model version, reasons, consent basis) and how each
+proposal was answered. Module ids and scores are plain; the reasons and comments talk
+about the person (skill levels, history) and are declared personal data of the employee.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate, event
+
+from app.aggregates import base
+from app.aggregates.base import Actor, PersonalData
+from app.aggregates.errors import Conflict, ValidationFailed
+
+ANSWERS = ("accepted", "dismissed", "wrong")
+#: How a list was made: from a personal model, from the role only (no personalisation
+#: consent), or from role and popularity because no model has been trained yet.
+BASES = ("personalised", "role_based", "popularity")
+
+
+class RecommendationDecision(Aggregate):
+    """One list of recommendations served to one employee, and the answers to its items."""
+
+    class RecommendationIssued(Aggregate.Created, PersonalData):
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"reasons", "goal"})
+        subject_field: ClassVar[str | None] = "employee_id"
+        employee_id: UUID
+        module_ids: list[UUID]
+        scores: list[float]
+        reasons: list[list[dict[str, Any]]]
+        model_version: str | None
+        consent_basis: str
+        goal: str | None
+        occurred_at: datetime
+        actor: Actor
+
+    class RecommendationAnswered(Aggregate.Event, PersonalData):
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"comment"})
+        subject_field: ClassVar[str | None] = "employee_id"
+        employee_id: UUID
+        module_id: UUID
+        answer: str
+        comment: str
+        occurred_at: datetime
+        actor: Actor
+
+    @event(RecommendationIssued)
+    def __init__(
+        self,
+        employee_id: UUID,
+        module_ids: list[UUID],
+        scores: list[float],
+        reasons: list[list[dict[str, Any]]],
+        model_version: str | None,
+        consent_basis: str,
+        goal: str | None,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        self.employee_id = employee_id
+        self.module_ids = module_ids
+        self.model_version = model_version
+        self.answers: dict[UUID, str] = {}
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        employee_id: UUID,
+        module_ids: list[UUID],
+        scores: list[float],
+        reasons: list[list[dict[str, Any]]],
+        model_version: str | None,
+        consent_basis: str,
+        goal: str | None,
+        actor: Actor,
+    ) -> RecommendationDecision:
+        if not len(module_ids) == len(scores) == len(reasons):
+            raise ValueError("module_ids, scores and reasons must line up")
+        if len(set(module_ids)) != len(module_ids):
+            raise ValueError("a module is listed twice")
+        base.one_of(consent_basis, "consentBasis", BASES)
+        return cls._create(
+            cls.RecommendationIssued,
+            id=uuid4(),
+            employee_id=employee_id,
+            module_ids=module_ids,
+            scores=[round(float(s), 6) for s in scores],
+            reasons=reasons,
+            model_version=model_version,
+            consent_basis=consent_basis,
+            goal=goal,
+            occurred_at=base.utc_now(),
+            actor=actor,
+        )
+
+    def answer(self, *, module_id: UUID, answer: str, comment: str, actor: Actor) -> None:
+        """Record the employee's answer to one item of the list; each item is answered once."""
+        if module_id not in self.module_ids:
+            raise ValidationFailed("itemId", "is not an item of this recommendation")
+        base.one_of(answer, "answer", ANSWERS)
+        if module_id in self.answers:
+            raise Conflict(
+                f"this item was already answered ({self.answers[module_id]})", field="itemId"
+            )
+        self._answered(
+            employee_id=self.employee_id,
+            module_id=module_id,
+            answer=answer,
+            comment=base.text(comment, "comment", base.MAX_LONG_TEXT, required=False),
+            occurred_at=base.utc_now(),
+            actor=actor,
+        )
+
+    @event(RecommendationAnswered)
+    def _answered(
+        self,
+        employee_id: UUID,
+        module_id: UUID,
+        answer: str,
+        comment: str,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        self.answers[module_id] = answer
