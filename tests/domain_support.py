@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from app.aggregates import Actor, Employee, LearningModule, ModuleContent, RequiredSkill, Role
+from app.application import Skillpath
 from app.consent import ConsentLedger
 
 A = TypeVar("A", bound=Aggregate)
@@ -93,3 +94,55 @@ def define_role(code: str = "data-analyst", **overrides: Any) -> Role:
 
 def ledger(employee_id: UUID | None = None) -> ConsentLedger:
     return ConsentLedger.open(employee_id or uuid4())
+
+
+class Organisation:
+    """A small organisation arranged through the application's commands (the "given").
+
+    Two roles, a manager and an employee reporting to them, two modules, and the employee
+    enrolled in the first module. Works on any application, in memory or on a database.
+    """
+
+    def __init__(self, app: Skillpath) -> None:
+        self.app = app
+        self.role_id = app.define_role(
+            code="dev", title="Developer", source="", skills=[RequiredSkill("sql", 3)], actor=HR
+        ).id
+        self.lead_role_id = app.define_role(
+            code="lead",
+            title="Team lead",
+            source="",
+            skills=[RequiredSkill("coaching", 2)],
+            actor=HR,
+        ).id
+        self.manager_id = self.hire("grace@example.com", name="Grace Hopper")
+        self.employee_id = self.hire("ada@example.com", manager_id=self.manager_id)
+        self.module_id = app.publish_module(content(), actor=HR).id
+        self.other_module_id = app.publish_module(
+            content(title="Python basics", skills={"python": 2}, topics=["programming"]),
+            actor=HR,
+        ).id
+        self.enrollment_id = self.enroll()
+
+    def hire(self, email: str, **overrides: Any) -> UUID:
+        command: dict[str, Any] = {
+            "name": "Ada Lovelace",
+            "email": email,
+            "role_id": self.role_id,
+            "department": "Engineering",
+            "manager_id": None,
+            "location": "Oslo",
+            "years_experience": 2,
+            "hire_date": date(2024, 1, 2),
+            "actor": HR,
+        }
+        return self.app.hire_employee(**{**command, **overrides}).id
+
+    def enroll(self, employee_id: UUID | None = None, module_id: UUID | None = None) -> UUID:
+        return self.app.enroll(
+            employee_id=employee_id or self.employee_id,
+            module_id=module_id or self.module_id,
+            source="self",
+            recommendation_id=None,
+            actor=LEARNER,
+        ).id

@@ -15,7 +15,6 @@ from app.aggregates import (
     Employee,
     Enrollment,
     LearningModule,
-    RequiredSkill,
     ValidationFailed,
 )
 from app.application import Skillpath
@@ -23,6 +22,7 @@ from tests.domain_support import (
     HR,
     LEARNER,
     NEXT_WEEK,
+    Organisation,
     content,
     from_history,
     hire,
@@ -258,43 +258,9 @@ def test_re_enrolment_while_active_is_a_conflict() -> None:
 # -- through the application (in memory): atomic saves, nothing written when refused ------
 
 
-class Organisation:
-    """A Skillpath application in memory with one role, one employee and one module."""
-
-    def __init__(self) -> None:
-        self.app = Skillpath()
-        self.role_id = self.app.define_role(
-            code="dev", title="Developer", source="", skills=[RequiredSkill("sql", 2)], actor=HR
-        ).id
-        self.employee_id = self.hire("ada@example.com")
-        self.module_id = self.app.publish_module(content(), actor=HR).id
-
-    def hire(self, email: str) -> UUID:
-        return self.app.hire_employee(
-            name="Ada",
-            email=email,
-            role_id=self.role_id,
-            department="IT",
-            manager_id=None,
-            location="Oslo",
-            years_experience=2,
-            hire_date=date(2024, 1, 2),
-            actor=HR,
-        ).id
-
-    def enroll(self, employee_id: UUID | None = None) -> UUID:
-        return self.app.enroll(
-            employee_id=employee_id or self.employee_id,
-            module_id=self.module_id,
-            source="self",
-            recommendation_id=None,
-            actor=LEARNER,
-        ).id
-
-
 def test_re_enrolment_through_the_application_continues_the_same_enrolment() -> None:
-    org = Organisation()
-    first = org.enroll()
+    org = Organisation(Skillpath())
+    first = org.enrollment_id
     org.app.complete_enrollment(first, actor=LEARNER)
 
     second = org.enroll()
@@ -306,8 +272,7 @@ def test_re_enrolment_through_the_application_continues_the_same_enrolment() -> 
 def test_a_concurrent_duplicate_enrolment_is_a_conflict_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    org = Organisation()
-    org.enroll()
+    org = Organisation(Skillpath())
     head = org.app.last_position()
     # A second request that read the store before the first one saved sees no enrolment.
     stale_read = org.app.repository.get
@@ -346,7 +311,11 @@ def test_a_concurrent_duplicate_enrolment_is_a_conflict_and_writes_nothing(
         ),
         lambda org, e: org.app.withdraw_consent(org.employee_id, purpose="benefits", actor=LEARNER),
         lambda org, e: org.app.change_role(
-            org.employee_id, role_id=org.role_id, department=None, manager_id=None, actor=HR
+            org.employee_id,
+            role_id=org.role_id,
+            department=None,
+            manager_id=org.manager_id,
+            actor=HR,
         ),
         lambda org, e: org.app.publish_module(content(prerequisite_ids=[uuid4()]), actor=HR),
     ],
@@ -362,8 +331,8 @@ def test_a_concurrent_duplicate_enrolment_is_a_conflict_and_writes_nothing(
     ],
 )
 def test_a_refused_command_leaves_the_event_store_unchanged(refused_command: Any) -> None:
-    org = Organisation()
-    enrollment_id = org.enroll()
+    org = Organisation(Skillpath())
+    enrollment_id = org.enrollment_id
     head = org.app.last_position()
 
     with pytest.raises(DomainError):
@@ -373,8 +342,8 @@ def test_a_refused_command_leaves_the_event_store_unchanged(refused_command: Any
 
 
 def test_activity_details_are_dropped_without_tracking_consent() -> None:
-    org = Organisation()
-    enrollment_id = org.enroll()
+    org = Organisation(Skillpath())
+    enrollment_id = org.enrollment_id
 
     org.app.record_progress(
         enrollment_id, percent=10, minutes=12, position_minutes=8.0, actor=LEARNER
@@ -395,7 +364,7 @@ def test_activity_details_are_dropped_without_tracking_consent() -> None:
 
 
 def test_a_module_revision_through_the_application_keeps_unchanged_content() -> None:
-    org = Organisation()
+    org = Organisation(Skillpath())
     org.app.revise_module(org.module_id, changes={"minutes": 45}, actor=HR)
     module = org.app.module(org.module_id)
     assert (module.content.minutes, module.content.title) == (45, content().title)
