@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -55,15 +56,20 @@ class SkillpathSchema(strawberry.Schema):
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
     """The schema with its guards (depth, tokens, aliases) and document caches."""
+    # The guard rules are classes made once per schema: the validation cache is keyed by the
+    # rule classes, and limiters built per request would make a new class, and a miss, each time.
+    guards = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=50).validation_rules,
+    ]
     return SkillpathSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: AddValidationRules(guards),
             lambda: MaxTokensLimiter(max_token_count=5_000),
-            lambda: MaxAliasesLimiter(max_alias_count=50),
             MaskInternalErrors,
         ],
     )
