@@ -2,9 +2,13 @@
 
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
 from app.projections.consents import ConsentBook, ConsentProjection
+from app.projections.decisions import DecisionBook, DecisionProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
 from app.projections.engine import Projection, ProjectionRunner
 from app.projections.enrollments import EnrollmentBook, EnrollmentProjection
+from app.projections.fairness_attributes import FairnessAttributeProjection, FairnessAttributes
+from app.projections.features import FeatureBook, FeatureProjection
+from app.projections.interactions import InteractionBook, InteractionProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
 
 
@@ -16,13 +20,21 @@ def all_projections() -> list[Projection]:
         ModuleCatalogueProjection(),
         EnrollmentProjection(),
         ConsentProjection(),
+        InteractionProjection(),
+        FeatureProjection(),
+        DecisionProjection(),
+        FairnessAttributeProjection(),
     ]
 
 
 __all__ = [
     "ConsentBook",
+    "DecisionBook",
     "EmployeeDirectory",
     "EnrollmentBook",
+    "FairnessAttributes",
+    "FeatureBook",
+    "InteractionBook",
     "ModuleCatalogue",
     "Projection",
     "ProjectionRunner",
