@@ -110,6 +110,13 @@ class ProjectionRunner:
             tx.execute(POSITIONS_DDL)
             for projection in self.projections:
                 projection.create(tx)
+                # A row from the start, so that the row lock taken before applying a batch
+                # also serialises two runners on a fresh database (nothing to lock otherwise).
+                tx.execute(
+                    "INSERT INTO {projection_positions} (name, position) VALUES (%s, 0)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    (projection.name,),
+                )
         self._position = min(self.positions().values(), default=0)
 
     def drop_tables(self) -> None:
