@@ -13,11 +13,14 @@ from app.projections import (
     ConsentBook,
     EmployeeDirectory,
     EnrollmentBook,
+    KpiBook,
     ModuleCatalogue,
+    ModuleInsightsBook,
     ProjectionRunner,
     RoleCatalogue,
     all_projections,
 )
+from app.projections.kpi_revision import RevisionPolicy
 from app.settings import Settings
 
 
@@ -38,6 +41,8 @@ class Services:
     enrollments: EnrollmentBook
     roles: RoleCatalogue
     consents: ConsentBook
+    kpis: KpiBook
+    module_insights: ModuleInsightsBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -87,7 +92,11 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         enrollments=EnrollmentBook(gateway),
         roles=RoleCatalogue(gateway),
         consents=ConsentBook(gateway),
+        kpis=KpiBook(gateway, settings.min_group_size),
+        module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
     )
+    # The quality loop runs where the projections run, after each committed batch.
+    runner.committed.append(RevisionPolicy(app, gateway).after_batch)
     run = settings.run_projections if start_projections is None else start_projections
     if run:
         runner.start()

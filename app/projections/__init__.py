@@ -9,6 +9,9 @@ from app.projections.enrollments import EnrollmentBook, EnrollmentProjection
 from app.projections.fairness_attributes import FairnessAttributeProjection, FairnessAttributes
 from app.projections.features import FeatureBook, FeatureProjection
 from app.projections.interactions import InteractionBook, InteractionProjection
+from app.projections.kpi_book import KpiBook
+from app.projections.kpi_facts import KpiProjection
+from app.projections.kpi_modules import ModuleInsightsBook
 from app.projections.roles import RoleCatalogue, RoleProjection
 
 
@@ -24,6 +27,7 @@ def all_projections() -> list[Projection]:
         FeatureProjection(),
         DecisionProjection(),
         FairnessAttributeProjection(),
+        KpiProjection(),
     ]
 
 
@@ -35,7 +39,10 @@ __all__ = [
     "FairnessAttributes",
     "FeatureBook",
     "InteractionBook",
+    "KpiBook",
+    "KpiProjection",
     "ModuleCatalogue",
+    "ModuleInsightsBook",
     "Projection",
     "ProjectionRunner",
     "RoleCatalogue",

@@ -1,0 +1,364 @@
+"""The KPI read model: dated facts that every KPI is computed from, in business time.
+
+Each fact row carries the day it happened (``occurred_at``, hire dates, never the recording
+time) and the department, team (manager) and role the employee had at that moment, so a
+figure for last quarter does not change when someone moves team today. Feedback text is
+reduced to a sentiment score here; the text itself is not copied.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from app.aggregates import Employee, Enrollment, LearningModule
+from app.aggregates.decision import RecommendationDecision
+from app.aggregates.programme import Programme
+from app.kpis.revision import rule_of
+from app.kpis.sentiment import SentimentScorer
+from app.persistence import Transaction
+from app.projections.engine import Projection, handles
+
+_GROUP = "department TEXT, manager_id TEXT, role_id TEXT"
+
+
+def day_of(moment: datetime) -> str:
+    """The UTC calendar day of a business timestamp."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).date().isoformat()
+
+
+class KpiProjection(Projection):
+    name = "kpis"
+    tables = (
+        "kpi_people", "kpi_staffing", "kpi_attempts", "kpi_activity", "kpi_pulses",
+        "kpi_feedback", "kpi_modules", "kpi_recommended", "kpi_programmes",
+        "kpi_programme_entries", "kpi_revision_flags",
+    )  # fmt: skip
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {kpi_people} (employee_id TEXT PRIMARY KEY, "
+        + _GROUP
+        + ", hire_day TEXT NOT NULL, left_day TEXT, productive_day TEXT)",
+        "CREATE TABLE IF NOT EXISTS {kpi_staffing} (employee_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, kind TEXT NOT NULL, day TEXT NOT NULL, "
+        + _GROUP
+        + ", PRIMARY KEY (employee_id, version))",
+        "CREATE INDEX IF NOT EXISTS kpi_staffing_day ON {kpi_staffing} (day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_attempts} (enrollment_id TEXT NOT NULL,"
+        " attempt INTEGER NOT NULL, employee_id TEXT NOT NULL, module_id TEXT NOT NULL, "
+        + _GROUP
+        + ", source TEXT NOT NULL, recommendation_id TEXT, enrolled_day TEXT NOT NULL,"
+        " completed_day TEXT, dropped_day TEXT, drop_position DOUBLE PRECISION,"
+        " PRIMARY KEY (enrollment_id, attempt))",
+        "CREATE INDEX IF NOT EXISTS kpi_attempts_enrolled ON {kpi_attempts} (enrolled_day)",
+        "CREATE INDEX IF NOT EXISTS kpi_attempts_dropped ON {kpi_attempts} (dropped_day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_activity} (employee_id TEXT NOT NULL,"
+        " module_id TEXT NOT NULL, day TEXT NOT NULL, minutes INTEGER NOT NULL,"
+        " events INTEGER NOT NULL, PRIMARY KEY (employee_id, module_id, day))",
+        "CREATE INDEX IF NOT EXISTS kpi_activity_day ON {kpi_activity} (day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_pulses} (employee_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, day TEXT NOT NULL, score INTEGER NOT NULL, "
+        + _GROUP
+        + ", PRIMARY KEY (employee_id, version))",
+        "CREATE INDEX IF NOT EXISTS kpi_pulses_day ON {kpi_pulses} (day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_feedback} (enrollment_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, employee_id TEXT NOT NULL, module_id TEXT NOT NULL,"
+        " day TEXT NOT NULL, rating INTEGER NOT NULL, sentiment DOUBLE PRECISION, "
+        + _GROUP
+        + ", PRIMARY KEY (enrollment_id, version))",
+        "CREATE INDEX IF NOT EXISTS kpi_feedback_module ON {kpi_feedback} (module_id, day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_modules} (module_id TEXT PRIMARY KEY,"
+        " title TEXT NOT NULL, language TEXT NOT NULL, minutes INTEGER NOT NULL,"
+        " status TEXT NOT NULL, changed_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS kpi_modules_changed ON {kpi_modules} (changed_at)",
+        "CREATE TABLE IF NOT EXISTS {kpi_recommended} (decision_id TEXT NOT NULL,"
+        " module_id TEXT NOT NULL, employee_id TEXT NOT NULL, day TEXT NOT NULL,"
+        " issued_at TEXT NOT NULL, enrolled_day TEXT, answer TEXT, "
+        + _GROUP
+        + ", PRIMARY KEY (decision_id, module_id))",
+        "CREATE INDEX IF NOT EXISTS kpi_recommended_day ON {kpi_recommended} (day)",
+        "CREATE TABLE IF NOT EXISTS {kpi_programmes} (programme_id TEXT PRIMARY KEY,"
+        " name TEXT NOT NULL, department TEXT)",
+        "CREATE TABLE IF NOT EXISTS {kpi_programme_entries} (programme_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, kind TEXT NOT NULL, day TEXT NOT NULL,"
+        " amount DOUBLE PRECISION NOT NULL, PRIMARY KEY (programme_id, version))",
+        "CREATE TABLE IF NOT EXISTS {kpi_revision_flags} (module_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, rule TEXT, reason TEXT NOT NULL, figures TEXT NOT NULL,"
+        " flagged_at TEXT NOT NULL, open INTEGER NOT NULL, PRIMARY KEY (module_id, version))",
+    )
+
+    def __init__(self, scorer: SentimentScorer | None = None) -> None:
+        self._scorer = scorer or SentimentScorer()
+
+    # -- people ---------------------------------------------------------------------------
+
+    @handles(Employee.Hired)
+    def hired(self, e: Employee.Hired, tx: Transaction) -> None:
+        group = (e.department, _opt(e.manager_id), str(e.role_id))
+        tx.execute(
+            "INSERT INTO {kpi_people} (employee_id, department, manager_id, role_id, hire_day)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (str(e.originator_id), *group, e.hire_date.isoformat()),
+        )
+        self._staffing(tx, e, "hire", e.hire_date.isoformat(), group)
+
+    @handles(Employee.RoleChanged)
+    def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:
+        group = (e.department, _opt(e.manager_id), str(e.role_id))
+        tx.execute(
+            "UPDATE {kpi_people} SET department = %s, manager_id = %s, role_id = %s"
+            " WHERE employee_id = %s",
+            (*group, str(e.originator_id)),
+        )
+        self._staffing(tx, e, "move", day_of(e.occurred_at), group)
+
+    def _staffing(
+        self, tx: Transaction, e: Any, kind: str, day: str, group: tuple[Any, ...]
+    ) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_staffing} (employee_id, version, kind, day, department,"
+            " manager_id, role_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), e.originator_version, kind, day, *group),
+        )
+
+    @handles(Employee.ProductivityReached)
+    def productivity_reached(self, e: Employee.ProductivityReached, tx: Transaction) -> None:
+        tx.execute(
+            "UPDATE {kpi_people} SET productive_day = %s WHERE employee_id = %s",
+            (e.reached_on.isoformat(), str(e.originator_id)),
+        )
+
+    @handles(Employee.Left)
+    def left(self, e: Employee.Left, tx: Transaction) -> None:
+        tx.execute(
+            "UPDATE {kpi_people} SET left_day = %s WHERE employee_id = %s",
+            (e.left_on.isoformat(), str(e.originator_id)),
+        )
+
+    @handles(Employee.PulseAnswered)
+    def pulse_answered(self, e: Employee.PulseAnswered, tx: Transaction) -> None:
+        employee_id = str(e.originator_id)
+        tx.execute(
+            "INSERT INTO {kpi_pulses} (employee_id, version, day, score, department, manager_id,"
+            " role_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (employee_id, e.originator_version, day_of(e.occurred_at), e.score,
+             *_group(tx, employee_id)),
+        )  # fmt: skip
+
+    # -- learning -------------------------------------------------------------------------
+
+    @handles(Enrollment.Enrolled)
+    def enrolled(self, e: Enrollment.Enrolled, tx: Transaction) -> None:
+        self._attempt(tx, e, 1, str(e.employee_id), str(e.module_id), e.source,
+                      e.recommendation_id)  # fmt: skip
+
+    @handles(Enrollment.Reenrolled)
+    def reenrolled(self, e: Enrollment.Reenrolled, tx: Transaction) -> None:
+        last = _last_attempt(tx, str(e.originator_id))
+        self._attempt(tx, e, e.attempt, last["employee_id"], last["module_id"], e.source,
+                      e.recommendation_id)  # fmt: skip
+
+    def _attempt(
+        self, tx: Transaction, e: Any, attempt: int, employee_id: str, module_id: str,
+        source: str, recommendation_id: Any,
+    ) -> None:  # fmt: skip
+        day = day_of(e.occurred_at)
+        recommendation = _opt(recommendation_id)
+        tx.execute(
+            "INSERT INTO {kpi_attempts} (enrollment_id, attempt, employee_id, module_id,"
+            " department, manager_id, role_id, source, recommendation_id, enrolled_day)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), attempt, employee_id, module_id,
+             *_group(tx, employee_id), source, recommendation, day),
+        )  # fmt: skip
+        if recommendation is not None:
+            # Accepted: enrolled in the recommended module within the acceptance period.
+            tx.execute(
+                "UPDATE {kpi_recommended} SET enrolled_day = %s WHERE decision_id = %s"
+                " AND module_id = %s AND enrolled_day IS NULL",
+                (day, recommendation, module_id),
+            )
+        self._activity(tx, employee_id, module_id, day, 0)
+
+    @handles(Enrollment.Progressed, Enrollment.QuizAttempted)
+    def progressed(
+        self, e: Enrollment.Progressed | Enrollment.QuizAttempted, tx: Transaction
+    ) -> None:
+        last = _last_attempt(tx, str(e.originator_id))
+        minutes = getattr(e, "minutes", None) or 0
+        self._activity(tx, last["employee_id"], last["module_id"], day_of(e.occurred_at), minutes)
+
+    @handles(Enrollment.Completed)
+    def completed(self, e: Enrollment.Completed, tx: Transaction) -> None:
+        self._finished(tx, e, "completed_day = %s", day_of(e.occurred_at))
+
+    @handles(Enrollment.Dropped)
+    def dropped(self, e: Enrollment.Dropped, tx: Transaction) -> None:
+        last = self._finished(
+            tx, e, "dropped_day = %s, drop_position = %s", day_of(e.occurred_at),
+            e.position_minutes,
+        )  # fmt: skip
+        self._module_changed(tx, last["module_id"], e)
+
+    def _finished(self, tx: Transaction, e: Any, assignments: str, *values: Any) -> dict[str, Any]:
+        last = _last_attempt(tx, str(e.originator_id))
+        tx.execute(
+            f"UPDATE {{kpi_attempts}} SET {assignments} WHERE enrollment_id = %s AND attempt = %s",
+            (*values, str(e.originator_id), last["attempt"]),
+        )
+        self._activity(tx, last["employee_id"], last["module_id"], day_of(e.occurred_at), 0)
+        return last
+
+    @handles(Enrollment.FeedbackGiven)
+    def feedback_given(self, e: Enrollment.FeedbackGiven, tx: Transaction) -> None:
+        last = _last_attempt(tx, str(e.originator_id))
+        module_id = last["module_id"]
+        language = tx.scalar(
+            "SELECT language FROM {kpi_modules} WHERE module_id = %s", (module_id,)
+        )
+        # An erased comment can no longer be read: it has no sentiment, its rating still counts.
+        comment = e.comment if isinstance(e.comment, str) else ""
+        sentiment = self._scorer.score(comment, language or "en")
+        employee_id = str(e.employee_id)
+        tx.execute(
+            "INSERT INTO {kpi_feedback} (enrollment_id, version, employee_id, module_id, day,"
+            " rating, sentiment, department, manager_id, role_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), e.originator_version, employee_id, module_id,
+             day_of(e.occurred_at), e.rating, sentiment, *_group(tx, employee_id)),
+        )  # fmt: skip
+        self._activity(tx, employee_id, module_id, day_of(e.occurred_at), 0)
+        self._module_changed(tx, module_id, e)
+
+    def _activity(self, tx: Transaction, employee_id: str, module_id: str, day: str,
+                  minutes: int) -> None:  # fmt: skip
+        tx.execute(
+            "INSERT INTO {kpi_activity} (employee_id, module_id, day, minutes, events)"
+            " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (employee_id, module_id, day) DO UPDATE"
+            " SET minutes = {kpi_activity}.minutes + excluded.minutes,"
+            " events = {kpi_activity}.events + 1",
+            (employee_id, module_id, day, minutes),
+        )
+
+    # -- modules --------------------------------------------------------------------------
+
+    @handles(LearningModule.Published)
+    def published(self, e: LearningModule.Published, tx: Transaction) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_modules} (module_id, title, language, minutes, status, changed_at)"
+            " VALUES (%s, %s, %s, %s, 'published', %s)",
+            (str(e.originator_id), e.title, e.language, e.minutes, e.timestamp.isoformat()),
+        )
+
+    @handles(LearningModule.Revised)
+    def revised(self, e: LearningModule.Revised, tx: Transaction) -> None:
+        module_id = str(e.originator_id)
+        tx.execute(
+            "UPDATE {kpi_modules} SET title = %s, language = %s, minutes = %s,"
+            " status = 'published', changed_at = %s WHERE module_id = %s",
+            (e.title, e.language, e.minutes, e.timestamp.isoformat(), module_id),
+        )
+        tx.execute("UPDATE {kpi_revision_flags} SET open = 0 WHERE module_id = %s", (module_id,))
+
+    @handles(LearningModule.FlaggedForRevision)
+    def flagged(self, e: LearningModule.FlaggedForRevision, tx: Transaction) -> None:
+        module_id = str(e.originator_id)
+        tx.execute(
+            "INSERT INTO {kpi_revision_flags} (module_id, version, rule, reason, figures,"
+            " flagged_at, open) VALUES (%s, %s, %s, %s, %s, %s, 1)",
+            (module_id, e.originator_version, rule_of(e.reason), e.reason,
+             json.dumps(e.figures, sort_keys=True), e.timestamp.isoformat()),
+        )  # fmt: skip
+        tx.execute("UPDATE {kpi_modules} SET status = 'flagged' WHERE module_id = %s", (module_id,))
+
+    @handles(LearningModule.Retired)
+    def retired(self, e: LearningModule.Retired, tx: Transaction) -> None:
+        module_id = str(e.originator_id)
+        tx.execute("UPDATE {kpi_modules} SET status = 'retired' WHERE module_id = %s", (module_id,))
+        tx.execute("UPDATE {kpi_revision_flags} SET open = 0 WHERE module_id = %s", (module_id,))
+
+    def _module_changed(self, tx: Transaction, module_id: str, e: Any) -> None:
+        # Tells the revision policy which modules have new feedback or drops to look at.
+        tx.execute(
+            "UPDATE {kpi_modules} SET changed_at = %s WHERE module_id = %s",
+            (e.timestamp.isoformat(), module_id),
+        )
+
+    # -- recommendations ------------------------------------------------------------------
+
+    @handles(RecommendationDecision.RecommendationIssued)
+    def recommendation_issued(
+        self, e: RecommendationDecision.RecommendationIssued, tx: Transaction
+    ) -> None:
+        employee_id = str(e.employee_id)
+        group = _group(tx, employee_id)
+        tx.executemany(
+            "INSERT INTO {kpi_recommended} (decision_id, module_id, employee_id, day, issued_at,"
+            " department, manager_id, role_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (str(e.originator_id), str(module_id), employee_id, day_of(e.occurred_at),
+                 e.occurred_at.isoformat(), *group)
+                for module_id in e.module_ids
+            ],
+        )  # fmt: skip
+
+    @handles(RecommendationDecision.RecommendationAnswered)
+    def recommendation_answered(
+        self, e: RecommendationDecision.RecommendationAnswered, tx: Transaction
+    ) -> None:
+        tx.execute(
+            "UPDATE {kpi_recommended} SET answer = %s WHERE decision_id = %s AND module_id = %s",
+            (e.answer, str(e.originator_id), str(e.module_id)),
+        )
+
+    # -- programmes -----------------------------------------------------------------------
+
+    @handles(Programme.Defined)
+    def programme_defined(self, e: Programme.Defined, tx: Transaction) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_programmes} (programme_id, name, department) VALUES (%s, %s, %s)",
+            (str(e.originator_id), e.name, e.department),
+        )
+
+    @handles(Programme.CostRecorded)
+    def cost_recorded(self, e: Programme.CostRecorded, tx: Transaction) -> None:
+        self._entry(tx, e, "cost", e.incurred_on.isoformat(), e.amount)
+
+    @handles(Programme.TimeSavedEstimated)
+    def time_saved(self, e: Programme.TimeSavedEstimated, tx: Transaction) -> None:
+        self._entry(tx, e, "benefit", e.estimated_for.isoformat(), e.hours * e.hourly_value)
+
+    def _entry(self, tx: Transaction, e: Any, kind: str, day: str, amount: float) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_programme_entries} (programme_id, version, kind, day, amount)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (str(e.originator_id), e.originator_version, kind, day, amount),
+        )
+
+
+def _opt(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _group(tx: Transaction, employee_id: str) -> tuple[Any, Any, Any]:
+    """The employee's department, manager and role right now (as of this event)."""
+    row = tx.row(
+        "SELECT department, manager_id, role_id FROM {kpi_people} WHERE employee_id = %s",
+        (employee_id,),
+    )
+    if row is None:
+        return (None, None, None)
+    return (row["department"], row["manager_id"], row["role_id"])
+
+
+def _last_attempt(tx: Transaction, enrollment_id: str) -> dict[str, Any]:
+    row = tx.row(
+        "SELECT attempt, employee_id, module_id FROM {kpi_attempts} WHERE enrollment_id = %s"
+        " ORDER BY attempt DESC LIMIT 1",
+        (enrollment_id,),
+    )
+    if row is None:
+        raise LookupError(f"enrollment {enrollment_id} has no enrolment event before it")
+    return row
