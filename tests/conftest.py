@@ -7,6 +7,7 @@ a PostgreSQL that cannot be reached fails those tests: they are never skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -39,9 +40,9 @@ def _connect(pg: PostgresSettings) -> psycopg.Connection[Any]:
     )  # fmt: skip
 
 
-@pytest.fixture
-def postgres_settings() -> Iterator[Settings]:
-    """Settings on a fresh PostgreSQL schema that is dropped after the test."""
+@contextlib.contextmanager
+def fresh_postgres_schema() -> Iterator[Settings]:
+    """Settings on a new PostgreSQL schema, dropped on exit; an unreachable server fails."""
     base = postgres_base()
     try:
         admin = _connect(base)
@@ -62,6 +63,13 @@ def postgres_settings() -> Iterator[Settings]:
     finally:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+
+
+@pytest.fixture
+def postgres_settings() -> Iterator[Settings]:
+    """Settings on a fresh PostgreSQL schema that is dropped after the test."""
+    with fresh_postgres_schema() as settings:
+        yield settings
 
 
 @pytest.fixture
