@@ -1,0 +1,125 @@
+"""Helpers for end-to-end API tests: run one mutation with a typed outcome, read the log head,
+and a valid input for every mutation against the small organisation of ``domain_support``.
+
+A test arranges its world through application commands (``Organisation``), then acts and
+observes over HTTP only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tests.conftest import GraphQLClient
+from tests.domain_support import Organisation
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+FUTURE_DATE = (date.today() + timedelta(days=2)).isoformat()
+FUTURE_TIME = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+
+#: The typed errors every mutation result union has. ``Conflict.field`` is nullable where the
+#: others are not, so it gets its own name (GraphQL cannot merge the two shapes).
+OUTCOME = """
+    __typename
+    ... on ValidationError { field message }
+    ... on NotFound { field id message }
+    ... on Conflict { conflictField: field message }
+"""
+
+PAYLOADS = {
+    "EmployeePayload": "position employeeId",
+    "ModulePayload": "position moduleId",
+    "EnrollmentPayload": "position enrollmentId",
+    "RolePayload": "position roleId",
+    "ConsentPayload": "position employeeId",
+}
+
+PAYLOAD_OF = {
+    **dict.fromkeys(
+        [
+            "hireEmployee", "updateProfile", "assessSkill", "changeRole",
+            "recordProductivityReached", "answerPulse", "offboardEmployee",
+        ],
+        "EmployeePayload",
+    ),
+    **dict.fromkeys(
+        ["publishModule", "reviseModule", "flagModuleForRevision", "retireModule"],
+        "ModulePayload",
+    ),
+    **dict.fromkeys(
+        [
+            "enroll", "recordProgress", "recordQuizAttempt", "completeEnrollment",
+            "dropEnrollment", "giveFeedback",
+        ],
+        "EnrollmentPayload",
+    ),
+    **dict.fromkeys(["defineRole", "reviseRole", "retireRole"], "RolePayload"),
+    **dict.fromkeys(["grantConsent", "withdrawConsent"], "ConsentPayload"),
+}  # fmt: skip
+
+
+async def mutate(
+    gql: GraphQLClient, name: str, input: dict[str, Any], read_back: str = ""
+) -> dict[str, Any]:
+    """Run mutation ``name`` with ``input``; its result (payload or typed error) as a dict."""
+    payload = PAYLOAD_OF[name]
+    document = (
+        f"mutation($input: {name[0].upper()}{name[1:]}Input!) {{ {name}(input: $input) {{"
+        f" {OUTCOME} ... on {payload} {{ {PAYLOADS[payload]} {read_back} }} }} }}"
+    )
+    data = await gql.data(document, input=input)
+    result: dict[str, Any] = data[name]
+    return result
+
+
+async def head(gql: GraphQLClient) -> int:
+    """The event log's head as the API reports it."""
+    data = await gql.data("{ readModelStatus { lastEventPosition } }")
+    position: int = data["readModelStatus"]["lastEventPosition"]
+    return position
+
+
+def valid_input(name: str, org: Organisation) -> dict[str, Any]:
+    """An input ``name`` accepts in the organisation's initial state."""
+    employee = {"employeeId": str(org.employee_id)}
+    enrollment = {"enrollmentId": str(org.enrollment_id)}
+    inputs: dict[str, dict[str, Any]] = {
+        "hireEmployee": {
+            "name": "Linus Torvalds", "email": "linus@example.com", "roleId": str(org.role_id),
+            "department": "Kernel", "location": "Helsinki", "hireDate": "2024-02-01",
+            "yearsExperience": 3, "managerId": str(org.manager_id),
+        },
+        "updateProfile": {
+            **employee, "mediaTypes": ["VIDEO", "PODCAST"], "weeklyMinutes": 90,
+            "goals": ["Become a lead"], "language": "nb",
+        },
+        "assessSkill": {**employee, "skill": "SQL", "level": 4, "source": "MANAGER"},
+        "changeRole": {**employee, "roleId": str(org.lead_role_id), "department": "Data"},
+        "recordProductivityReached": {**employee, "reachedOn": "2024-04-01"},
+        "answerPulse": {**employee, "score": 9},
+        "offboardEmployee": {**employee, "leftOn": "2024-09-30"},
+        "publishModule": {
+            "title": "Go in a day", "description": "Goroutines and channels.",
+            "topics": ["Programming"], "skills": [{"skill": "Go", "level": 2}],
+            "difficulty": 3, "mediaType": "VIDEO", "minutes": 45,
+            "prerequisiteIds": [str(org.other_module_id)],
+        },
+        "reviseModule": {"moduleId": str(org.module_id), "title": "SQL, revised", "minutes": 60},
+        "flagModuleForRevision": {"moduleId": str(org.module_id), "reason": "Low ratings"},
+        "retireModule": {"moduleId": str(org.other_module_id), "reason": "Replaced"},
+        "enroll": {**employee, "moduleId": str(org.other_module_id), "source": "ASSIGNED"},
+        "recordProgress": {**enrollment, "percent": 40, "minutes": 25, "positionMinutes": 30.5},
+        "recordQuizAttempt": {**enrollment, "score": 85},
+        "completeEnrollment": enrollment,
+        "dropEnrollment": {**enrollment, "positionMinutes": 12.5},
+        "giveFeedback": {**enrollment, "rating": 4, "comment": "Clear examples"},
+        "defineRole": {
+            "code": "qa", "title": "Tester", "source": "O*NET 15-1253.00",
+            "requiredSkills": [{"skill": "Testing", "level": 3, "importance": 5}],
+        },
+        "reviseRole": {"roleId": str(org.role_id), "title": "Software developer"},
+        "retireRole": {"roleId": str(org.lead_role_id)},
+        "grantConsent": {**employee, "purpose": "personalisation", "policyVersion": "2024-1"},
+        "withdrawConsent": {**employee, "purpose": "personalisation"},
+    }  # fmt: skip
+    return inputs[name]
