@@ -94,6 +94,10 @@ class Settings:
     consistency_timeout_seconds: float = 5.0
     aggregate_cache_size: int = 10_000
     max_query_depth: int = 12
+    model_dir: str = "var/models"
+    retrain_min_interactions: int = 200
+    retrain_check_seconds: float = 60.0
+    fairness_mitigation: bool = False
     seed_if_empty: bool = True
     broadcast: Broadcast = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -135,6 +139,10 @@ class Settings:
             consistency_timeout_seconds=_float(env, "SKILLPATH_CONSISTENCY_TIMEOUT_SECONDS", 5.0),
             aggregate_cache_size=_int(env, "SKILLPATH_AGGREGATE_CACHE_SIZE", 10_000),
             max_query_depth=_int(env, "SKILLPATH_MAX_QUERY_DEPTH", 12, minimum=2),
+            model_dir=env.get("SKILLPATH_MODEL_DIR", "var/models"),
+            retrain_min_interactions=_int(env, "SKILLPATH_RETRAIN_MIN_INTERACTIONS", 200),
+            retrain_check_seconds=_float(env, "SKILLPATH_RETRAIN_CHECK_SECONDS", 60.0),
+            fairness_mitigation=_bool(env, "SKILLPATH_FAIRNESS_MITIGATION", False),
             seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
             broadcast=_broadcast(env),
             redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),
