@@ -27,7 +27,8 @@ class FeatureProjection(Projection):
         " active INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS employee_features_role ON {employee_features} (role_id)",
         "CREATE TABLE IF NOT EXISTS {module_features} ("
-        " module_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, skills TEXT NOT NULL,"
+        " module_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, title TEXT NOT NULL,"
+        " skills TEXT NOT NULL,"
         " topics TEXT NOT NULL, difficulty INTEGER NOT NULL, media_type TEXT NOT NULL,"
         " minutes INTEGER NOT NULL, language TEXT NOT NULL, prerequisite_ids TEXT NOT NULL,"
         " retired INTEGER NOT NULL)",
@@ -91,10 +92,10 @@ class FeatureProjection(Projection):
     @handles(LearningModule.Published)
     def published(self, e: LearningModule.Published, tx: Transaction) -> None:
         tx.execute(
-            "INSERT INTO {module_features} (module_id, seq, skills, topics, difficulty,"
+            "INSERT INTO {module_features} (module_id, seq, title, skills, topics, difficulty,"
             " media_type, minutes, language, prerequisite_ids, retired) VALUES (%s,"
             " (SELECT COALESCE(MAX(seq), 0) + 1 FROM {module_features}),"
-            " %s, %s, %s, %s, %s, %s, %s, 0)",
+            " %s, %s, %s, %s, %s, %s, %s, %s, 0)",
             (str(e.originator_id), *_module_content(e)),
         )
         self._bump(tx, "modules")
@@ -102,7 +103,7 @@ class FeatureProjection(Projection):
     @handles(LearningModule.Revised)
     def revised(self, e: LearningModule.Revised, tx: Transaction) -> None:
         tx.execute(
-            "UPDATE {module_features} SET skills = %s, topics = %s, difficulty = %s,"
+            "UPDATE {module_features} SET title = %s, skills = %s, topics = %s, difficulty = %s,"
             " media_type = %s, minutes = %s, language = %s, prerequisite_ids = %s"
             " WHERE module_id = %s",
             (*_module_content(e), str(e.originator_id)),
@@ -138,8 +139,8 @@ class FeatureProjection(Projection):
 
 def _module_content(e: LearningModule.Published | LearningModule.Revised) -> tuple[Any, ...]:
     return (
-        json.dumps(e.skills, sort_keys=True), json.dumps(e.topics), e.difficulty, e.media_type,
-        e.minutes, e.language, json.dumps([str(p) for p in e.prerequisite_ids]),
+        e.title, json.dumps(e.skills, sort_keys=True), json.dumps(e.topics), e.difficulty,
+        e.media_type, e.minutes, e.language, json.dumps([str(p) for p in e.prerequisite_ids]),
     )  # fmt: skip
 
 
@@ -180,6 +181,7 @@ class ModuleFeatures:
 
     module_id: str
     seq: int
+    title: str
     skills: dict[str, int]
     topics: list[str]
     difficulty: int
@@ -194,6 +196,7 @@ class ModuleFeatures:
         return cls(
             module_id=row["module_id"],
             seq=int(row["seq"]),
+            title=row["title"],
             skills=json.loads(row["skills"]),
             topics=json.loads(row["topics"]),
             difficulty=int(row["difficulty"]),

@@ -24,7 +24,7 @@ class InteractionProjection(Projection):
         "CREATE TABLE IF NOT EXISTS {interactions} ("
         " enrollment_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL, module_id TEXT NOT NULL,"
         " status TEXT NOT NULL, percent INTEGER NOT NULL, attempts INTEGER NOT NULL,"
-        " dropped_percent INTEGER, rating INTEGER, first_at TEXT NOT NULL,"
+        " dropped_percent INTEGER, rating INTEGER, completed_at TEXT, first_at TEXT NOT NULL,"
         " last_at TEXT NOT NULL, recorded_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS interactions_employee ON {interactions} (employee_id)",
         "CREATE INDEX IF NOT EXISTS interactions_recorded ON {interactions} (recorded_at)",
@@ -57,7 +57,9 @@ class InteractionProjection(Projection):
     @handles(Enrollment.Reenrolled)
     def reenrolled(self, e: Enrollment.Reenrolled, tx: Transaction) -> None:
         self._update(
-            tx, e, "status = 'active', percent = 0, dropped_percent = NULL, attempts = %s",
+            tx, e,
+            "status = 'active', percent = 0, dropped_percent = NULL, completed_at = NULL,"
+            " attempts = %s",
             e.attempt,
         )  # fmt: skip
 
@@ -70,7 +72,10 @@ class InteractionProjection(Projection):
 
     @handles(Enrollment.Completed)
     def completed(self, e: Enrollment.Completed, tx: Transaction) -> None:
-        self._update(tx, e, "status = 'completed', percent = 100")
+        self._update(
+            tx, e, "status = 'completed', percent = 100, completed_at = %s",
+            e.occurred_at.isoformat(),
+        )  # fmt: skip
 
     @handles(Enrollment.Dropped)
     def dropped(self, e: Enrollment.Dropped, tx: Transaction) -> None:
@@ -103,6 +108,7 @@ class InteractionRow:
     attempts: int
     dropped_percent: int | None
     rating: int | None
+    completed_at: str | None
     first_at: str
     last_at: str
     recorded_at: str

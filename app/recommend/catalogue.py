@@ -1,0 +1,65 @@
+"""The catalogue as serving sees it: numpy arrays aligned by position, with a model's
+item representations, rebuilt only when the catalogue or the active model changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from app.projections.features import ModuleFeatures
+from app.recommend.model import HybridModel
+from app.recommend.vocabulary import item_features
+
+
+class CatalogueIndex:
+    """Every module ever published, as arrays a request can mask and score in one go."""
+
+    def __init__(self, modules: Sequence[ModuleFeatures], model: HybridModel | None) -> None:
+        self.modules = list(modules)
+        self.position = {m.module_id: i for i, m in enumerate(self.modules)}
+        self.retired = np.array([m.retired for m in self.modules], dtype=bool)
+        self.difficulty = np.array([m.difficulty for m in self.modules], dtype=np.int16)
+        self.minutes = np.array([m.minutes for m in self.modules], dtype=np.int32)
+        self.language = np.array([m.language for m in self.modules], dtype=str)
+        self.media = np.array([m.media_type for m in self.modules], dtype=str)
+        self.search_text = [" ".join([m.title, *m.skills, *m.topics]).lower() for m in self.modules]
+        self.skill_index: dict[str, int] = {}
+        rows, cols, levels = [], [], []
+        for i, module in enumerate(self.modules):
+            for skill, level in module.skills.items():
+                rows.append(i)
+                cols.append(self.skill_index.setdefault(skill, len(self.skill_index)))
+                levels.append(level)
+        #: modules x skills, the level each module teaches (column access for gap checks).
+        self.teaches = sp.csc_matrix(
+            (np.asarray(levels, dtype=np.int16), (rows, cols)),
+            shape=(len(self.modules), len(self.skill_index)),
+        )
+        self.item_biases: np.ndarray | None = None
+        self.item_vectors: np.ndarray | None = None
+        self.model_item: dict[str, int] = {}
+        if model is not None and self.modules:
+            self.item_biases, self.item_vectors = model.item_representations(
+                [item_features(m, identity=True) for m in self.modules]
+            )
+            self.model_item = {module_id: i for i, module_id in enumerate(model.item_ids)}
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def teaching_above(self, skill: str, level: int) -> np.ndarray:
+        """A mask of modules that teach ``skill`` beyond ``level``."""
+        mask = np.zeros(len(self.modules), dtype=bool)
+        column = self.skill_index.get(skill)
+        if column is None:
+            return mask
+        start, end = self.teaches.indptr[column], self.teaches.indptr[column + 1]
+        rows = self.teaches.indices[start:end]
+        mask[rows[self.teaches.data[start:end] > level]] = True
+        return mask
+
+    def matching(self, term: str) -> np.ndarray:
+        term = term.lower()
+        return np.fromiter((term in t for t in self.search_text), dtype=bool, count=len(self))

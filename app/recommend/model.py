@@ -1,0 +1,237 @@
+"""The LightFM hybrid (WARP, user and item features): fit, score, save and load.
+
+A trained model is kept as plain arrays (an embedding and a bias per feature name), so
+serving computes representations with numpy for any user or module described in known
+feature names: a new hire or a new module is scored on day one from its content features.
+The artefact is an ``.npz`` file read without pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from app.recommend.dataset import TrainingData
+from app.recommend.vocabulary import Bag, Vocabulary
+
+ARTEFACT = "model.npz"
+
+
+class ModelFileError(RuntimeError):
+    """A model artefact is missing, unreadable or not what its metadata promised."""
+
+
+@dataclass(frozen=True)
+class FitParameters:
+    """LightFM hyper-parameters and the training schedule."""
+
+    components: int = 32
+    epochs: int = 20
+    learning_rate: float = 0.05
+    loss: str = "warp"
+    item_alpha: float = 1e-6
+    user_alpha: float = 1e-6
+    max_sampled: int = 10
+    seed: int = 7
+    threads: int = 2
+
+    def digest(self) -> str:
+        encoded = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def new_lightfm(params: FitParameters) -> Any:
+    from lightfm import LightFM
+
+    return LightFM(
+        no_components=params.components,
+        loss=params.loss,
+        learning_rate=params.learning_rate,
+        item_alpha=params.item_alpha,
+        user_alpha=params.user_alpha,
+        max_sampled=params.max_sampled,
+        random_state=np.random.RandomState(params.seed),
+    )
+
+
+def fit_lightfm(
+    data: TrainingData, params: FitParameters, progress: Callable[[int], None] | None = None
+) -> Any:
+    """A LightFM model fitted epoch by epoch (so a progress bar can follow)."""
+    model = new_lightfm(params)
+    for _ in range(params.epochs):
+        model.fit_partial(
+            data.interactions,
+            user_features=data.user_features,
+            item_features=data.item_features,
+            sample_weight=data.weights,
+            epochs=1,
+            num_threads=params.threads,
+        )
+        if progress is not None:
+            progress(1)
+    return model
+
+
+class HybridModel:
+    """Feature embeddings and biases of a fitted model, with what reasons need to know."""
+
+    def __init__(
+        self,
+        *,
+        user_vocabulary: Vocabulary,
+        item_vocabulary: Vocabulary,
+        user_embeddings: np.ndarray,
+        user_biases: np.ndarray,
+        item_embeddings: np.ndarray,
+        item_biases: np.ndarray,
+        taken: sp.csr_matrix,
+        item_ids: list[str],
+        user_ids: list[str],
+        user_roles: list[str],
+    ) -> None:
+        self.user_vocabulary = user_vocabulary
+        self.item_vocabulary = item_vocabulary
+        self.user_embeddings = user_embeddings
+        self.user_biases = user_biases
+        self.item_embeddings = item_embeddings
+        self.item_biases = item_biases
+        #: Who (consenting, at training time) took what: for "people in your role..." reasons.
+        self.taken = taken
+        self.item_ids = item_ids
+        self.user_ids = user_ids
+        self.user_roles = user_roles
+
+    @classmethod
+    def fit(
+        cls,
+        data: TrainingData,
+        params: FitParameters,
+        progress: Callable[[int], None] | None = None,
+    ) -> HybridModel:
+        model = fit_lightfm(data, params, progress)
+        return cls(
+            user_vocabulary=data.user_vocabulary,
+            item_vocabulary=data.item_vocabulary,
+            user_embeddings=_grown(model.user_embeddings, len(data.user_vocabulary)),
+            user_biases=_grown(model.user_biases, len(data.user_vocabulary)),
+            item_embeddings=model.item_embeddings,
+            item_biases=model.item_biases,
+            taken=sp.csr_matrix(data.interactions, dtype=np.float32),
+            item_ids=data.item_ids,
+            user_ids=data.user_ids,
+            user_roles=data.user_roles,
+        )
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def user_representation(self, bag: Bag) -> tuple[float, np.ndarray]:
+        """Bias and latent vector of a user described by ``bag`` (unknown names ignored)."""
+        row = self.user_vocabulary.matrix([bag], grow=False)
+        vector = np.asarray(row @ self.user_embeddings).ravel()
+        bias = float((row @ self.user_biases)[0]) if row.nnz else 0.0
+        return bias, vector.astype(np.float32)
+
+    def item_representations(self, bags: list[Bag]) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.item_vocabulary.matrix(bags, grow=False)
+        return (
+            np.asarray(rows @ self.item_biases, dtype=np.float32).ravel(),
+            np.asarray(rows @ self.item_embeddings, dtype=np.float32),
+        )
+
+    def as_lightfm(self, params: FitParameters) -> Any:
+        """A LightFM object with these weights (for ``predict`` in benchmarks and checks)."""
+        model = new_lightfm(params)
+        model.user_embeddings = self.user_embeddings
+        model.user_biases = self.user_biases
+        model.item_embeddings = self.item_embeddings
+        model.item_biases = self.item_biases
+        return model
+
+    # -- persistence --------------------------------------------------------------------
+
+    def save(self, directory: Path) -> str:
+        """Write the artefact; returns its sha256 for the version's metadata."""
+        path = directory / ARTEFACT
+        with path.open("wb") as handle:
+            np.savez(
+                handle,
+                user_vocabulary=np.asarray(self.user_vocabulary.names, dtype=str),
+                item_vocabulary=np.asarray(self.item_vocabulary.names, dtype=str),
+                user_embeddings=self.user_embeddings,
+                user_biases=self.user_biases,
+                item_embeddings=self.item_embeddings,
+                item_biases=self.item_biases,
+                taken_indptr=self.taken.indptr,
+                taken_indices=self.taken.indices,
+                taken_shape=np.asarray(self.taken.shape),
+                item_ids=np.asarray(self.item_ids, dtype=str),
+                user_ids=np.asarray(self.user_ids, dtype=str),
+                user_roles=np.asarray(self.user_roles, dtype=str),
+            )
+        return file_digest(path)
+
+    @classmethod
+    def load(cls, directory: Path, expected_digest: str) -> HybridModel:
+        """Read an artefact, refusing it when its bytes differ from what was saved."""
+        path = directory / ARTEFACT
+        if not path.is_file():
+            raise ModelFileError(f"{path} is missing")
+        if file_digest(path) != expected_digest:
+            raise ModelFileError(
+                f"{path} is corrupt: its sha256 differs from the one recorded at training"
+            )
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+            shape = tuple(int(n) for n in arrays["taken_shape"])
+            indices = arrays["taken_indices"]
+            taken = sp.csr_matrix(
+                (np.ones(len(indices), dtype=np.float32), indices, arrays["taken_indptr"]),
+                shape=shape,
+            )
+            return cls(
+                user_vocabulary=Vocabulary(arrays["user_vocabulary"].tolist()),
+                item_vocabulary=Vocabulary(arrays["item_vocabulary"].tolist()),
+                user_embeddings=arrays["user_embeddings"],
+                user_biases=arrays["user_biases"],
+                item_embeddings=arrays["item_embeddings"],
+                item_biases=arrays["item_biases"],
+                taken=taken,
+                item_ids=arrays["item_ids"].tolist(),
+                user_ids=arrays["user_ids"].tolist(),
+                user_roles=arrays["user_roles"].tolist(),
+            )
+        except (KeyError, ValueError, OSError) as error:
+            raise ModelFileError(f"{path} cannot be read: {error}") from error
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays of the loaded model."""
+        arrays = (
+            self.user_embeddings, self.user_biases, self.item_embeddings, self.item_biases,
+            self.taken.data, self.taken.indices, self.taken.indptr,
+        )  # fmt: skip
+        return int(sum(a.nbytes for a in arrays))
+
+
+def _grown(array: np.ndarray, rows: int) -> np.ndarray:
+    """Rows for feature names added after the fit (roles without consenting members) are 0."""
+    if array.shape[0] >= rows:
+        return array
+    padding = np.zeros((rows - array.shape[0], *array.shape[1:]), dtype=array.dtype)
+    return np.concatenate([array, padding])
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

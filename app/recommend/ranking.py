@@ -1,0 +1,305 @@
+"""Ranking for one employee: model (or popularity) scores, the rules, and the reasons.
+
+Nothing here reads storage or writes events: serving gathers a ``Learner`` and the
+catalogue, and gets ranked items back. Fairness reports rank the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
+from app.recommend import reasons, rules
+from app.recommend.catalogue import CatalogueIndex
+from app.recommend.model import HybridModel
+from app.recommend.reasons import Reason
+from app.recommend.vocabulary import user_features
+
+#: How much each preference moves an item, in standard deviations of the model score.
+GAP_BONUS, GOAL_BONUS, PROFILE_GOAL_BONUS, MEDIA_BONUS = 0.6, 1.0, 0.4, 0.3
+#: "People in your role who took X often took this": at least this many peers took X,
+#: and at least this share of them also took the item.
+MIN_PEERS, MIN_CO_SHARE = 3, 0.3
+#: Candidates looked at beyond the list length (prerequisites and diversity skip some).
+POOL = 200
+
+PERSONALISED, ROLE_BASED, POPULARITY = "personalised", "role_based", "popularity"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What serving knows about the employee for this request (consent already applied)."""
+
+    employee: EmployeeFeatures
+    role: RoleRequirements | None
+    personalised: bool
+    completed: frozenset[str] = frozenset()
+    in_progress: frozenset[str] = frozenset()
+    declined: frozenset[str] = frozenset()
+    #: (module id, score) of the latest quiz attempts, newest last.
+    recent_quizzes: tuple[tuple[str, int], ...] = ()
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    module_id: str
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    items: list[RankedItem]
+    basis: str
+
+
+@dataclass
+class Peers:
+    """Who took what at training time (consenting employees), grouped by role."""
+
+    model: HybridModel
+    taken_by_item: sp.csc_matrix = field(init=False)
+    role_users: dict[str, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.taken_by_item = self.model.taken.tocsc()
+        roles = np.asarray(self.model.user_roles, dtype=str)
+        self.role_users = {r: np.flatnonzero(roles == r) for r in set(self.model.user_roles)}
+        self.item_index = {m: i for i, m in enumerate(self.model.item_ids)}
+
+    def _takers(self, module_id: str) -> np.ndarray:
+        item = self.item_index.get(module_id)
+        if item is None:
+            return np.empty(0, dtype=np.int32)
+        start, end = self.taken_by_item.indptr[item], self.taken_by_item.indptr[item + 1]
+        return np.asarray(self.taken_by_item.indices[start:end])
+
+    def often_taken_together(self, role_id: str, taken: str, candidate: str) -> bool:
+        peers = self.role_users.get(role_id)
+        if peers is None:
+            return False
+        took_taken = np.intersect1d(self._takers(taken), peers, assume_unique=True)
+        if len(took_taken) < MIN_PEERS:
+            return False
+        both = np.intersect1d(took_taken, self._takers(candidate), assume_unique=True)
+        return len(both) / len(took_taken) >= MIN_CO_SHARE
+
+
+@dataclass(frozen=True)
+class Popularity:
+    """How many consenting employees took each module, overall and per role."""
+
+    overall: np.ndarray
+    by_role: dict[str, np.ndarray]
+
+    def scores(self, role_id: str) -> np.ndarray:
+        role = self.by_role.get(role_id)
+        base: np.ndarray = np.log1p(self.overall) * 0.2
+        return base if role is None else base + np.log1p(role)
+
+
+def rank(
+    learner: Learner,
+    catalogue: CatalogueIndex,
+    model: HybridModel | None,
+    popularity: Popularity | None,
+    first: int,
+    *,
+    peers: Peers | None = None,
+    relevance_floor: float = 0.0,
+) -> Ranking:
+    """The best ``first`` eligible modules, with reasons.
+
+    ``relevance_floor`` (the fairness mitigation) reserves that share of the list for
+    modules teaching skills the role requires, whoever the employee is.
+    """
+    employee = learner.employee
+    if not len(catalogue):
+        return Ranking([], POPULARITY if model is None else _basis(learner))
+    ceiling = _ceiling(learner, catalogue) if learner.personalised else None
+    mask = _eligible(learner, catalogue, ceiling)
+    if model is not None and catalogue.item_vectors is not None:
+        bag = user_features(employee, learner.role, personalised=learner.personalised,
+                            identity=True)  # fmt: skip
+        _, vector = model.user_representation(bag)
+        raw = catalogue.item_vectors @ vector + catalogue.item_biases
+        basis = _basis(learner)
+    else:
+        raw = popularity.scores(employee.role_id) if popularity else np.zeros(len(catalogue))
+        basis = POPULARITY
+    score = _standardised(raw, mask) + _bonus(learner, catalogue)
+    candidates = np.flatnonzero(mask)
+    if len(candidates) > POOL + first:
+        best = np.argpartition(-score[candidates], POOL + first)[: POOL + first]
+        candidates = candidates[best]
+    ordered = candidates[np.argsort(-score[candidates], kind="stable")]
+    chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
+    items = [
+        RankedItem(
+            catalogue.modules[i].module_id,
+            float(score[i]),
+            tuple(_reasons(learner, catalogue.modules[i], catalogue, basis, ceiling, peers)),
+        )
+        for i in chosen
+    ]
+    return Ranking(items, basis)
+
+
+def _basis(learner: Learner) -> str:
+    return PERSONALISED if learner.personalised else ROLE_BASED
+
+
+def _ceiling(learner: Learner, catalogue: CatalogueIndex) -> int | None:
+    recent = [
+        (score, int(catalogue.difficulty[catalogue.position[module_id]]))
+        for module_id, score in learner.recent_quizzes
+        if module_id in catalogue.position
+    ]
+    return rules.difficulty_ceiling(recent)
+
+
+def _eligible(learner: Learner, catalogue: CatalogueIndex, ceiling: int | None) -> np.ndarray:
+    mask = ~catalogue.retired
+    for module_id in learner.completed | learner.in_progress | learner.declined:
+        position = catalogue.position.get(module_id)
+        if position is not None:
+            mask[position] = False
+    if ceiling is not None:
+        mask &= catalogue.difficulty <= ceiling
+    if learner.personalised:
+        mask &= catalogue.language == learner.employee.language
+        longest = rules.longest_fitting(learner.employee.weekly_minutes)
+        if longest is not None:
+            mask &= catalogue.minutes <= longest
+    return mask
+
+
+def _standardised(raw: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    if not mask.any():
+        return np.zeros_like(raw, dtype=np.float64)
+    values = raw[mask]
+    spread = float(values.std()) or 1.0
+    return (raw - float(values.mean())) / spread
+
+
+def _gaps(learner: Learner) -> dict[str, tuple[int, int]]:
+    """Skill -> (current, required) where the role needs more; current is 0 unless personal."""
+    required = learner.role.levels() if learner.role else {}
+    levels = learner.employee.skills if learner.personalised else {}
+    return {s: (levels.get(s, 0), r) for s, r in required.items() if levels.get(s, 0) < r}
+
+
+def _goal_terms(learner: Learner) -> list[tuple[str, float]]:
+    terms = [(learner.goal, GOAL_BONUS)] if learner.goal else []
+    if learner.personalised:
+        terms += [(g, PROFILE_GOAL_BONUS) for g in learner.employee.goals]
+    return terms
+
+
+def _bonus(learner: Learner, catalogue: CatalogueIndex) -> np.ndarray:
+    bonus = np.zeros(len(catalogue))
+    closes = np.zeros(len(catalogue), dtype=bool)
+    for skill, (current, _) in _gaps(learner).items():
+        closes |= catalogue.teaching_above(skill, current)
+    bonus += GAP_BONUS * closes
+    for term, weight in _goal_terms(learner):
+        bonus += weight * catalogue.matching(term)
+    if learner.personalised and learner.employee.media_types:
+        bonus += MEDIA_BONUS * np.isin(catalogue.media, learner.employee.media_types)
+    return bonus
+
+
+def _walk(
+    learner: Learner, catalogue: CatalogueIndex, ordered: np.ndarray, first: int, floor: float
+) -> list[int]:
+    guard = rules.DiversityGuard()
+    chosen: list[int] = []
+    spare_relevant: list[int] = []
+    required = set(learner.role.levels()) if learner.role else set()
+    for i in ordered:
+        module = catalogue.modules[int(i)]
+        if not rules.prerequisites_met(module, set(learner.completed)):
+            continue
+        if len(chosen) >= first:
+            if required & set(module.skills):
+                spare_relevant.append(int(i))
+            continue
+        if guard.admit(module):
+            chosen.append(int(i))
+    needed = math.ceil(floor * first)
+    relevant = [i for i in chosen if required & set(catalogue.modules[i].skills)]
+    while len(relevant) < needed and spare_relevant:
+        # Replace the lowest-ranked item that does not teach a required skill.
+        for position in range(len(chosen) - 1, -1, -1):
+            if chosen[position] not in relevant:
+                chosen[position] = spare_relevant.pop(0)
+                relevant.append(chosen[position])
+                break
+        else:
+            break
+    return chosen
+
+
+def _reasons(
+    learner: Learner,
+    module: ModuleFeatures,
+    catalogue: CatalogueIndex,
+    basis: str,
+    ceiling: int | None,
+    peers: Peers | None,
+) -> list[Reason]:
+    found: list[Reason] = []
+    gaps = _gaps(learner)
+    for skill in sorted(module.skills, key=lambda s: -module.skills[s]):
+        if skill in gaps and module.skills[skill] > gaps[skill][0]:
+            current, required = gaps[skill]
+            found.append(
+                reasons.skill_gap(skill, current, required)
+                if learner.personalised
+                else reasons.role_needs(skill, required)
+            )
+            break
+    for term, _ in _goal_terms(learner):
+        if rules.matches_goal(module, [term]):
+            found.append(reasons.goal(term))
+            break
+    if learner.personalised:
+        found += _personal_reasons(learner, module, catalogue, ceiling, peers)
+    if basis == POPULARITY:
+        found.append(reasons.no_model())
+    elif basis == ROLE_BASED:
+        found.append(reasons.role_based())
+    elif not found:
+        found.append(reasons.model_match())
+    return found
+
+
+def _personal_reasons(
+    learner: Learner,
+    module: ModuleFeatures,
+    catalogue: CatalogueIndex,
+    ceiling: int | None,
+    peers: Peers | None,
+) -> list[Reason]:
+    employee = learner.employee
+    found: list[Reason] = []
+    if peers is not None:
+        for taken in sorted(learner.completed)[:20]:
+            position = catalogue.position.get(taken)
+            if position is not None and peers.often_taken_together(
+                employee.role_id, taken, module.module_id
+            ):
+                found.append(reasons.peers_took(catalogue.modules[position].title, taken))
+                break
+    if employee.weekly_minutes > 0:
+        found.append(reasons.budget(module.minutes, employee.weekly_minutes))
+    if module.media_type in employee.media_types:
+        found.append(reasons.media(module.media_type))
+    if ceiling is not None:
+        found.append(reasons.easier_step())
+    return found
