@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -139,39 +140,9 @@ class SqlGateway:
         return cached
 
     @contextlib.contextmanager
-    def transaction(self, *, write: bool, durable: bool = True) -> Iterator[Transaction]:
-        """A transaction on the shared pool; ``durable=False`` commits without waiting for
-        the disk, for rows a restart can rebuild from the event log (read models and their
-        positions, written together) and never for events, keys or anything else."""
-        if write and not durable:
-            with self._relaxed_transaction() as cursor:
-                yield Transaction(self, cursor)
-            return
+    def transaction(self, *, write: bool) -> Iterator[Transaction]:
         with self._datastore.transaction(commit=write) as cursor:
             yield Transaction(self, cursor)
-
-    @contextlib.contextmanager
-    def _relaxed_transaction(self) -> Iterator[Cursor]:
-        # A crash may lose the last such commits, rows and positions together, so a
-        # projection re-applies those events on restart. Event commits keep syncing, and a
-        # later synced commit also flushes the earlier relaxed ones (WAL and PostgreSQL's log
-        # are written in order), so the event store loses nothing.
-        if self.dialect == "postgres":
-            with self._datastore.transaction(commit=True) as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                yield cursor
-            return
-        # SQLite: the safety level is per connection and cannot change inside a transaction.
-        with self._datastore.get_connection(commit=True) as connection:
-            pragma = connection.cursor()
-            pragma.execute("PRAGMA synchronous")
-            level = int(pragma.fetchone()[0])
-            pragma.execute("PRAGMA synchronous = NORMAL")
-            try:
-                with connection.transaction(commit=True) as cursor:
-                    yield cursor
-            finally:
-                pragma.execute(f"PRAGMA synchronous = {level}")
 
 
 def sql_gateway(application: Any, settings: Settings) -> SqlGateway:
@@ -188,6 +159,7 @@ def _memory_datastore() -> Any:
     """Read models for the in-memory (POPO) event store live in an in-memory SQLite."""
     from eventsourcing.sqlite import SQLiteDatastore
 
-    # A shared-cache URI so every pooled connection sees the same in-memory database.
-    name = f"file:skillpath-{id(object())}?mode=memory&cache=shared"
+    # A shared-cache URI so every pooled connection sees the same in-memory database. The
+    # name must be unique per process lifetime: a reused name joins a database still open.
+    name = f"file:skillpath-{uuid.uuid4().hex}?mode=memory&cache=shared"
     return SQLiteDatastore(name)
