@@ -140,9 +140,39 @@ class SqlGateway:
         return cached
 
     @contextlib.contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Transaction]:
+    def transaction(self, *, write: bool, durable: bool = True) -> Iterator[Transaction]:
+        """A transaction on the shared pool; ``durable=False`` commits without waiting for
+        the disk, for rows a restart can rebuild from the event log (read models and their
+        positions, written together) and never for events, keys or anything else."""
+        if write and not durable:
+            with self._relaxed_transaction() as cursor:
+                yield Transaction(self, cursor)
+            return
         with self._datastore.transaction(commit=write) as cursor:
             yield Transaction(self, cursor)
+
+    @contextlib.contextmanager
+    def _relaxed_transaction(self) -> Iterator[Cursor]:
+        # A crash may lose the last such commits, rows and positions together, so a
+        # projection re-applies those events on restart. Event commits keep syncing, and a
+        # later synced commit also flushes the earlier relaxed ones (WAL and PostgreSQL's log
+        # are written in order), so the event store loses nothing.
+        if self.dialect == "postgres":
+            with self._datastore.transaction(commit=True) as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                yield cursor
+            return
+        # SQLite: the safety level is per connection and cannot change inside a transaction.
+        with self._datastore.get_connection(commit=True) as connection:
+            pragma = connection.cursor()
+            pragma.execute("PRAGMA synchronous")
+            level = int(pragma.fetchone()[0])
+            pragma.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with connection.transaction(commit=True) as cursor:
+                    yield cursor
+            finally:
+                pragma.execute(f"PRAGMA synchronous = {level}")
 
 
 def sql_gateway(application: Any, settings: Settings) -> SqlGateway:
