@@ -20,7 +20,9 @@ from app.projections import (
     RoleCatalogue,
     all_projections,
 )
+from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.recommend.serving import RecommenderService
 from app.settings import Settings
 
 
@@ -43,6 +45,8 @@ class Services:
     consents: ConsentBook
     kpis: KpiBook
     module_insights: ModuleInsightsBook
+    recommender: RecommenderService
+    fairness_attributes: FairnessAttributes
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -94,6 +98,8 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
+        recommender=RecommenderService.build(app, gateway, settings),
+        fairness_attributes=FairnessAttributes(gateway),
     )
     # The quality loop runs where the projections run, after each committed batch.
     runner.committed.append(RevisionPolicy(app, gateway).after_batch)
