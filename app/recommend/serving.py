@@ -21,6 +21,7 @@ import numpy as np
 from app.aggregates import Actor, Conflict, NotFound, ValidationFailed
 from app.aggregates import base as checks
 from app.application import Skillpath
+from app.persistence import SqlGateway
 from app.projections.consents import ConsentBook
 from app.projections.decisions import DecisionBook
 from app.projections.features import FeatureBook, RoleRequirements
@@ -31,6 +32,7 @@ from app.recommend.model import FitParameters, HybridModel, ModelFileError
 from app.recommend.ranking import Learner, Peers, Popularity, Ranking, rank
 from app.recommend.registry import ModelMetadata, ModelRegistry
 from app.recommend.training import PERSONALISATION, TrainingSources, train_version
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ MAX_FIRST = 100
 POINTER_CHECK_SECONDS = 1.0
 #: Popularity (used until a model exists) is recounted at most this often.
 POPULARITY_SECONDS = 30.0
+#: With the fairness mitigation on, this share of every list teaches skills the role needs.
+RELEVANCE_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,19 @@ class RecommenderService:
         self._popularity: tuple[float, Popularity] | None = None
         self._erased: set[str] = set()
         self.load_current()
+
+    @classmethod
+    def build(cls, app: Skillpath, gateway: SqlGateway, settings: Settings) -> RecommenderService:
+        """The service over its read models, loading the current version of the model dir."""
+        return cls(
+            app,
+            FeatureBook(gateway),
+            InteractionBook(gateway),
+            DecisionBook(gateway),
+            ConsentBook(gateway),
+            ModelRegistry(settings.model_dir),
+            relevance_floor=RELEVANCE_FLOOR if settings.fairness_mitigation else 0.0,
+        )
 
     # -- versions -----------------------------------------------------------------------
 
