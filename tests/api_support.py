@@ -94,7 +94,10 @@ def valid_input(name: str, org: Organisation) -> dict[str, Any]:
             "goals": ["Become a lead"], "language": "nb",
         },
         "assessSkill": {**employee, "skill": "SQL", "level": 4, "source": "MANAGER"},
-        "changeRole": {**employee, "roleId": str(org.lead_role_id), "department": "Data"},
+        "changeRole": {
+            **employee, "roleId": str(org.lead_role_id), "department": "Data",
+            "managerId": str(org.manager_id),
+        },
         "recordProductivityReached": {**employee, "reachedOn": "2024-04-01"},
         "answerPulse": {**employee, "score": 9},
         "offboardEmployee": {**employee, "leftOn": "2024-09-30"},
