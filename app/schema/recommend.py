@@ -12,7 +12,6 @@ import strawberry
 from app.aggregates import Conflict as DomainConflict
 from app.aggregates import DomainError
 from app.aggregates import NotFound as DomainNotFound
-from app.aggregates.employee import AGE_BANDS, GENDERS
 from app.aggregates.enrollment import Enrollment as EnrollmentAggregate
 from app.application import Written
 from app.recommend import reasons as kinds
@@ -58,8 +57,21 @@ class RecommendationAnswer(Enum):
     WRONG = "wrong"
 
 
-Gender = strawberry.enum(Enum("Gender", {g.upper(): g for g in GENDERS}))  # type: ignore[misc]
-AgeBand = strawberry.enum(Enum("AgeBand", {a.upper(): a for a in AGE_BANDS}))  # type: ignore[misc]
+@strawberry.enum(description="Self-declared gender, used only in fairness reports.")
+class Gender(Enum):
+    FEMALE = "female"
+    MALE = "male"
+    DIVERSE = "diverse"
+    UNDISCLOSED = "undisclosed"
+
+
+@strawberry.enum(description="Self-declared age band, used only in fairness reports.")
+class AgeBand(Enum):
+    UNDER_30 = "under_30"
+    FROM_30_TO_44 = "30_44"
+    FROM_45_TO_59 = "45_59"
+    FROM_60 = "60_plus"
+    UNDISCLOSED = "undisclosed"
 
 
 @strawberry.type(description="One reason: a sentence, and the facts behind it.")
@@ -248,8 +260,8 @@ class AnswerRecommendationInput:
 @strawberry.input(description="Self-declared attributes, used only in fairness reports.")
 class DeclareAttributesInput:
     employee_id: strawberry.ID
-    gender: Gender  # type: ignore[valid-type]
-    age_band: AgeBand  # type: ignore[valid-type]
+    gender: Gender
+    age_band: AgeBand
 
 
 def _list(found: Recommendations) -> RecommendationList:
