@@ -19,6 +19,7 @@ from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
 
@@ -30,6 +31,7 @@ Query = merge_types(
         RoleQuery,
         ConsentQuery,
         StatusQuery,
+        RecommendQuery,
     ),
 )
 Mutation = merge_types(
@@ -39,6 +41,7 @@ Mutation = merge_types(
         LearningMutation,
         RoleMutation,
         ConsentMutation,
+        RecommendMutation,
     ),
 )
 
