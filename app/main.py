@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 
 from app.aggregates import Actor
 from app.bootstrap import Services, build_services
+from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context
 from app.settings import Settings
@@ -64,9 +65,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Retraining runs in the server only: building services (tests, tools) never starts it.
+        retraining = RetrainingWorker(
+            services.recommender,
+            lambda: min(services.runner.positions().values(), default=0),
+            min_interactions=settings.retrain_min_interactions,
+            check_seconds=settings.retrain_check_seconds,
+        )
+        retraining.start()
         try:
             yield
         finally:
+            retraining.stop()
             services.close()
 
     app = Starlette(
