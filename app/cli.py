@@ -1,4 +1,4 @@
-"""The ``skillpath`` command: serve, seed, replay, project, export-schema."""
+"""The ``skillpath`` command: serve, seed, replay, project, export-schema, train, models..."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.bootstrap import Services, StartupError, build_services
+from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
 
 
@@ -140,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)
+    add_recommender_commands(sub)
     return root
 
 
