@@ -8,6 +8,7 @@ a PostgreSQL that cannot be reached fails those tests: they are never skipped.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -88,10 +89,10 @@ def memory_settings() -> Settings:
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
-def any_settings(request: pytest.FixtureRequest) -> Settings:
-    """The same test on every storage engine."""
+def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The same test on every storage engine (model versions in the test's own folder)."""
     settings: Settings = request.getfixturevalue(f"{request.param}_settings")
-    return settings
+    return dataclasses.replace(settings, model_dir=str(tmp_path / "models"))
 
 
 @pytest.fixture
