@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from app.application import Skillpath
+from app.broadcast.live import Live
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
     ConsentBook,
@@ -45,6 +46,7 @@ class Services:
     consents: ConsentBook
     kpis: KpiBook
     module_insights: ModuleInsightsBook
+    live: Live
     recommender: RecommenderService
     fairness_attributes: FairnessAttributes
 
@@ -98,11 +100,14 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
+        live=Live(settings, app),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),
     )
     # The quality loop runs where the projections run, after each committed batch.
     runner.committed.append(RevisionPolicy(app, gateway).after_batch)
+    # Subscribers hear of a batch only once it is committed: they read what it wrote.
+    runner.committed.append(services.live.publish)
     run = settings.run_projections if start_projections is None else start_projections
     if run:
         runner.start()

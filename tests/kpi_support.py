@@ -43,17 +43,26 @@ class Company:
     def hire(self, department: str, manager: UUID | None, hired: int) -> UUID:
         self.serial += 1
         return self.app.hire_employee(
-            name=f"Person {self.serial}", email=f"p{self.serial}@example.com",
-            role_id=self.role_id, department=department, manager_id=manager, location="Oslo",
-            years_experience=3, hire_date=today() - timedelta(days=hired), actor=HR,
-        ).id  # fmt: skip
+            name=f"Person {self.serial}",
+            email=f"p{self.serial}@example.com",
+            role_id=self.role_id,
+            department=department,
+            manager_id=manager,
+            location="Oslo",
+            years_experience=3,
+            hire_date=today() - timedelta(days=hired),
+            actor=HR,
+        ).id
 
     def enroll(self, employee: UUID, ago: int, module: UUID | None = None, **extra: Any) -> UUID:
         return self.app.enroll(
-            employee_id=employee, module_id=module or self.module_id,
-            source=extra.pop("source", "self"), recommendation_id=extra.pop("recommendation", None),
-            actor=LEARNER, occurred_at=days_ago(ago),
-        ).id  # fmt: skip
+            employee_id=employee,
+            module_id=module or self.module_id,
+            source=extra.pop("source", "self"),
+            recommendation_id=extra.pop("recommendation", None),
+            actor=LEARNER,
+            occurred_at=days_ago(ago),
+        ).id
 
     def complete(self, enrollment: UUID, ago: int) -> int:
         return self.app.complete_enrollment(

@@ -89,8 +89,9 @@ def suppress(figure: Figure | None, min_people: int) -> Figure | None:
         return figure
     if figure.people >= min_people:
         return figure
-    return replace(figure, value=None, numerator=None, denominator=None, people=None,
-                   suppressed=True)  # fmt: skip
+    return replace(
+        figure, value=None, numerator=None, denominator=None, people=None, suppressed=True
+    )
 
 
 @dataclass(frozen=True)

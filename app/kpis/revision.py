@@ -61,9 +61,13 @@ def _split(values: Sequence[tuple[date, float]], today: date) -> tuple[list[floa
 
 
 def _fell(
-    rule: str, what: str, values: Sequence[tuple[date, float]], today: date, low: float,
+    rule: str,
+    what: str,
+    values: Sequence[tuple[date, float]],
+    today: date,
+    low: float,
     fall: float,
-) -> Finding | None:  # fmt: skip
+) -> Finding | None:
     recent, earlier = _split(values, today)
     recent_mean = mean(recent)
     if len(recent) < MIN_SAMPLE or recent_mean is None:
@@ -90,10 +94,17 @@ def early_drop_off(drops: Sequence[Drop], module_minutes: int, today: date) -> F
     share = middle / module_minutes
     if share > EARLY_SHARE:
         return None
-    figures = {"medianDropMinutes": middle, "moduleMinutes": float(module_minutes),
-               "drops": float(len(positions))}  # fmt: skip
-    return Finding(EARLY_DROP_OFF, f"{EARLY_DROP_OFF}: half of the learners who gave up left by"
-                   f" minute {middle:g} of {module_minutes}", figures)  # fmt: skip
+    figures = {
+        "medianDropMinutes": middle,
+        "moduleMinutes": float(module_minutes),
+        "drops": float(len(positions)),
+    }
+    return Finding(
+        EARLY_DROP_OFF,
+        f"{EARLY_DROP_OFF}: half of the learners who gave up left by"
+        f" minute {middle:g} of {module_minutes}",
+        figures,
+    )
 
 
 def findings(

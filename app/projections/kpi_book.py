@@ -137,8 +137,9 @@ class _Facts:
     def load(cls, tx: Transaction, window: Window, where: KpiFilter) -> _Facts:
         span = (window.start.isoformat(), window.end.isoformat())
 
-        def select(table: str, day: str, extra: str = "", stamped: bool = True,
-                   by_module: bool = False) -> Rows:  # fmt: skip
+        def select(
+            table: str, day: str, extra: str = "", stamped: bool = True, by_module: bool = False
+        ) -> Rows:
             sql = f"SELECT * FROM {{{table}}} WHERE {day} BETWEEN %s AND %s{extra}"
             params: list[Any] = list(span)
             for column, value in _conditions(where, stamped, by_module):
@@ -169,8 +170,15 @@ class _Facts:
 def _conditions(where: KpiFilter, stamped: bool, by_module: bool) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if stamped:
-        found += [(c, v) for c, v in (("department", where.department),
-                  ("manager_id", where.manager_id), ("role_id", where.role_id)) if v]  # fmt: skip
+        found += [
+            (c, v)
+            for c, v in (
+                ("department", where.department),
+                ("manager_id", where.manager_id),
+                ("role_id", where.role_id),
+            )
+            if v
+        ]
     if by_module and where.module_id:
         found.append(("module_id", where.module_id))
     return found
@@ -199,8 +207,9 @@ class _Grouping:
         # Activity rows have no stamped group: people-based KPIs use the current one.
         self._current = _key_of(group_by)
 
-    def _split(self, rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
-               ) -> dict[str, Rows]:  # fmt: skip
+    def _split(
+        self, rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Rows]:
         split: dict[str, Rows] = defaultdict(list)
         for row in rows:
             value = key(row)
@@ -284,10 +293,11 @@ class _Grouping:
 
     def _acceptance(self, recommended: Rows) -> Figure:
         accepted = sum(
-            1 for r in recommended
+            1
+            for r in recommended
             if r["enrolled_day"] is not None
             and _days_between(r["day"], r["enrolled_day"]) <= f.ACCEPTANCE_DAYS
-        )  # fmt: skip
+        )
         return f.ratio(accepted, len(recommended), _people_in(recommended))
 
     def _hours(self, activity: Rows, people: Rows, learners: set[str]) -> Figure:

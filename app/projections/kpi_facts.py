@@ -33,10 +33,18 @@ def day_of(moment: datetime) -> str:
 class KpiProjection(Projection):
     name = "kpis"
     tables = (
-        "kpi_people", "kpi_staffing", "kpi_attempts", "kpi_activity", "kpi_pulses",
-        "kpi_feedback", "kpi_modules", "kpi_recommended", "kpi_programmes",
-        "kpi_programme_entries", "kpi_revision_flags",
-    )  # fmt: skip
+        "kpi_people",
+        "kpi_staffing",
+        "kpi_attempts",
+        "kpi_activity",
+        "kpi_pulses",
+        "kpi_feedback",
+        "kpi_modules",
+        "kpi_recommended",
+        "kpi_programmes",
+        "kpi_programme_entries",
+        "kpi_revision_flags",
+    )
     ddl = (
         "CREATE TABLE IF NOT EXISTS {kpi_people} (employee_id TEXT PRIMARY KEY, "
         + _GROUP
@@ -143,36 +151,55 @@ class KpiProjection(Projection):
         tx.execute(
             "INSERT INTO {kpi_pulses} (employee_id, version, day, score, department, manager_id,"
             " role_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (employee_id, e.originator_version, day_of(e.occurred_at), e.score,
-             *_group(tx, employee_id)),
-        )  # fmt: skip
+            (
+                employee_id,
+                e.originator_version,
+                day_of(e.occurred_at),
+                e.score,
+                *_group(tx, employee_id),
+            ),
+        )
 
     # -- learning -------------------------------------------------------------------------
 
     @handles(Enrollment.Enrolled)
     def enrolled(self, e: Enrollment.Enrolled, tx: Transaction) -> None:
-        self._attempt(tx, e, 1, str(e.employee_id), str(e.module_id), e.source,
-                      e.recommendation_id)  # fmt: skip
+        self._attempt(tx, e, 1, str(e.employee_id), str(e.module_id), e.source, e.recommendation_id)
 
     @handles(Enrollment.Reenrolled)
     def reenrolled(self, e: Enrollment.Reenrolled, tx: Transaction) -> None:
         last = _last_attempt(tx, str(e.originator_id))
-        self._attempt(tx, e, e.attempt, last["employee_id"], last["module_id"], e.source,
-                      e.recommendation_id)  # fmt: skip
+        self._attempt(
+            tx, e, e.attempt, last["employee_id"], last["module_id"], e.source, e.recommendation_id
+        )
 
     def _attempt(
-        self, tx: Transaction, e: Any, attempt: int, employee_id: str, module_id: str,
-        source: str, recommendation_id: Any,
-    ) -> None:  # fmt: skip
+        self,
+        tx: Transaction,
+        e: Any,
+        attempt: int,
+        employee_id: str,
+        module_id: str,
+        source: str,
+        recommendation_id: Any,
+    ) -> None:
         day = day_of(e.occurred_at)
         recommendation = _opt(recommendation_id)
         tx.execute(
             "INSERT INTO {kpi_attempts} (enrollment_id, attempt, employee_id, module_id,"
             " department, manager_id, role_id, source, recommendation_id, enrolled_day)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (str(e.originator_id), attempt, employee_id, module_id,
-             *_group(tx, employee_id), source, recommendation, day),
-        )  # fmt: skip
+            (
+                str(e.originator_id),
+                attempt,
+                employee_id,
+                module_id,
+                *_group(tx, employee_id),
+                source,
+                recommendation,
+                day,
+            ),
+        )
         if recommendation is not None:
             # Accepted: enrolled in the recommended module within the acceptance period.
             tx.execute(
@@ -197,9 +224,12 @@ class KpiProjection(Projection):
     @handles(Enrollment.Dropped)
     def dropped(self, e: Enrollment.Dropped, tx: Transaction) -> None:
         last = self._finished(
-            tx, e, "dropped_day = %s, drop_position = %s", day_of(e.occurred_at),
+            tx,
+            e,
+            "dropped_day = %s, drop_position = %s",
+            day_of(e.occurred_at),
             e.position_minutes,
-        )  # fmt: skip
+        )
         self._module_changed(tx, last["module_id"], e)
 
     def _finished(self, tx: Transaction, e: Any, assignments: str, *values: Any) -> dict[str, Any]:
@@ -226,14 +256,23 @@ class KpiProjection(Projection):
             "INSERT INTO {kpi_feedback} (enrollment_id, version, employee_id, module_id, day,"
             " rating, sentiment, department, manager_id, role_id)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (str(e.originator_id), e.originator_version, employee_id, module_id,
-             day_of(e.occurred_at), e.rating, sentiment, *_group(tx, employee_id)),
-        )  # fmt: skip
+            (
+                str(e.originator_id),
+                e.originator_version,
+                employee_id,
+                module_id,
+                day_of(e.occurred_at),
+                e.rating,
+                sentiment,
+                *_group(tx, employee_id),
+            ),
+        )
         self._activity(tx, employee_id, module_id, day_of(e.occurred_at), 0)
         self._module_changed(tx, module_id, e)
 
-    def _activity(self, tx: Transaction, employee_id: str, module_id: str, day: str,
-                  minutes: int) -> None:  # fmt: skip
+    def _activity(
+        self, tx: Transaction, employee_id: str, module_id: str, day: str, minutes: int
+    ) -> None:
         tx.execute(
             "INSERT INTO {kpi_activity} (employee_id, module_id, day, minutes, events)"
             " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (employee_id, module_id, day) DO UPDATE"
@@ -268,9 +307,15 @@ class KpiProjection(Projection):
         tx.execute(
             "INSERT INTO {kpi_revision_flags} (module_id, version, rule, reason, figures,"
             " flagged_at, open) VALUES (%s, %s, %s, %s, %s, %s, 1)",
-            (module_id, e.originator_version, rule_of(e.reason), e.reason,
-             json.dumps(e.figures, sort_keys=True), e.timestamp.isoformat()),
-        )  # fmt: skip
+            (
+                module_id,
+                e.originator_version,
+                rule_of(e.reason),
+                e.reason,
+                json.dumps(e.figures, sort_keys=True),
+                e.timestamp.isoformat(),
+            ),
+        )
         tx.execute("UPDATE {kpi_modules} SET status = 'flagged' WHERE module_id = %s", (module_id,))
 
     @handles(LearningModule.Retired)
@@ -298,11 +343,17 @@ class KpiProjection(Projection):
             "INSERT INTO {kpi_recommended} (decision_id, module_id, employee_id, day, issued_at,"
             " department, manager_id, role_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                (str(e.originator_id), str(module_id), employee_id, day_of(e.occurred_at),
-                 e.occurred_at.isoformat(), *group)
+                (
+                    str(e.originator_id),
+                    str(module_id),
+                    employee_id,
+                    day_of(e.occurred_at),
+                    e.occurred_at.isoformat(),
+                    *group,
+                )
                 for module_id in e.module_ids
             ],
-        )  # fmt: skip
+        )
 
     @handles(RecommendationDecision.RecommendationAnswered)
     def recommendation_answered(

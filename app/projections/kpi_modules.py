@@ -63,7 +63,9 @@ class ModuleInsightsBook:
                 return None
             attempts = tx.rows(
                 "SELECT employee_id, completed_day FROM {kpi_attempts} WHERE module_id = %s"
-                " AND enrolled_day BETWEEN %s AND %s", (module_id, *span))  # fmt: skip
+                " AND enrolled_day BETWEEN %s AND %s",
+                (module_id, *span),
+            )
             drops = tx.rows(
                 "SELECT employee_id, drop_position FROM {kpi_attempts} WHERE module_id = %s"
                 " AND dropped_day BETWEEN %s AND %s AND drop_position IS NOT NULL",
@@ -71,13 +73,25 @@ class ModuleInsightsBook:
             )
             feedback = tx.rows(
                 "SELECT employee_id, rating, sentiment FROM {kpi_feedback} WHERE module_id = %s"
-                " AND day BETWEEN %s AND %s", (module_id, *span))  # fmt: skip
-            learners = {r["employee_id"] for r in tx.rows(
-                "SELECT DISTINCT employee_id FROM {kpi_activity} WHERE module_id = %s"
-                " AND day BETWEEN %s AND %s", (module_id, *span))}  # fmt: skip
-            flags = self._flags(tx.rows(
-                "SELECT * FROM {kpi_revision_flags} WHERE module_id = %s AND open = 1"
-                " ORDER BY version", (module_id,)), {module_id: module["title"]})  # fmt: skip
+                " AND day BETWEEN %s AND %s",
+                (module_id, *span),
+            )
+            learners = {
+                r["employee_id"]
+                for r in tx.rows(
+                    "SELECT DISTINCT employee_id FROM {kpi_activity} WHERE module_id = %s"
+                    " AND day BETWEEN %s AND %s",
+                    (module_id, *span),
+                )
+            }
+            flags = self._flags(
+                tx.rows(
+                    "SELECT * FROM {kpi_revision_flags} WHERE module_id = %s AND open = 1"
+                    " ORDER BY version",
+                    (module_id,),
+                ),
+                {module_id: module["title"]},
+            )
         k = self.min_group_size
         learners |= {r["employee_id"] for r in attempts + feedback}
         suppressed = 0 < len(learners) < k
@@ -91,19 +105,32 @@ class ModuleInsightsBook:
             return None if suppressed else f.suppress(figure, k)
 
         return ModuleInsights(
-            module_id=module_id, title=module["title"], minutes=module["minutes"],
-            status=module["status"], window=window, position=position,
-            learners=None if suppressed else len(learners), suppressed=suppressed,
+            module_id=module_id,
+            title=module["title"],
+            minutes=module["minutes"],
+            status=module["status"],
+            window=window,
+            position=position,
+            learners=None if suppressed else len(learners),
+            suppressed=suppressed,
             completion_rate=hide(f.completion_rate(completed, len(attempts), people)),
             drop_off_minutes=hide(f.median_figure(positions, drop_people)),
-            drop_off_distribution=[] if suppressed or 0 < drop_people < k
+            drop_off_distribution=[]
+            if suppressed or 0 < drop_people < k
             else f.distribution(positions, bucket_minutes),
-            average_rating=hide(f.mean_figure([float(r["rating"]) for r in feedback],
-                                              len({r["employee_id"] for r in feedback}))),
-            feedback_sentiment=hide(f.mean_figure([float(r["sentiment"]) for r in scored],
-                                                  len({r["employee_id"] for r in scored}))),
+            average_rating=hide(
+                f.mean_figure(
+                    [float(r["rating"]) for r in feedback],
+                    len({r["employee_id"] for r in feedback}),
+                )
+            ),
+            feedback_sentiment=hide(
+                f.mean_figure(
+                    [float(r["sentiment"]) for r in scored], len({r["employee_id"] for r in scored})
+                )
+            ),
             open_flags=flags,
-        )  # fmt: skip
+        )
 
     def needing_revision(self) -> list[RevisionFlag]:
         """Open revision flags of modules still offered, oldest first."""

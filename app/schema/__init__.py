@@ -17,11 +17,13 @@ from strawberry.types import ExecutionContext
 
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
+from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
+from app.schema.subscriptions import Subscription
 
 Query = merge_types(
     "Query",
@@ -31,6 +33,7 @@ Query = merge_types(
         RoleQuery,
         ConsentQuery,
         StatusQuery,
+        KpiQuery,
         RecommendQuery,
     ),
 )
@@ -41,6 +44,7 @@ Mutation = merge_types(
         LearningMutation,
         RoleMutation,
         ConsentMutation,
+        KpiMutation,
         RecommendMutation,
     ),
 )
@@ -68,6 +72,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
     return SkillpathSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),

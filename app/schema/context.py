@@ -65,6 +65,8 @@ class Context:
     actor: Actor
     request: Request | WebSocket | None = None
     response: Any = None
+    #: A WebSocket's connection_init payload (graphql-transport-ws), e.g. a bearer token.
+    connection_params: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
