@@ -7,10 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -38,6 +40,21 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
         return Context(services=self.services, actor=API_ACTOR, request=request, response=response)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Requests refused before GraphQL runs (no query, a body that is not JSON, a mutation
+        # over GET) get a GraphQL error body like every other error, not plain text.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = JSONResponse(
+                {"data": None, "errors": [{"message": error.reason}]},
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
