@@ -80,7 +80,7 @@ def plan_learning(
     engagement = learner.person.engagement
     moment = later(rng, start, timedelta(days=2), timedelta(days=10 + 30 * (1 - engagement)))
     while moment < end:
-        if rng.random() > 0.15 + engagement:
+        if rng.random() > 0.05 + 0.9 * engagement:
             moment = later(rng, moment, timedelta(days=7), timedelta(days=35))
             continue
         module = _choose(rng, learner, catalogue, moment)
@@ -114,15 +114,32 @@ def _choose(
         for skill, level, importance in role.skills
         if learner.levels.get(skill, 0) < level
     ]
-    if gaps and rng.random() < 0.75:
+    if gaps and rng.random() < 0.8:
         skill = rng.choices([s for s, _ in gaps], weights=[w for _, w in gaps])[0]
         wanted = learner.levels.get(skill, 0) + 1
-        candidates = [m for m in catalogue.by_skill[skill] if _eligible(learner, m, moment)]
+        teaching = [m for m in catalogue.by_skill[skill] if m.offered_at(moment)]
+        candidates = [m for m in teaching if _eligible(learner, m, moment)]
+        if not candidates:
+            # Not ready for what the gap needs: first the modules it builds on.
+            required = {p for m in teaching for p in m.content.prerequisite_ids}
+            candidates = [
+                catalogue.by_id[p] for p in sorted(required)
+                if _eligible(learner, catalogue.by_id[p], moment)
+            ]  # fmt: skip
         if candidates:
             weights = [
                 _appeal(learner, m) / (1 + abs(m.content.difficulty - wanted)) for m in candidates
             ]
             return rng.choices(candidates, weights=weights)[0]
+    if rng.random() < 0.7:
+        # No gap to close (or no module for it): deepen another skill the role uses.
+        candidates = [
+            m for skill, _, _ in role.skills for m in catalogue.by_skill[skill]
+            if _eligible(learner, m, moment)
+        ]  # fmt: skip
+        if candidates:
+            return rng.choices(candidates, weights=[_appeal(learner, m) for m in candidates])[0]
+    # Curiosity: anything eligible.
     sample = rng.sample(catalogue.modules, min(40, len(catalogue.modules)))
     candidates = [m for m in sample if _eligible(learner, m, moment)]
     if not candidates:
@@ -138,7 +155,7 @@ def _appeal(learner: Learner, module: PlannedModule) -> float:
 def _completion_chance(learner: Learner, module: PlannedModule) -> float:
     level = learner.levels.get(module.skill, 0)
     stretch = max(0, module.content.difficulty - level - 1)
-    chance = 0.55 + 0.35 * (learner.person.engagement - 0.5) - 0.08 * stretch
+    chance = 0.6 + 0.35 * (learner.person.engagement - 0.5) - 0.08 * stretch
     if module.content.media_type in learner.media_types:
         chance += 0.08
     if module.drop_prone:

@@ -23,7 +23,7 @@ DIRECTOR, HEAD, LEAD, STAFF = "director", "head", "lead", "staff"
 TEAM_SIZE = 9
 #: Shares of staff who leave or move within a six-month window (scaled to the window).
 LEAVER_SHARE = 0.04
-MOVER_SHARE = 0.07
+MOVER_SHARE = 0.08
 #: Share of staff hired inside the history window (onboarding data for the KPIs).
 RECENT_HIRE_SHARE = 0.12
 
