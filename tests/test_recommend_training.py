@@ -1,0 +1,151 @@
+"""Training from the read models, model versions on disk, and background retraining."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.aggregates import SYSTEM
+from app.recommend.dataset import interaction_weight
+from app.recommend.model import ARTEFACT, ModelFileError
+from app.recommend.registry import ModelRegistry, UnknownModelVersion
+from app.recommend.retraining import RetrainingWorker
+from app.recommend.training import collect_training_data
+from tests.recommend_org import Org, analysts_and_engineers, memory_services
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[Org]:
+    services = memory_services(tmp_path)
+    try:
+        yield analysts_and_engineers(services)
+    finally:
+        services.close()
+
+
+def test_completed_outweighs_progressed_outweighs_enrolled() -> None:
+    completed = interaction_weight("completed", 100, None, None, 0)
+    progressed = interaction_weight("active", 60, None, None, 0)
+    enrolled = interaction_weight("active", 0, None, None, 0)
+    assert completed > progressed > enrolled > 0
+
+
+def test_early_drops_low_ratings_and_age_weaken_the_signal() -> None:
+    enrolled = interaction_weight("active", 0, None, None, 0)
+    assert 0 < interaction_weight("dropped", 10, 10, None, 0) < enrolled
+    assert interaction_weight("completed", 100, None, 1, 0) < interaction_weight(
+        "completed", 100, None, 5, 0
+    )
+    assert interaction_weight("completed", 100, None, None, 180) == pytest.approx(0.5)
+
+
+def test_employees_without_personalisation_consent_are_left_out_of_training(org: Org) -> None:
+    opted_out = org.hire("engineer", consent=False)
+    org.complete(opted_out, "python-2")
+    org.settle()
+    services = org.services
+    data = collect_training_data(services.recommender.sources, _now())
+    assert str(opted_out) not in data.user_ids
+    assert data.subjects_excluded == 1
+    metadata = org.train()
+    assert metadata.subjects_excluded == 1
+    assert metadata.consent_snapshot["subjects_allowing"] == len(data.user_ids)
+
+
+def test_a_version_records_what_it_was_trained_on(org: Org) -> None:
+    metadata = org.train()
+    services = org.services
+    assert metadata.trained_to_position == services.runner.position
+    assert metadata.interactions == 72
+    assert len(metadata.data_hash) == len(metadata.parameters_hash) == 64
+    assert services.recommender.active is not None
+    assert services.recommender.active.metadata.version == metadata.version
+    again = org.train()
+    assert again.data_hash == metadata.data_hash
+    assert again.version != metadata.version
+
+
+def test_activating_an_older_version_rolls_back(org: Org) -> None:
+    first = org.train()
+    second = org.train()
+    recommender = org.services.recommender
+    assert recommender.active is not None and recommender.active.metadata.version == second.version
+    recommender.activate(first.version)
+    assert recommender.active.metadata.version == first.version
+    assert ModelRegistry(recommender.registry.root).current_version() == first.version
+    with pytest.raises(UnknownModelVersion):
+        recommender.activate("20990101T000000-abcdef")
+
+
+def test_a_corrupt_model_file_is_refused_and_the_previous_version_stays(org: Org) -> None:
+    first = org.train()
+    second = org.train()
+    recommender = org.services.recommender
+    recommender.activate(first.version)
+    artefact = recommender.registry.root / second.version / ARTEFACT
+    artefact.write_bytes(artefact.read_bytes()[:-100] + b"\0" * 100)
+    with pytest.raises(ModelFileError, match="corrupt"):
+        recommender.activate(second.version)
+    assert recommender.active is not None and recommender.active.metadata.version == first.version
+    # A pointer moved behind the server's back is refused the same way.
+    (recommender.registry.root / "CURRENT").write_text(second.version)
+    recommender.load_current()
+    assert recommender.active.metadata.version == first.version
+    assert recommender.load_error is not None and "corrupt" in recommender.load_error
+
+
+def test_a_new_hire_and_a_new_module_are_served_on_day_one(org: Org) -> None:
+    org.train()
+    org.module("pytest in depth", {"testing": 4}, difficulty=2)
+    newcomer = org.hire("engineer")
+    org.settle()
+    served = org.services.recommender.recommend(newcomer, first=10, goal=None, actor=SYSTEM)
+    shown = [org.name_of(i.module_id) for i in served.ranking.items]
+    by_id = {m.module_id: m for m in org.services.recommender.features.modules()}
+    # Diversity allows three per skill: the first six are the role's two skills.
+    first_six = {next(iter(by_id[i.module_id].skills)) for i in served.ranking.items[:6]}
+    assert served.ranking.basis == "personalised"
+    assert first_six == {"python", "testing"}, shown
+    assert "pytest in depth" in shown
+
+
+def test_retraining_runs_after_an_erasure_and_after_enough_new_interactions(org: Org) -> None:
+    org.train()
+    recommender = org.services.recommender
+    worker = RetrainingWorker(
+        recommender, lambda: org.services.runner.position, min_interactions=5, check_seconds=1
+    )
+    assert worker.run_once() is None
+    erased = org.hire("analyst")
+    recommender.subject_erased(erased)
+    after_erasure = worker.run_once()
+    assert after_erasure is not None
+    assert (after_erasure.trigger, after_erasure.erasures_since_previous) == ("erasure", 1)
+    assert worker.run_once() is None
+    employee = org.hire("analyst")
+    for name in ["sql-1", "sql-2", "sql-3", "sql-4", "leadership-1"]:
+        org.complete(employee, name)
+    org.settle()
+    after_learning = worker.run_once()
+    assert after_learning is not None and after_learning.trigger == "new_interactions"
+    assert recommender.active is not None
+    assert recommender.active.metadata.version == after_learning.version
+
+
+def test_the_retraining_thread_stops_when_asked(org: Org) -> None:
+    worker = RetrainingWorker(
+        org.services.recommender, lambda: 0, min_interactions=0, check_seconds=0.01
+    )
+    worker.start()
+    assert worker.running
+    worker.stop()
+    assert not worker.running
+    assert worker.trained == []
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
