@@ -39,6 +39,8 @@ class Org:
     roles: dict[str, UUID] = field(default_factory=dict)
     modules: dict[str, UUID] = field(default_factory=dict)
     counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
+    #: True when the services' own thread follows the log (the shared ``services`` fixture).
+    following: bool = False
 
     @property
     def app(self):  # type: ignore[no-untyped-def]
@@ -121,7 +123,10 @@ class Org:
                 self.complete(employee, name)
 
     def settle(self) -> None:
-        self.services.runner.catch_up()
+        if self.following:
+            assert self.services.read_models_reach(self.app.last_position(), timeout=30)
+        else:
+            self.services.runner.catch_up()
 
     def train(self, params: FitParameters = TINY) -> ModelMetadata:
         self.settle()
@@ -131,9 +136,11 @@ class Org:
         return next(n for n, m in self.modules.items() if str(m) == module_id)
 
 
-def analysts_and_engineers(services: Services, *, people: int = 12, seed: int = 1) -> Org:
+def analysts_and_engineers(
+    services: Services, *, people: int = 12, seed: int = 1, following: bool = False
+) -> Org:
     """Two roles, the standard catalogue, and a learning history per role."""
-    org = Org(services)
+    org = Org(services, following=following)
     org.role("analyst", {"sql": 3, "communication": 2})
     org.role("engineer", {"python": 4, "testing": 3})
     org.catalogue()

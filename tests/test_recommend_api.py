@@ -1,0 +1,226 @@
+"""The recommender over GraphQL: served lists are decisions, answers, typed errors, consent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from app.aggregates import SYSTEM
+from app.bootstrap import Services
+from app.main import create_app
+from tests.conftest import GraphQLClient
+from tests.recommend_org import Org, analysts_and_engineers, memory_services
+
+RECOMMEND = """
+query($id: ID!, $first: Int!, $goal: String) {
+  recommendations(employeeId: $id, first: $first, goal: $goal) {
+    __typename
+    ... on RecommendationList {
+      decisionId position modelVersion basis
+      items { rank score moduleId module { title }
+              reasons { kind text skill currentLevel requiredLevel } }
+    }
+    ... on ValidationError { field message }
+    ... on NotFound { field id }
+    ... on Conflict { conflictField: field message }
+  }
+}"""
+ANSWER = """
+mutation($decision: ID!, $item: ID!, $answer: RecommendationAnswer!) {
+  answerRecommendation(input: {decisionId: $decision, itemId: $item, answer: $answer,
+                               comment: "looks useful"}) {
+    __typename
+    ... on RecommendationAnswerPayload { position answer enrollmentId
+                                         enrollment { source status moduleId } }
+    ... on ValidationError { field message }
+    ... on NotFound { field }
+    ... on Conflict { conflictField: field message }
+  }
+}"""
+
+
+async def client_for(services: Services) -> AsyncIterator[GraphQLClient]:
+    app = create_app(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def org_api(tmp_path: Path) -> AsyncIterator[tuple[Org, GraphQLClient]]:
+    services = memory_services(tmp_path)
+    try:
+        org = analysts_and_engineers(services)
+        async for client in client_for(services):
+            yield org, client
+    finally:
+        services.close()
+
+
+async def recommend(gql: GraphQLClient, employee: Any, first: int = 5, **extra: Any) -> Any:
+    data = await gql.data(RECOMMEND, id=str(employee), first=first, **extra)
+    return data["recommendations"]
+
+
+async def test_a_served_list_is_a_decision_and_accepting_an_item_enrols(
+    services: Services, gql: GraphQLClient
+) -> None:
+    org = analysts_and_engineers(services, people=6, following=True)
+    org.train()
+    employee = org.hire("engineer")
+    org.settle()
+    served = await recommend(gql, employee)
+    assert served["__typename"] == "RecommendationList"
+    assert served["basis"] == "PERSONALISED" and served["modelVersion"]
+    assert [i["rank"] for i in served["items"]] == [1, 2, 3, 4, 5]
+    assert all(i["reasons"] and i["module"]["title"] for i in served["items"])
+    item = served["items"][0]["moduleId"]
+    answered = await gql.data(ANSWER, decision=served["decisionId"], item=item, answer="ACCEPTED")
+    payload = answered["answerRecommendation"]
+    assert payload["__typename"] == "RecommendationAnswerPayload"
+    assert payload["enrollment"] == {"source": "RECOMMENDATION", "status": "ACTIVE",
+                                     "moduleId": item}  # fmt: skip
+    decision = services.app.repository.get(UUID(served["decisionId"]))
+    assert decision.answers == {decision.module_ids[0]: "accepted"}
+    again = await gql.data(ANSWER, decision=served["decisionId"], item=item, answer="DISMISSED")
+    assert again["answerRecommendation"]["__typename"] == "Conflict"
+
+
+async def test_without_a_trained_model_results_are_role_and_popularity_based(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    employee = org.hire("analyst")
+    org.settle()
+    served = await recommend(gql, employee, first=4)
+    assert served["__typename"] == "RecommendationList"
+    assert served["basis"] == "POPULARITY" and served["modelVersion"] is None
+    assert len(served["items"]) == 4
+    assert all("NO_MODEL" in [r["kind"] for r in i["reasons"]] for i in served["items"])
+
+
+async def test_withdrawn_consent_stops_personalised_recommendations(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    org.train()
+    employee = org.hire("engineer")
+    org.app.assess_skill(employee, skill="python", level=1, source="self", actor=SYSTEM)
+    org.settle()
+    personal = await recommend(gql, employee, first=10)
+    assert personal["basis"] == "PERSONALISED"
+    assert any(r["kind"] == "SKILL_GAP" for i in personal["items"] for r in i["reasons"])
+    org.app.withdraw_consent(employee, purpose="personalisation", actor=SYSTEM)
+    org.settle()
+    general = await recommend(gql, employee, first=10)
+    kinds = {r["kind"] for i in general["items"] for r in i["reasons"]}
+    assert general["basis"] == "ROLE_BASED"
+    assert "ROLE_BASED" in kinds
+    assert kinds.isdisjoint({"SKILL_GAP", "PEERS_TOOK", "BUDGET", "MEDIA", "EASIER_STEP"})
+    levels = {r["currentLevel"] for i in general["items"] for r in i["reasons"]}
+    assert levels == {None}
+
+
+async def test_bad_input_gets_typed_errors_naming_the_field(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    employee = org.hire("engineer")
+    org.settle()
+    unknown = await recommend(gql, "00000000-0000-4000-8000-000000000000")
+    assert (unknown["__typename"], unknown["field"]) == ("NotFound", "employeeId")
+    malformed = await recommend(gql, "not-an-id")
+    assert (malformed["__typename"], malformed["field"]) == ("ValidationError", "employeeId")
+    for first in (0, 101):
+        wrong = await recommend(gql, employee, first=first)
+        assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "first")
+    served = await recommend(gql, employee)
+    stranger = str(org.modules["sql-1"]) if str(org.modules["sql-1"]) not in [
+        i["moduleId"] for i in served["items"]] else str(org.modules["leadership-4"])  # fmt: skip
+    answer = await gql.data(ANSWER, decision=served["decisionId"], item=stranger, answer="WRONG")
+    assert answer["answerRecommendation"]["field"] == "itemId"
+    missing = await gql.data(ANSWER, decision=str(employee), item=stranger, answer="WRONG")
+    assert (missing["answerRecommendation"]["__typename"],
+            missing["answerRecommendation"]["field"]) == ("NotFound", "decisionId")  # fmt: skip
+    report = await gql.data(
+        '{ fairnessReport(modelVersion: "20990101T000000-abcdef") { __typename'
+        " ... on NotFound { field } } }"
+    )
+    assert report["fairnessReport"] == {"__typename": "NotFound", "field": "modelVersion"}
+    activate = await gql.data(
+        'mutation { activateModelVersion(version: "nope") { __typename ... on NotFound { field }'
+        " } }"
+    )
+    assert activate["activateModelVersion"] == {"__typename": "NotFound", "field": "version"}
+
+
+async def test_attributes_are_declared_only_with_fairness_audit_consent(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    employee = org.hire("engineer")
+    declare = (
+        "mutation($id: ID!) { declareAttributes(input: {employeeId: $id, gender: FEMALE,"
+        " ageBand: FROM_30_TO_44}) { __typename ... on Conflict { message } } }"
+    )
+    refused = await gql.data(declare, id=str(employee))
+    assert refused["declareAttributes"]["__typename"] == "Conflict"
+    assert "fairness_audit consent is required" in refused["declareAttributes"]["message"]
+    org.settle()
+    assert org.services.fairness_attributes.all() == {}
+    org.app.grant_consent(employee, purpose="fairness_audit", policy_version="1",
+                          actor=SYSTEM)  # fmt: skip
+    stored = await gql.data(declare, id=str(employee))
+    assert stored["declareAttributes"]["__typename"] == "EmployeePayload"
+    org.settle()
+    assert org.services.fairness_attributes.all()[str(employee)].gender == "female"
+
+
+async def test_model_versions_are_listed_with_the_active_one_marked(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    first = org.train()
+    second = org.train()
+    listed = await gql.data("{ modelVersions { version active subjectsExcluded interactions } }")
+    assert [(v["version"], v["active"]) for v in listed["modelVersions"]] == [
+        (first.version, False), (second.version, True)]  # fmt: skip
+    rolled = await gql.data(
+        "mutation($v: String!) { activateModelVersion(version: $v) { __typename"
+        " ... on ModelVersionPayload { modelVersion { version active } } } }",
+        v=first.version,
+    )
+    assert rolled["activateModelVersion"]["modelVersion"] == {
+        "version": first.version, "active": True}  # fmt: skip
+
+
+async def test_reviews_are_due_for_modules_completed_a_while_ago(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    query = (
+        "query($id: ID!) { reviewsDue(employeeId: $id) { __typename"
+        " ... on ReviewsDue { personalised items { title skills reviews retrievability } } } }"
+    )
+    employee = org.hire("engineer")
+    weeks_ago = datetime.now(UTC) - timedelta(days=14)
+    enrollment = org.enrol(employee, "python-1")
+    org.app.complete_enrollment(enrollment, actor=SYSTEM, occurred_at=weeks_ago)
+    org.complete(employee, "testing-1")  # just now: not due yet
+    org.settle()
+    due = await gql.data(query, id=str(employee))
+    assert due["reviewsDue"]["personalised"] is True
+    [item] = due["reviewsDue"]["items"]
+    assert (item["title"], item["skills"], item["reviews"]) == ("python-1", ["python"], 1)
+    assert 0 < item["retrievability"] < 0.9
+    opted_out = org.hire("engineer", consent=False)
+    org.settle()
+    nothing = await gql.data(query, id=str(opted_out))
+    assert nothing["reviewsDue"] == {"__typename": "ReviewsDue", "personalised": False,
+                                     "items": []}  # fmt: skip
