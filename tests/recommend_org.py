@@ -77,12 +77,13 @@ class Org:
                 )  # fmt: skip
 
     def hire(
-        self, role: str, *, consent: bool = True, fairness: tuple[str, str] | None = None
-    ) -> UUID:
+        self, role: str, *, consent: bool = True, fairness: tuple[str, str] | None = None,
+        department: str = "Engineering",
+    ) -> UUID:  # fmt: skip
         n = next(self.counter)
         employee = self.app.hire_employee(
             name=f"Person {n}", email=f"p{n}@example.com", role_id=self.roles[role],
-            department="Engineering", manager_id=None, location="Oslo", years_experience=4,
+            department=department, manager_id=None, location="Oslo", years_experience=4,
             hire_date=date(2024, 1, 1), actor=SYSTEM,
         ).id  # fmt: skip
         if consent:
