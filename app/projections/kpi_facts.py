@@ -15,6 +15,7 @@ from typing import Any
 from app.aggregates import Employee, Enrollment, LearningModule
 from app.aggregates.decision import RecommendationDecision
 from app.aggregates.programme import Programme
+from app.consent.envelope import is_erased
 from app.kpis.revision import rule_of
 from app.kpis.sentiment import SentimentScorer
 from app.persistence import Transaction
@@ -79,7 +80,7 @@ class KpiProjection(Projection):
         "CREATE INDEX IF NOT EXISTS kpi_feedback_module ON {kpi_feedback} (module_id, day)",
         "CREATE TABLE IF NOT EXISTS {kpi_modules} (module_id TEXT PRIMARY KEY,"
         " title TEXT NOT NULL, language TEXT NOT NULL, minutes INTEGER NOT NULL,"
-        " status TEXT NOT NULL, changed_at TEXT NOT NULL)",
+        " status TEXT NOT NULL, revised_day TEXT, changed_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS kpi_modules_changed ON {kpi_modules} (changed_at)",
         "CREATE TABLE IF NOT EXISTS {kpi_recommended} (decision_id TEXT NOT NULL,"
         " module_id TEXT NOT NULL, employee_id TEXT NOT NULL, day TEXT NOT NULL,"
@@ -249,7 +250,7 @@ class KpiProjection(Projection):
             "SELECT language FROM {kpi_modules} WHERE module_id = %s", (module_id,)
         )
         # An erased comment can no longer be read: it has no sentiment, its rating still counts.
-        comment = e.comment if isinstance(e.comment, str) else ""
+        comment = "" if is_erased(e.comment) else e.comment
         sentiment = self._scorer.score(comment, language or "en")
         employee_id = str(e.employee_id)
         tx.execute(
@@ -296,8 +297,15 @@ class KpiProjection(Projection):
         module_id = str(e.originator_id)
         tx.execute(
             "UPDATE {kpi_modules} SET title = %s, language = %s, minutes = %s,"
-            " status = 'published', changed_at = %s WHERE module_id = %s",
-            (e.title, e.language, e.minutes, e.timestamp.isoformat(), module_id),
+            " status = 'published', revised_day = %s, changed_at = %s WHERE module_id = %s",
+            (
+                e.title,
+                e.language,
+                e.minutes,
+                day_of(e.timestamp),
+                e.timestamp.isoformat(),
+                module_id,
+            ),
         )
         tx.execute("UPDATE {kpi_revision_flags} SET open = 0 WHERE module_id = %s", (module_id,))
 

@@ -46,7 +46,7 @@ class RevisionPolicy:
         """Flag every changed module a rule fires for; returns what was flagged."""
         with self._gateway.transaction(write=False) as tx:
             changed = tx.rows(
-                "SELECT module_id, minutes, changed_at FROM {kpi_modules}"
+                "SELECT module_id, minutes, revised_day, changed_at FROM {kpi_modules}"
                 " WHERE changed_at > %s AND status <> 'retired' ORDER BY changed_at",
                 (self._seen_until,),
             )
@@ -62,6 +62,8 @@ class RevisionPolicy:
 
     def _findings(self, tx: Transaction, module: dict[str, Any], today: date) -> list[Finding]:
         module_id = module["module_id"]
+        # A revision starts afresh: only what learners said and did since then counts.
+        since = module["revised_day"] or ""
         open_rules = {
             r["rule"]
             for r in tx.rows(
@@ -72,16 +74,17 @@ class RevisionPolicy:
         feedback = [
             Feedback(date.fromisoformat(r["day"]), int(r["rating"]), r["sentiment"])
             for r in tx.rows(
-                "SELECT day, rating, sentiment FROM {kpi_feedback} WHERE module_id = %s",
-                (module_id,),
+                "SELECT day, rating, sentiment FROM {kpi_feedback} WHERE module_id = %s"
+                " AND day >= %s",
+                (module_id, since),
             )
         ]
         drops = [
             Drop(date.fromisoformat(r["dropped_day"]), float(r["drop_position"]))
             for r in tx.rows(
                 "SELECT dropped_day, drop_position FROM {kpi_attempts} WHERE module_id = %s"
-                " AND drop_position IS NOT NULL",
-                (module_id,),
+                " AND drop_position IS NOT NULL AND dropped_day >= %s",
+                (module_id, since),
             )
         ]
         found = findings(feedback, drops, int(module["minutes"]), today)
