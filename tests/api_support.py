@@ -126,3 +126,9 @@ def valid_input(name: str, org: Organisation) -> dict[str, Any]:
         "withdrawConsent": {**employee, "purpose": "personalisation"},
     }  # fmt: skip
     return inputs[name]
+
+
+async def caught_up(gql: GraphQLClient, position: int) -> None:
+    """Wait until the read models include ``position`` (root fields resolve concurrently, so
+    one field's ``consistentWith`` does not hold back its siblings)."""
+    await gql.data("query($at: Int) { roles(consistentWith: $at) { id } }", at=position)
