@@ -149,6 +149,8 @@ class EventTail:
                     page = await run_in_threadpool(self._read, reader.last + 1, PAGE)
                     for entry in page:
                         reader.last = entry.position
+                        # Caught up with the ring: from now on, lagging is not replaying.
+                        reader.live = reader.last >= self._complete_from
                         yield entry
                     if not page:
                         reader.last = self._complete_from
