@@ -6,6 +6,7 @@ models to catch up with its own write (``consistentWith``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,7 +15,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder, Mapper
+from eventsourcing.popo import POPOFactory
 
 from app.aggregates import (
     Actor,
@@ -30,7 +32,12 @@ from app.aggregates import (
     Role,
     ValidationFailed,
 )
+from app.aggregates.base import utc_now
 from app.aggregates.programme import Programme
+from app.audit.recorders import chained_recorder
+from app.consent.cipher import derive_secret, new_key
+from app.consent.envelope import PersonalDataMapper
+from app.consent.keys import subject_keys_for
 from app.consent.ledger import ConsentLedger
 from app.consent.policy import ConsentPolicy, ConsentState
 from app.persistence import register_transcodings
@@ -44,6 +51,16 @@ class Written:
 
     position: int
     id: UUID
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The outcome of an erasure request: when the key was deleted, and whether it already was."""
+
+    position: int
+    id: UUID
+    erased_at: datetime
+    already_erased: bool
 
 
 @dataclass
@@ -62,14 +79,39 @@ class Skillpath(Application[UUID]):
 
     name = "Skillpath"
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, *, master_key: bytes | None = None
+    ) -> None:
+        """``master_key`` wraps the per-employee data keys; only in memory may it be omitted."""
+        self._master_key = master_key
         super().__init__(env)
         self.saved = SavedListeners()
         self.policy = ConsentPolicy(self.consent_state)
+        #: Told the employee id after each erasure (the recommender retrains without them).
+        self.erased: list[Callable[[UUID], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    @property
+    def master_key(self) -> bytes:
+        if self._master_key is None:
+            if not isinstance(self.factory, POPOFactory):
+                raise ValueError("a Skillpath on a database needs its master key")
+            self._master_key = new_key()
+        return self._master_key
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Personal fields are sealed with their subject's key (app/consent/envelope.py)."""
+        self.subject_keys = subject_keys_for(self.factory, self.master_key)
+        self.email_claim_secret = derive_secret(self.master_key, "email-claim")
+        return PersonalDataMapper(self.construct_transcoder(), self.subject_keys)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """Each event is chained to the one before it (app/audit/recorders.py)."""
+        self.chain_key = derive_secret(self.master_key, "event-chain")
+        return chained_recorder(self.factory, self.chain_key)
 
     # -- infrastructure ---------------------------------------------------------------
 
@@ -148,7 +190,7 @@ class Skillpath(Application[UUID]):
             actor=actor,
             employee_id=employee_id,
         )
-        claim = EmailClaim.claim(employee.email, employee.id)
+        claim = EmailClaim.claim(employee.email, employee.id, self.email_claim_secret)
         position = self._store(
             employee, claim, conflict="another employee has this email", field="email"
         )
@@ -465,6 +507,30 @@ class Skillpath(Application[UUID]):
         ledger = self._ledger(employee.id)
         ledger.withdraw(purpose=purpose, actor=actor, occurred_at=occurred_at)
         return Written(self._store(ledger), employee.id)
+
+    def request_erasure(self, employee_id: UUID, *, actor: Actor) -> Erasure:
+        """Crypto-shred the employee: withdraw every purpose, delete their data key.
+
+        Two saves on purpose: the request is on record before the key goes, so a crash in
+        between is finished by asking again. Erasing an erased employee changes nothing.
+        """
+        employee = self.employee(employee_id)
+        ledger = self._ledger(employee.id)
+        if ledger.erased_at is not None:
+            return Erasure(self.last_position(), employee.id, ledger.erased_at, True)
+        if ledger.erasure_requested_at is None:
+            ledger.request_erasure(actor=actor)
+            self._store(ledger)
+        deleted = self.subject_keys.erase(str(employee.id), at=utc_now())
+        ledger.record_erased(erased_at=deleted.erased_at, actor=actor)
+        position = self._store(ledger)
+        if self.repository.cache is not None:
+            # The cached aggregate still holds the decrypted name and email.
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(employee.id, evict=True)
+        for listener in self.erased:
+            listener(employee.id)
+        return Erasure(position, employee.id, deleted.erased_at, False)
 
     # -- programmes (ROI inputs entered by HR) ------------------------------------------
 

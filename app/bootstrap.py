@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
 from app.application import Skillpath
 from app.broadcast.live import Live
+from app.consent.keys import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
     ConsentBook,
@@ -75,8 +77,9 @@ def _where(settings: Settings) -> str:
 
 def build_services(settings: Settings, *, start_projections: bool | None = None) -> Services:
     """Open the event store and read models; start following the log if configured."""
+    master_key = _master_key(settings)
     try:
-        app = Skillpath(env=eventsourcing_env(settings))
+        app = Skillpath(env=eventsourcing_env(settings), master_key=master_key)
         gateway = sql_gateway(app, settings)
         runner = ProjectionRunner(
             app,
@@ -87,6 +90,8 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         )
     except (PersistenceError, OSError) as error:
         raise StartupError(f"{_where(settings)} ({_first_line(error)})") from error
+    except MasterKeyError as error:
+        raise StartupError(str(error)) from None
     app.saved.callbacks.append(runner.wake)
     services = Services(
         settings=settings,
@@ -112,6 +117,18 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
     if run:
         runner.start()
     return services
+
+
+def _master_key(settings: Settings) -> bytes:
+    try:
+        if settings.persistence == "postgres" and not settings.master_key:
+            # Only settings built in code get here (from_env refuses): tests and benchmarks.
+            pg = settings.postgres
+            return development_master_key(f"{pg.host}:{pg.port}/{pg.dbname}/{pg.schema}")
+        local = None if settings.persistence == "memory" else Path(settings.sqlite_path).parent
+        return resolve_master_key(settings.master_key, local_dir=local)
+    except MasterKeyError as error:
+        raise StartupError(str(error)) from None
 
 
 def _first_line(error: Any) -> str:

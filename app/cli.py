@@ -106,6 +106,15 @@ def cmd_project(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_master_key(_: argparse.Namespace) -> int:
+    """Print a fresh master key for SKILLPATH_MASTER_KEY (keep it in the secret store)."""
+    from app.consent.cipher import new_key
+    from app.consent.keys import encode_master_key
+
+    print(encode_master_key(new_key()))
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from app.schema import build_schema
 
@@ -138,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("project", help="run the projections as a worker process").set_defaults(
         run=cmd_project
     )
+    sub.add_parser(
+        "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
+    ).set_defaults(run=cmd_master_key)
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)

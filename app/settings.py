@@ -105,6 +105,14 @@ class Settings:
     min_group_size: int = 5
     push_interval_seconds: float = 0.25
     subscription_queue_size: int = 1000
+    #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
+    master_key: str = field(default="", repr=False)
+    #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
+    jwt_secret: str = field(default="", repr=False)
+    #: Production: RS256 tokens checked against the identity provider's key set.
+    jwks_url: str = ""
+    jwt_audience: str = ""
+    jwt_issuer: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -126,6 +134,7 @@ class Settings:
             pool_size=_int(env, "SKILLPATH_POSTGRES_POOL_SIZE", 10, minimum=1),
             connect_timeout=_int(env, "SKILLPATH_POSTGRES_CONNECT_TIMEOUT", 5, minimum=1),
         )
+        trust = _trust(env, production=persistence == "postgres")
         return cls(
             persistence=persistence,  # type: ignore[arg-type]
             sqlite_path=env.get("SKILLPATH_SQLITE_PATH", "var/skillpath.sqlite3"),
@@ -150,4 +159,28 @@ class Settings:
             min_group_size=_int(env, "SKILLPATH_MIN_GROUP_SIZE", 5, minimum=1),
             push_interval_seconds=_float(env, "SKILLPATH_PUSH_INTERVAL_SECONDS", 0.25),
             subscription_queue_size=_int(env, "SKILLPATH_SUBSCRIPTION_QUEUE_SIZE", 1000, minimum=1),
+            **trust,
         )
+
+
+def _trust(env: Mapping[str, str], *, production: bool) -> dict[str, str]:
+    """Keys and token settings; production refuses to start without its secrets."""
+    found = {
+        "master_key": env.get("SKILLPATH_MASTER_KEY", "").strip(),
+        "jwt_secret": env.get("SKILLPATH_JWT_SECRET", "").strip(),
+        "jwks_url": env.get("SKILLPATH_JWKS_URL", "").strip(),
+        "jwt_audience": env.get("SKILLPATH_JWT_AUDIENCE", "").strip(),
+        "jwt_issuer": env.get("SKILLPATH_JWT_ISSUER", "").strip(),
+    }
+    if production and not found["master_key"]:
+        raise SettingsError(
+            "SKILLPATH_MASTER_KEY is not set: production mode (SKILLPATH_PERSISTENCE=postgres)"
+            " needs the master key that wraps every employee's data key"
+            " (create one with `skillpath master-key`)"
+        )
+    if production and not (found["jwks_url"] or found["jwt_secret"]):
+        raise SettingsError(
+            "SKILLPATH_JWKS_URL is not set: production mode needs the identity provider's key"
+            " set to check bearer tokens (or SKILLPATH_JWT_SECRET for HS256 tokens)"
+        )
+    return found

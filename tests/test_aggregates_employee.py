@@ -259,13 +259,21 @@ def test_a_left_employee_takes_no_further_commands() -> None:
 
 
 def test_email_claim_id_is_the_same_for_any_spelling_of_the_address() -> None:
-    employee_id = uuid4()
-    claim = EmailClaim.claim(" Ada@Example.com", employee_id)
+    employee_id, secret = uuid4(), b"server secret"
+    claim = EmailClaim.claim(" Ada@Example.com", employee_id, secret)
 
     claimed = only_event(claim, EmailClaim.Claimed)
-    assert claimed.originator_id == EmailClaim.id_for("ada@example.com")
+    assert claimed.originator_id == EmailClaim.id_for("ada@example.com", secret)
     assert claimed.employee_id == employee_id
-    assert EmailClaim.id_for("ada@example.com") != EmailClaim.id_for("ada2@example.com")
+    assert EmailClaim.id_for("ada@example.com", secret) != EmailClaim.id_for(
+        "ada2@example.com", secret
+    )
+
+
+def test_email_claim_id_depends_on_the_server_secret_so_it_reveals_nothing_without_it() -> None:
+    assert EmailClaim.id_for("ada@example.com", b"one secret") != EmailClaim.id_for(
+        "ada@example.com", b"another secret"
+    )
 
 
 def test_an_email_is_unique_across_hires_and_a_refused_hire_writes_nothing() -> None:

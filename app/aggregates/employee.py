@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date, datetime
 from typing import ClassVar
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -299,14 +301,13 @@ def _language(value: str) -> str:
     return value
 
 
-EMAIL_NAMESPACE = UUID("6f0c4a5e-2d1b-4f5e-9b57-8f1f3c7e2a10")
-
-
 class EmailClaim(Aggregate):
     """Reserves an email address for one employee, so that emails stay unique.
 
-    Its id is derived from the address; saving a second claim for the same address in
-    the same atomic save as a hire fails, so two hires can never share an email.
+    Its id is a keyed hash (HMAC-SHA256 with a server secret) of the address; saving a
+    second claim for the same address in the same atomic save as a hire fails, so two hires
+    can never share an email. Without the secret, the id tells nothing about the address,
+    so the uniqueness index keeps no readable trace of an erased employee.
     """
 
     class Claimed(Aggregate.Created):
@@ -317,9 +318,10 @@ class EmailClaim(Aggregate):
         self.employee_id = employee_id
 
     @staticmethod
-    def id_for(address: str) -> UUID:
-        return uuid5(EMAIL_NAMESPACE, address.strip().lower())
+    def id_for(address: str, secret: bytes) -> UUID:
+        digest = hmac.new(secret, address.strip().lower().encode(), hashlib.sha256).digest()
+        return UUID(bytes=digest[:16], version=5)
 
     @classmethod
-    def claim(cls, address: str, employee_id: UUID) -> EmailClaim:
-        return cls._create(cls.Claimed, id=cls.id_for(address), employee_id=employee_id)
+    def claim(cls, address: str, employee_id: UUID, secret: bytes) -> EmailClaim:
+        return cls._create(cls.Claimed, id=cls.id_for(address, secret), employee_id=employee_id)

@@ -1,6 +1,8 @@
 """The consent ledger of one employee: every grant and withdrawal, per purpose, as events.
 
 Nothing is granted by default. A withdrawal takes effect from the moment it is recorded.
+The ledger also records the employee's erasure: the request (which withdraws every purpose)
+and the moment their data key was deleted.
 """
 
 from __future__ import annotations
@@ -49,10 +51,22 @@ class ConsentLedger(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class ErasureRequested(Aggregate.Event):
+        occurred_at: datetime
+        actor: Actor
+
+    class Erased(Aggregate.Event):
+        """The employee's data key was deleted: their personal fields can never be read."""
+
+        occurred_at: datetime
+        actor: Actor
+
     @event(Opened)
     def __init__(self, employee_id: UUID) -> None:
         self.employee_id = employee_id
         self.granted: dict[str, str] = {}
+        self.erasure_requested_at: datetime | None = None
+        self.erased_at: datetime | None = None
 
     @staticmethod
     def id_for(employee_id: UUID) -> UUID:
@@ -70,6 +84,8 @@ class ConsentLedger(Aggregate):
     ) -> None:
         purpose = purpose_name(purpose)
         version = base.text(policy_version, "policyVersion", max_length=40)
+        if self.erasure_requested_at is not None:
+            raise Conflict("the employee's data is erased; nothing can be granted", "employeeId")
         if self.granted.get(purpose) == version:
             raise Conflict(f"{purpose} is already granted under policy {version}", "purpose")
         self._granted(
@@ -96,3 +112,28 @@ class ConsentLedger(Aggregate):
     @event(Withdrawn)
     def _withdrawn(self, purpose: str, occurred_at: datetime, actor: Actor) -> None:
         del self.granted[purpose]
+
+    def request_erasure(self, *, actor: Actor) -> None:
+        """Withdraw every purpose and record the request, before the key is deleted."""
+        if self.erasure_requested_at is not None:
+            raise Conflict("erasure was already requested", "employeeId")
+        now = base.utc_now()
+        for purpose in sorted(self.granted):
+            self._withdrawn(purpose=purpose, occurred_at=now, actor=actor)
+        self._erasure_requested(occurred_at=now, actor=actor)
+
+    @event(ErasureRequested)
+    def _erasure_requested(self, occurred_at: datetime, actor: Actor) -> None:
+        self.erasure_requested_at = occurred_at
+
+    def record_erased(self, *, erased_at: datetime, actor: Actor) -> None:
+        """The subject's key is gone (the caller deleted it at ``erased_at``)."""
+        if self.erasure_requested_at is None:
+            raise Conflict("erasure was not requested", "employeeId")
+        if self.erased_at is not None:
+            raise Conflict(f"already erased at {self.erased_at.isoformat()}", "employeeId")
+        self._erased(occurred_at=erased_at, actor=actor)
+
+    @event(Erased)
+    def _erased(self, occurred_at: datetime, actor: Actor) -> None:
+        self.erased_at = occurred_at

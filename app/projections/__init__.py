@@ -6,6 +6,7 @@ from app.projections.decisions import DecisionBook, DecisionProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
 from app.projections.engine import Projection, ProjectionRunner
 from app.projections.enrollments import EnrollmentBook, EnrollmentProjection
+from app.projections.erasure import ErasureProjection
 from app.projections.fairness_attributes import FairnessAttributeProjection, FairnessAttributes
 from app.projections.features import FeatureBook, FeatureProjection
 from app.projections.interactions import InteractionBook, InteractionProjection
@@ -28,6 +29,7 @@ def all_projections() -> list[Projection]:
         DecisionProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
+        ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.consent.ledger import ConsentLedger
 from app.persistence import SqlGateway, Transaction
@@ -12,7 +13,7 @@ from app.projections.engine import Projection, handles
 
 class ConsentProjection(Projection):
     name = "consents"
-    tables = ("consent_history", "consents", "consent_ledgers")
+    tables = ("consent_history", "consents", "consent_ledgers", "erasures")
     ddl = (
         "CREATE TABLE IF NOT EXISTS {consent_ledgers} ("
         " ledger_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL UNIQUE)",
@@ -24,6 +25,9 @@ class ConsentProjection(Projection):
         " employee_id TEXT NOT NULL, version INTEGER NOT NULL, purpose TEXT NOT NULL,"
         " action TEXT NOT NULL, policy_version TEXT, occurred_at TEXT NOT NULL,"
         " actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, PRIMARY KEY (employee_id, version))",
+        "CREATE TABLE IF NOT EXISTS {erasures} ("
+        " employee_id TEXT PRIMARY KEY, requested_at TEXT NOT NULL, requested_by TEXT NOT NULL,"
+        " requested_by_role TEXT NOT NULL, erased_at TEXT)",
     )
 
     @handles(ConsentLedger.Opened)
@@ -53,8 +57,23 @@ class ConsentProjection(Projection):
         )
         _history(tx, e, employee_id, "withdrawn", None)
 
+    @handles(ConsentLedger.ErasureRequested)
+    def erasure_requested(self, e: ConsentLedger.ErasureRequested, tx: Transaction) -> None:
+        tx.execute(
+            "INSERT INTO {erasures} (employee_id, requested_at, requested_by, requested_by_role)"
+            " VALUES (%s, %s, %s, %s)",
+            (_employee(e, tx), e.occurred_at.isoformat(), e.actor.id, e.actor.role),
+        )
 
-def _employee(e: ConsentLedger.Granted | ConsentLedger.Withdrawn, tx: Transaction) -> str:
+    @handles(ConsentLedger.Erased)
+    def erased(self, e: ConsentLedger.Erased, tx: Transaction) -> None:
+        tx.execute(
+            "UPDATE {erasures} SET erased_at = %s WHERE employee_id = %s",
+            (e.occurred_at.isoformat(), _employee(e, tx)),
+        )
+
+
+def _employee(e: Any, tx: Transaction) -> str:
     employee_id = tx.scalar(
         "SELECT employee_id FROM {consent_ledgers} WHERE ledger_id = %s", (str(e.originator_id),)
     )
@@ -95,6 +114,15 @@ class ConsentChangeRow:
     actor_role: str
 
 
+@dataclass(frozen=True)
+class ErasureRow:
+    employee_id: str
+    requested_at: str
+    requested_by: str
+    requested_by_role: str
+    erased_at: str | None
+
+
 class ConsentBook:
     """Queries over consent: current grants per employee, history, and who allows a purpose."""
 
@@ -119,6 +147,11 @@ class ConsentBook:
                 (employee_id,),
             )
         return [ConsentChangeRow(**r) for r in rows]
+
+    def erasure(self, employee_id: str) -> ErasureRow | None:
+        with self._gateway.transaction(write=False) as tx:
+            row = tx.row("SELECT * FROM {erasures} WHERE employee_id = %s", (employee_id,))
+        return None if row is None else ErasureRow(**row)
 
     def subjects_allowing(self, purpose: str, among: Sequence[str] | None = None) -> set[str]:
         """Employee ids that currently grant ``purpose`` (bulk use: training, reports)."""

@@ -6,12 +6,13 @@ from datetime import datetime
 
 import strawberry
 
-from app.application import Written
+from app.aggregates import DomainError
+from app.application import Erasure, Written
 from app.consent.ledger import PURPOSES
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
-from app.schema.errors import execute, parse_id, query_id
-from app.schema.payloads import result
+from app.schema.errors import as_error, execute, parse_id, query_id
+from app.schema.payloads import POSITION_HELP, result
 
 
 @strawberry.type(description="A purpose an employee can opt in to.")
@@ -60,8 +61,20 @@ class ConsentPayload:
         return await _overview(info, str(self.employee_id))
 
 
+@strawberry.type(description="The employee's data key is deleted: their personal data is gone.")
+class ErasurePayload:
+    position: int = strawberry.field(description=POSITION_HELP)
+    employee_id: strawberry.ID
+    erased_at: datetime
+    already_erased: bool = strawberry.field(
+        description="True when an earlier request had erased the employee: nothing changed."
+    )
+    message: str
+
+
 GrantConsentResult = result("GrantConsentResult", ConsentPayload)
 WithdrawConsentResult = result("WithdrawConsentResult", ConsentPayload)
+RequestErasureResult = result("RequestErasureResult", ErasurePayload)
 
 
 @strawberry.input
@@ -75,6 +88,26 @@ class GrantConsentInput:
 class WithdrawConsentInput:
     employee_id: strawberry.ID
     purpose: str
+
+
+@strawberry.input
+class RequestErasureInput:
+    employee_id: strawberry.ID
+
+
+def _erasure_payload(erasure: Erasure) -> ErasurePayload:
+    when = erasure.erased_at.isoformat()
+    return ErasurePayload(
+        position=erasure.position,
+        employee_id=strawberry.ID(str(erasure.id)),
+        erased_at=erasure.erased_at,
+        already_erased=erasure.already_erased,
+        message=(
+            f"already erased at {when}; nothing changed"
+            if erasure.already_erased
+            else f"erased at {when}: the employee's personal data can no longer be read"
+        ),
+    )
 
 
 async def _overview(info: SkillpathInfo, employee_id: str) -> ConsentOverview:
@@ -155,3 +188,21 @@ class ConsentMutation:
             ),
             _payload,
         )
+
+    @strawberry.mutation(
+        description="Erase the employee's personal data for good (crypto-shredding): every"
+        " purpose is withdrawn and their data key deleted. Asking again changes nothing."
+    )
+    async def request_erasure(
+        self, info: SkillpathInfo, input: RequestErasureInput
+    ) -> RequestErasureResult:
+        ctx = info.context
+        try:
+            erasure = await ctx.run(
+                ctx.services.app.request_erasure,
+                parse_id(input.employee_id, "employeeId"),
+                actor=ctx.actor,
+            )
+        except DomainError as error:
+            return as_error(error)
+        return _erasure_payload(erasure)
