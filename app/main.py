@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 
 from app.aggregates import Actor
 from app.bootstrap import Services, build_services
+from app.dashboard import dashboard_routes
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context
@@ -90,9 +91,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             check_seconds=settings.retrain_check_seconds,
         )
         retraining.start()
+        await services.live.ensure_started()
         try:
             yield
         finally:
+            await services.live.stop()
             retraining.stop()
             services.close()
 
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *dashboard_routes(),
         ],
         lifespan=lifespan,
     )
