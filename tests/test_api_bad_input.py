@@ -52,6 +52,10 @@ def offboarded(org: Organisation) -> object:
     return org.app.offboard_employee(org.employee_id, left_on=date(2024, 6, 30), actor=HR)
 
 
+def manager_left(org: Organisation) -> object:
+    return org.app.offboard_employee(org.manager_id, left_on=date(2024, 6, 30), actor=HR)
+
+
 def completed(org: Organisation) -> object:
     return org.app.complete_enrollment(org.enrollment_id, actor=LEARNER)
 
@@ -94,6 +98,8 @@ REFUSALS = [
     Refusal("hireEmployee", {"roleId": UNKNOWN_ID}, N, "roleId"),
     Refusal("hireEmployee", {"managerId": UNKNOWN_ID}, N, "managerId"),
     Refusal("hireEmployee", {"managerId": "42"}, V, "managerId"),
+    Refusal("hireEmployee", {}, V, "managerId", given=manager_left),
+    Refusal("changeRole", {}, V, "managerId", given=manager_left),
     Refusal("hireEmployee", lambda o: {"roleId": str(o.lead_role_id)}, V, "roleId",
             given=retired_lead_role),
     Refusal("hireEmployee", {"email": "ADA@example.com"}, C, "email"),

@@ -34,6 +34,25 @@ MALFORMED = [
     ),
     pytest.param({"query": "{ roles { id } } { roles { id } }"}, "anonymous", id="two-anonymous"),
     pytest.param({"query": "{ roles { nope } }"}, "nope", id="unknown-subfield"),
+    pytest.param(
+        {
+            "query": "mutation($i: RecordProductivityReachedInput!) {"
+            " recordProductivityReached(input: $i) { __typename } }",
+            "variables": {"i": {"employeeId": "x", "reachedOn": "2024-13-45"}},
+        },
+        "Date",
+        id="impossible-date",
+    ),
+    pytest.param({"query": "{ roles { id } }", "variables": "[]"}, "variables", id="variables"),
+    pytest.param({"query": 42}, "query", id="query-not-a-string"),
+    pytest.param(
+        {"query": "query A { roles { id } }", "operationName": "B"}, "Unknown operation", id="op"
+    ),
+    pytest.param(
+        {"query": "{ employee(id: 1) { " + "manager { " * 14 + "id" + " }" * 14 + " } }"},
+        "maximum operation depth",
+        id="too-deep",
+    ),
 ]  # fmt: skip
 
 

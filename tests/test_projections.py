@@ -228,3 +228,19 @@ def test_consent_read_model_keeps_current_grants_and_full_history(manual: Servic
         ("benefits", "withdrawn", "hr"),
     ]
     assert manual.consents.subjects_allowing("personalisation") == {str(org.employee_id)}
+
+
+def test_two_in_memory_instances_keep_separate_read_models(memory_settings: Settings) -> None:
+    first = build_services(memory_settings, start_projections=False)
+    second = None
+    try:
+        Organisation(first.app)
+        first.runner.catch_up()
+        second = build_services(memory_settings, start_projections=False)
+
+        assert set(second.runner.positions().values()) == {0}
+        assert second.directory.page(first=10, after=None).total == 0
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
