@@ -107,3 +107,22 @@ def test_serve_with_a_bad_setting_exits_with_one_line_naming_it() -> None:
     assert finished.stderr.strip().splitlines() == [
         "skillpath: SKILLPATH_PORT must be a whole number, got 'abc'"
     ]
+
+
+def test_a_missing_postgres_fails_the_test_run_under_ci_instead_of_skipping() -> None:
+    finished = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "tests/test_projections.py::test_events_build_the_employee_directory[postgres]",
+        ],
+        env={**os.environ, "CI": "true", "SKILLPATH_TEST_POSTGRES_PORT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+
+    assert finished.returncode != 0
+    assert "PostgreSQL is not reachable" in finished.stdout
+    assert "1 error" in finished.stdout
+    assert "skipped" not in finished.stdout
