@@ -105,10 +105,13 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
-        live=Live(settings, app),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),
+        live=Live(settings, app),
     )
+    # The next model version leaves an erased employee out (the consent withdrawal that
+    # erasure records does the same for every other process at its next training).
+    app.erased.append(services.recommender.subject_erased)
     # The quality loop runs where the projections run, after each committed batch.
     runner.committed.append(RevisionPolicy(app, gateway).after_batch)
     # Subscribers hear of a batch only once it is committed: they read what it wrote.

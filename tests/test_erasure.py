@@ -199,6 +199,17 @@ def test_read_models_after_erasure_equal_a_rebuild_from_the_first_event(
     assert replay(services.runner).identical
 
 
+def test_erasure_tells_the_recommender_to_retrain_without_the_subject(
+    services: Services,
+) -> None:
+    subject = Subject(services)
+    assert services.recommender.retraining_due(min_interactions=0) is None
+
+    services.app.request_erasure(subject.id, actor=HR)
+
+    assert services.recommender.retraining_due(min_interactions=0) == "erasure"
+
+
 def test_erasing_twice_changes_nothing_and_says_so(services: Services) -> None:
     subject = Subject(services)
     first = services.app.request_erasure(subject.id, actor=HR)
