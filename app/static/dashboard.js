@@ -53,7 +53,8 @@ function card(name, title) {
   document.getElementById("cards").append(element);
   charts[name] = new uPlot({
     width: 260, height: 70, legend: { show: false }, cursor: { show: false },
-    scales: { x: { time: true } }, axes: [{ show: false }, { size: 36, font: "10px system-ui" }],
+    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), Math.max(1, max)] } },
+    axes: [{ show: false }, { size: 36, font: "10px system-ui" }],
     series: [{}, { stroke: "#3465a4", width: 2, fill: "#3465a422" }],
   }, history[name], element.querySelector(".chart"));
 }
@@ -106,8 +107,8 @@ function onInsights(insights) {
   if (!dropChart) {
     dropChart = new uPlot({
       width: Math.min(900, target.clientWidth || 900), height: 220, legend: { show: false },
-      scales: { x: { time: false } },
-      axes: [{ label: "minute" }, { label: "dropped" }],
+      scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+      axes: [{ label: "minute the learner stopped at" }, { label: "dropped enrolments" }],
       series: [{}, { stroke: "#c0392b", fill: "#c0392b55", paths: uPlot.paths.bars({ size: [0.9] }) }],
     }, data, target);
   } else {

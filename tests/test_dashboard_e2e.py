@@ -1,0 +1,89 @@
+"""The dashboard in a real headless Chromium: it shows the live KPIs, and a mutation changes
+the figure on the page without a reload. A screenshot is kept under test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from app.bootstrap import Services, build_services
+from app.settings import Settings
+from tests.kpi_support import Company
+from tests.live_server import serving
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    settings = Settings(
+        persistence="sqlite",
+        sqlite_path=str(tmp_path / "dash.sqlite3"),
+        seed_if_empty=False,
+        min_group_size=5,
+        push_interval_seconds=0.05,
+    )
+    built = build_services(settings)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    assert Path(CHROMIUM).exists(), "chromium is required (scripts/test-prerequisites.sh)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=LAUNCH_ARGS,
+            headless=True, viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_dashboard_figures_change_live_after_a_mutation(services: Services, page: Page) -> None:
+    company = Company(services.app)
+    people = company.people["Engineering"]
+    for person in people[:5]:
+        company.grant_tracking(person)
+    enrollments = [company.enroll(person, 2) for person in people]
+    for enrollment, minute in zip(enrollments[:5], (3, 4, 6, 9, 14), strict=True):
+        company.drop(enrollment, 1, minute)
+    assert services.read_models_reach(services.app.last_position(), 20)
+    outside: list[str] = []
+    with serving(services) as base:
+        page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+        page.goto(f"{base}/dashboard?token=demo-token&module={company.module_id}")
+        completion = page.locator("#kpi-completionRate .value")
+        expect(completion).to_have_text("0.0 %", timeout=15_000)
+        expect(page.locator("#kpi-dropOffMinutes .value")).to_have_text("6.0 min")
+        position = int(page.locator("#position").get_attribute("data-position") or 0)
+        # HR-facing mutation over the API: one of six enrolments is completed.
+        response = httpx.post(f"{base}/graphql", timeout=20, json={
+            "query": "mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id})"
+                     " { ... on EnrollmentPayload { position } } }",
+            "variables": {"id": str(enrollments[5])},
+        })  # fmt: skip
+        written = response.json()["data"]["completeEnrollment"]["position"]
+        expect(completion).to_have_text("16.7 %", timeout=15_000)
+        expect(page.locator("#status")).to_have_text("live")
+        assert (
+            int(page.locator("#position").get_attribute("data-position") or 0) >= written > position
+        )
+        expect(page.locator("#module-summary")).to_contain_text(re.compile("SQL for analysts"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    assert outside == []
