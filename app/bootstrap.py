@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from app.application import Skillpath
+from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.consent.keys import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
@@ -51,6 +52,7 @@ class Services:
     live: Live
     recommender: RecommenderService
     fairness_attributes: FairnessAttributes
+    audit: Audit
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -107,6 +109,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),
+        audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
     )
     # The next model version leaves an erased employee out (the consent withdrawal that

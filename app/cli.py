@@ -106,6 +106,44 @@ def cmd_project(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_subject(args: argparse.Namespace) -> int:
+    """Print everything held about one employee as JSON (GDPR Art. 20)."""
+    import json
+    from uuid import UUID
+
+    from app.aggregates import NotFound
+
+    try:
+        employee_id = UUID(args.employee_id)
+    except ValueError:
+        print(f"skillpath: {args.employee_id!r} is not an employee id", file=sys.stderr)
+        return 2
+    services = _services()
+    try:
+        services.runner.catch_up()  # the index of the employee's streams is a read model
+        document = services.audit.export_subject(employee_id)
+    except NotFound as error:
+        print(f"skillpath: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_verify(_: argparse.Namespace) -> int:
+    """Walk the hash chain over the event log; exit 3 when it was tampered with."""
+    services = _services()
+    try:
+        with tqdm(total=services.app.last_position(), desc="verifying", unit="event") as bar:
+            report = services.audit.verify(progress=bar.update)
+    finally:
+        services.close()
+    print(report.describe())
+    print(f"({report.checked} events in {report.seconds:.2f}s, {report.events_per_second:,.0f}/s)")
+    return 0 if report.intact else 3
+
+
 def cmd_master_key(_: argparse.Namespace) -> int:
     """Print a fresh master key for SKILLPATH_MASTER_KEY (keep it in the secret store)."""
     from app.consent.cipher import new_key
@@ -150,6 +188,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
+    export_subject = sub.add_parser(
+        "export-subject", help="print everything held about one employee as JSON"
+    )
+    export_subject.add_argument("employee_id")
+    export_subject.set_defaults(run=cmd_export_subject)
+    sub.add_parser(
+        "verify", help="check the event log's hash chain; exit 3 if it was tampered with"
+    ).set_defaults(run=cmd_verify)
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)

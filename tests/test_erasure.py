@@ -23,49 +23,8 @@ from app.consent.ledger import ConsentLedger
 from app.projections.replay import replay
 from app.settings import Settings
 from tests.conftest import GraphQLClient
-from tests.domain_support import HR, LEARNER, Organisation
-
-NAME = "Zelda Quixote-Marlowe"
-EMAIL = "zelda.quixote@example.com"
-GOAL = "tame the kraken of quarterly reporting"
-COMMENT = "the narrator sounded like my aunt Philomena"
-REASON = "Zelda asked about octopus husbandry"
-ANSWER = "never show me the kraken module again"
-PERSONAL_STRINGS = (NAME, EMAIL, GOAL, COMMENT, REASON, ANSWER)
-
-#: The id the email claim had when it was an unkeyed uuid5 of the address.
-OLD_EMAIL_NAMESPACE = UUID("6f0c4a5e-2d1b-4f5e-9b57-8f1f3c7e2a10")
-
-
-class Subject:
-    """An employee with personal data in every kind of event that has some."""
-
-    def __init__(self, services: Services) -> None:
-        app = services.app
-        self.org = Organisation(app)
-        self.id = self.org.hire(EMAIL, name=NAME)
-        app.grant_consent(self.id, purpose="fairness_audit", policy_version="v1", actor=LEARNER)
-        app.grant_consent(self.id, purpose="personalisation", policy_version="v1", actor=LEARNER)
-        app.update_profile(
-            self.id, media_types=["video"], weekly_minutes=90, goals=[GOAL, "sql"],
-            language="en", actor=LEARNER,
-        )  # fmt: skip
-        app.declare_attributes(self.id, gender="diverse", age_band="30_44", actor=LEARNER)
-        self.enrollment_id = app.enroll(
-            employee_id=self.id, module_id=self.org.module_id, source="self",
-            recommendation_id=None, actor=LEARNER,
-        ).id  # fmt: skip
-        app.give_feedback(self.enrollment_id, rating=2, comment=COMMENT, actor=LEARNER)
-        self.decision_id = app.issue_recommendation(
-            employee_id=self.id, module_ids=[self.org.other_module_id], scores=[0.9],
-            reasons=[[{"kind": "goal", "text": REASON}]], model_version=None,
-            consent_basis="personalised", goal=GOAL, actor=HR,
-        ).id  # fmt: skip
-        app.answer_recommendation(
-            self.decision_id, module_id=self.org.other_module_id, answer="dismissed",
-            comment=ANSWER, actor=LEARNER,
-        )  # fmt: skip
-        services.runner.catch_up()
+from tests.domain_support import HR, LEARNER
+from tests.trust_support import EMAIL, GOAL, NAME, OLD_EMAIL_NAMESPACE, PERSONAL_STRINGS, Subject
 
 
 def stored_events(services: Services) -> list[Any]:
@@ -274,7 +233,7 @@ async def test_request_erasure_over_the_api_answers_clearly_the_second_time(
 
     first = (await gql.data(REQUEST_ERASURE, id=str(subject.id)))["requestErasure"]
     second = (await gql.data(REQUEST_ERASURE, id=str(subject.id)))["requestErasure"]
-    unknown = (await gql.data(REQUEST_ERASURE, id=str(uuid5(OLD_EMAIL_NAMESPACE, "x"))))
+    unknown = await gql.data(REQUEST_ERASURE, id=str(uuid5(OLD_EMAIL_NAMESPACE, "x")))
 
     assert (first["__typename"], first["alreadyErased"]) == ("ErasurePayload", False)
     assert second["alreadyErased"] is True and second["erasedAt"] == first["erasedAt"]

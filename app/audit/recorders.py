@@ -59,9 +59,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"SELECT chain_hash FROM {table} WHERE rowid < ? ORDER BY rowid DESC LIMIT 1"
         )
         self._set_hash = f"UPDATE {table} SET chain_hash = ? WHERE rowid = ?"
-        self._select_chain = (
-            f"SELECT rowid, originator_id, originator_version, topic, state, chain_hash"
-            f" FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        columns = "rowid, originator_id, originator_version, topic, state, chain_hash"
+        self._select_chain = f"SELECT {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        self._select_stream = (
+            f"SELECT {columns} FROM {table} WHERE originator_id = ? AND originator_version > ?"
+            " ORDER BY originator_version LIMIT ?"
         )
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -98,6 +100,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def _chain_rows(self, c: SQLiteCursor, after: int, limit: int) -> list[ChainedEvent]:
         c.execute(self._select_chain, (after, limit))
+        return self._rows(c)
+
+    def _rows(self, c: SQLiteCursor) -> list[ChainedEvent]:
         return [
             ChainedEvent(
                 position=row["rowid"],
@@ -113,6 +118,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def select_chain(self, after: int, limit: int) -> list[ChainedEvent]:
         with self.datastore.transaction(commit=False) as c:
             return self._chain_rows(c, after, limit)
+
+    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._select_stream, (stream_id.hex, after_version, limit))
+            return self._rows(c)
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -141,9 +151,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._head = SQL(
             "SELECT chain_hash FROM {schema}.{table} ORDER BY notification_id DESC LIMIT 1"
         ).format(**names)
+        columns = "notification_id, originator_id, originator_version, topic, state, chain_hash"
         self._select_chain = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state, chain_hash"
-            " FROM {schema}.{table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            "SELECT " + columns + " FROM {schema}.{table} WHERE notification_id > %s"
+            " ORDER BY notification_id LIMIT %s"
+        ).format(**names)
+        self._select_stream = SQL(
+            "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
+            " AND originator_version > %s ORDER BY originator_version LIMIT %s"
         ).format(**names)
         self._has_column = SQL(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
@@ -197,6 +212,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     def _chain_rows(self, curs: Cursor[DictRow], after: int, limit: int) -> list[ChainedEvent]:
         curs.execute(self._select_chain, (after, limit), prepare=True)
+        return self._rows(curs)
+
+    def _rows(self, curs: Cursor[DictRow]) -> list[ChainedEvent]:
         return [
             ChainedEvent(
                 position=row["notification_id"],
@@ -212,6 +230,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def select_chain(self, after: int, limit: int) -> list[ChainedEvent]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return self._chain_rows(curs, after, limit)
+
+    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_stream, (stream_id, after_version, limit), prepare=True)
+            return self._rows(curs)
 
 
 class ChainedPOPORecorder(POPOApplicationRecorder):
@@ -230,19 +253,27 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self._hashes.extend(_links(self.chain_key, previous, stored_events))
         return ids
 
+    def _row(self, index: int) -> ChainedEvent:
+        s = self._stored_events[index]
+        return ChainedEvent(
+            position=index + 1,
+            originator_id=UUID(str(s.originator_id)),
+            originator_version=s.originator_version,
+            topic=s.topic,
+            state=s.state,
+            chain_hash=self._hashes[index],
+        )
+
     def select_chain(self, after: int, limit: int) -> list[ChainedEvent]:
         with self._database_lock:
-            return [
-                ChainedEvent(
-                    position=after + offset + 1,
-                    originator_id=UUID(str(s.originator_id)),
-                    originator_version=s.originator_version,
-                    topic=s.topic,
-                    state=s.state,
-                    chain_hash=self._hashes[after + offset],
-                )
-                for offset, s in enumerate(self._stored_events[after : after + limit])
-            ]
+            end = min(after + limit, len(self._stored_events))
+            return [self._row(index) for index in range(after, end)]
+
+    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+        with self._database_lock:
+            versions = self._stored_events_index.get(str(stream_id), {})
+            found = sorted(v for v in versions if v > after_version)[:limit]
+            return [self._row(versions[v]) for v in found]
 
 
 def chained_recorder(factory: Any, chain_key: bytes) -> ApplicationRecorder:

@@ -14,6 +14,7 @@ from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
 from app.projections.roles import RoleCatalogue, RoleProjection
+from app.projections.subject_streams import SubjectStreamProjection
 
 
 def all_projections() -> list[Projection]:
@@ -29,6 +30,7 @@ def all_projections() -> list[Projection]:
         DecisionProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
+        SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]
 

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.schema.audit import AuditQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.kpis import KpiMutation, KpiQuery
@@ -35,6 +36,7 @@ Query = merge_types(
         StatusQuery,
         KpiQuery,
         RecommendQuery,
+        AuditQuery,
     ),
 )
 Mutation = merge_types(

@@ -1,0 +1,339 @@
+"""Audit and data rights: history, the event log, state as of a time, exports, integrity."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.aggregates import Actor, Employee, LearningModule
+from app.aggregates.errors import NotFound
+from app.audit.chain import IntegrityReport as ChainReport
+from app.audit.history import EventPage, MayReadPersonal, RecordedEvent, UnknownEventType
+from app.audit.payload import REDACTED
+from app.schema.common import (
+    PageInfo,
+    consistent,
+    decode_cursor,
+    encode_cursor,
+    page_info,
+    page_size,
+)
+from app.schema.consent import ActorView
+from app.schema.context import SkillpathInfo
+from app.schema.errors import bad_input, query_id
+
+#: Roles that read every employee's personal data (an employee reads their own).
+PERSONAL_DATA_ROLES = frozenset({"hr", "admin", "system"})
+
+
+def personal_reader(actor: Actor) -> MayReadPersonal:
+    """Whose personal fields this caller may read in the record: their own, or everyone's
+    for HR and operators; auditors and others see ``[redacted]``."""
+
+    def may_read(subject: str | None) -> bool:
+        return actor.role in PERSONAL_DATA_ROLES or (subject is not None and subject == actor.id)
+
+    return may_read
+
+
+@strawberry.type(description="One stored event: its place in the log, who caused it, what it says.")
+class LoggedEvent:
+    position: int = strawberry.field(description="Position in the global event log.")
+    stream_id: strawberry.ID = strawberry.field(description="The aggregate the event belongs to.")
+    version: int = strawberry.field(description="The event's version within its stream.")
+    type: str = strawberry.field(description="Aggregate and event, e.g. Employee.Hired.")
+    recorded_at: datetime
+    actor: ActorView | None
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="The employee the event's personal fields are about, if any."
+    )
+    payload: JSON = strawberry.field(
+        description=f"The event's fields; personal ones read {REDACTED} unless the caller may"
+        " read the subject's personal data, and [erased] once the subject is erased."
+    )
+
+    @classmethod
+    def of(cls, e: RecordedEvent) -> LoggedEvent:
+        return cls(
+            position=e.position,
+            stream_id=strawberry.ID(str(e.stream_id)),
+            version=e.version,
+            type=e.type,
+            recorded_at=e.recorded_at,
+            actor=None if e.actor is None else ActorView(id=e.actor.id, role=e.actor.role),
+            subject_id=None if e.subject_id is None else strawberry.ID(e.subject_id),
+            payload=JSON(e.payload),
+        )
+
+
+@strawberry.type
+class LoggedEventEdge:
+    cursor: str
+    node: LoggedEvent
+
+
+@strawberry.type(description="A page of events.")
+class LoggedEventConnection:
+    edges: list[LoggedEventEdge]
+    page_info: PageInfo
+
+
+def _connection(page: EventPage, kind: str, key: str, after: int | None) -> LoggedEventConnection:
+    keys = [e.version if key == "version" else e.position for e in page.events]
+    return LoggedEventConnection(
+        edges=[
+            LoggedEventEdge(cursor=encode_cursor(kind, k), node=LoggedEvent.of(e))
+            for k, e in zip(keys, page.events, strict=True)
+        ],
+        page_info=page_info(kind, keys, page.has_next, after),
+    )
+
+
+@strawberry.type(description="A skill and level as the events recorded them.")
+class RecordedSkill:
+    skill: str
+    level: int
+
+
+@strawberry.type(description="An employee as the events recorded up to a time describe them.")
+class EmployeeState:
+    id: strawberry.ID
+    as_of: datetime
+    version: int = strawberry.field(description="Events of the employee up to that time.")
+    name: str
+    email: str
+    role_id: strawberry.ID
+    department: str
+    manager_id: strawberry.ID | None
+    location: str
+    years_experience: int
+    hire_date: date
+    status: str
+    left_on: date | None
+    productive_since: date | None
+    skills: list[RecordedSkill]
+    media_types: list[str]
+    weekly_minutes: int
+    goals: list[str]
+    language: str
+
+
+@strawberry.type(description="A module as the events recorded up to a time describe it.")
+class ModuleState:
+    id: strawberry.ID
+    as_of: datetime
+    version: int
+    title: str
+    description: str
+    topics: list[str]
+    skills: list[RecordedSkill]
+    difficulty: int
+    media_type: str
+    minutes: int
+    language: str
+    prerequisite_ids: list[strawberry.ID]
+    status: str
+    flag_reason: str | None
+
+
+@strawberry.type(description="Where the hash chain over the event log first breaks.")
+class ChainBreak:
+    position: int
+    kind: str = strawberry.field(
+        description="altered, removed, reordered, unsealed (no hash) or truncated."
+    )
+    message: str
+
+
+@strawberry.type(description="The outcome of walking the event log's hash chain.")
+class IntegrityReport:
+    intact: bool
+    events_checked: int
+    head_position: int
+    head_hash: str = strawberry.field(
+        description="Keep it: a later report must reach the same hash at this position."
+    )
+    first_break: ChainBreak | None
+    summary: str
+
+    @classmethod
+    def of(cls, report: ChainReport) -> IntegrityReport:
+        found = report.first_break
+        return cls(
+            intact=report.intact,
+            events_checked=report.checked,
+            head_position=report.head_position,
+            head_hash=report.head_hash,
+            first_break=None
+            if found is None
+            else ChainBreak(position=found.position, kind=found.kind, message=found.message),
+            summary=report.describe(),
+        )
+
+
+def _skills(skills: dict[str, int]) -> list[RecordedSkill]:
+    return [RecordedSkill(skill=k, level=v) for k, v in sorted(skills.items())]
+
+
+def _employee_state(e: Employee, version: int, at: datetime, visible: bool) -> EmployeeState:
+    def hidden(value: str) -> str:
+        return value if visible or not value else REDACTED
+
+    return EmployeeState(
+        id=strawberry.ID(str(e.id)),
+        as_of=at,
+        version=version,
+        name=hidden(e.name),
+        email=hidden(e.email),
+        role_id=strawberry.ID(str(e.role_id)),
+        department=e.department,
+        manager_id=None if e.manager_id is None else strawberry.ID(str(e.manager_id)),
+        location=e.location,
+        years_experience=e.years_experience,
+        hire_date=e.hire_date,
+        status="left" if e.has_left else "active",
+        left_on=e.left_on,
+        productive_since=e.productive_since,
+        skills=_skills(e.skills),
+        media_types=list(e.media_types),
+        weekly_minutes=e.weekly_minutes,
+        goals=list(e.goals) if visible else [REDACTED for _ in e.goals],
+        language=e.language,
+    )
+
+
+def _module_state(m: LearningModule, version: int, at: datetime) -> ModuleState:
+    c = m.content
+    return ModuleState(
+        id=strawberry.ID(str(m.id)),
+        as_of=at,
+        version=version,
+        title=c.title,
+        description=c.description,
+        topics=list(c.topics),
+        skills=_skills(c.skills),
+        difficulty=c.difficulty,
+        media_type=c.media_type,
+        minutes=c.minutes,
+        language=c.language,
+        prerequisite_ids=[strawberry.ID(str(p)) for p in c.prerequisite_ids],
+        status="retired" if m.retired else "flagged" if m.flag_reason else "published",
+        flag_reason=m.flag_reason,
+    )
+
+
+def _caller_employee(info: SkillpathInfo) -> UUID:
+    try:
+        return UUID(info.context.actor.id)
+    except ValueError:
+        raise bad_input("myData", "the caller is not an employee; ask by employee id") from None
+
+
+async def _export(info: SkillpathInfo, employee_id: UUID) -> JSON:
+    services = info.context.services
+    await consistent(info, await info.context.run(services.app.last_position))
+    try:
+        document: dict[str, Any] = await info.context.run(
+            services.audit.export_subject, employee_id
+        )
+    except NotFound:
+        raise bad_input("employeeId", f"employee {employee_id} does not exist") from None
+    return JSON(document)
+
+
+Before = Annotated[
+    str | None, strawberry.argument(description="A cursor from a previous page's pageInfo.")
+]
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="Everything Skillpath holds about the calling employee, decrypted, as one"
+        " JSON document (GDPR Art. 20)."
+    )
+    async def my_data(self, info: SkillpathInfo) -> JSON:
+        return await _export(info, _caller_employee(info))
+
+    @strawberry.field(description="The data export of one employee, for HR on request.")
+    async def employee_data_export(self, info: SkillpathInfo, employee_id: strawberry.ID) -> JSON:
+        return await _export(info, UUID(query_id(employee_id, "employeeId")))
+
+    @strawberry.field(description="Every event of one stream (aggregate), in version order.")
+    async def history(
+        self, info: SkillpathInfo, stream_id: strawberry.ID, first: int = 50, after: Before = None
+    ) -> LoggedEventConnection:
+        stream = UUID(query_id(stream_id, "streamId"))
+        since = decode_cursor("version", after)
+        page = await info.context.run(
+            info.context.services.audit.history.stream,
+            stream,
+            first=page_size(first),
+            after_version=since or 0,
+            may_read=personal_reader(info.context.actor),
+        )
+        return _connection(page, "version", "version", since)
+
+    @strawberry.field(
+        description="The global event log in order, optionally within recording times"
+        " (from inclusive, to inclusive) and of some event types."
+    )
+    async def event_log(
+        self,
+        info: SkillpathInfo,
+        since: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        until: Annotated[datetime | None, strawberry.argument(name="to")] = None,
+        types: list[str] | None = None,
+        first: int = 50,
+        after: Before = None,
+    ) -> LoggedEventConnection:
+        if since is not None and until is not None and until < since:
+            raise bad_input("to", "must not be before from")
+        position = decode_cursor("position", after)
+        try:
+            page = await info.context.run(
+                info.context.services.audit.history.log,
+                first=page_size(first),
+                after_position=position or 0,
+                since=since,
+                until=until,
+                types=types or (),
+                may_read=personal_reader(info.context.actor),
+            )
+        except UnknownEventType as error:
+            raise bad_input("types", str(error)) from None
+        return _connection(page, "position", "position", position)
+
+    @strawberry.field(description="An employee as recorded up to a time (null before hire).")
+    async def employee_as_of(
+        self, info: SkillpathInfo, id: strawberry.ID, at: datetime
+    ) -> EmployeeState | None:
+        employee_id = UUID(query_id(id, "id"))
+        found = await info.context.run(
+            info.context.services.audit.history.as_of, Employee, employee_id, at
+        )
+        if found is None:
+            return None
+        visible = personal_reader(info.context.actor)(str(employee_id))
+        return _employee_state(found[0], found[1], at, visible)
+
+    @strawberry.field(description="A module as recorded up to a time (null before publishing).")
+    async def module_as_of(
+        self, info: SkillpathInfo, id: strawberry.ID, at: datetime
+    ) -> ModuleState | None:
+        found = await info.context.run(
+            info.context.services.audit.history.as_of, LearningModule, UUID(query_id(id, "id")), at
+        )
+        return None if found is None else _module_state(found[0], found[1], at)
+
+    @strawberry.field(
+        description="Walk the hash chain over the whole event log and name the first position"
+        " where an event was altered, removed or reordered."
+    )
+    async def verify_integrity(self, info: SkillpathInfo) -> IntegrityReport:
+        report = await info.context.run(info.context.services.audit.verify)
+        return IntegrityReport.of(report)
