@@ -88,15 +88,22 @@ def test_modules_beyond_the_weekly_budget_are_left_out_and_fitting_ones_say_so(o
 
 def test_preferred_media_is_favoured_and_said_so(org: Org) -> None:
     employee = org.hire("engineer")
+    by_id = {m.module_id: m for m in org.services.recommender.features.modules()}
+
+    def interactive_in_top_five() -> int:
+        served = serve(org, employee, first=5)
+        return sum(by_id[i.module_id].media_type == "interactive" for i in served.ranking.items)
+
+    before = interactive_in_top_five()
     org.app.update_profile(
         employee, media_types=["interactive"], weekly_minutes=0, goals=[], language="en",
         actor=SYSTEM,
     )  # fmt: skip
-    served = serve(org, employee, first=3)
-    by_id = {m.module_id: m for m in org.services.recommender.features.modules()}
-    top = served.ranking.items[0]
-    assert by_id[top.module_id].media_type == "interactive"
-    assert "interactive, as you prefer" in [r.text for r in top.reasons]
+    assert interactive_in_top_five() > before
+    served = serve(org, employee, first=5)
+    for item in served.ranking.items:
+        said = "interactive, as you prefer" in [r.text for r in item.reasons]
+        assert said == (by_id[item.module_id].media_type == "interactive")
 
 
 def test_modules_in_another_language_are_left_out(org: Org) -> None:

@@ -20,7 +20,7 @@ from app.recommend.reasons import Reason
 from app.recommend.vocabulary import user_features
 
 #: How much each preference moves an item, in standard deviations of the model score.
-GAP_BONUS, GOAL_BONUS, PROFILE_GOAL_BONUS, MEDIA_BONUS = 0.6, 1.0, 0.4, 0.3
+GAP_BONUS, GOAL_BONUS, PROFILE_GOAL_BONUS, MEDIA_BONUS = 0.6, 1.0, 0.4, 0.5
 #: "People in your role who took X often took this": at least this many peers took X,
 #: and at least this share of them also took the item.
 MIN_PEERS, MIN_CO_SHARE = 3, 0.3

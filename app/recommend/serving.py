@@ -203,12 +203,35 @@ class RecommenderService:
             goal=goal,
         )
 
-    def rank_for(
-        self, learner: Learner, first: int, relevance_floor: float | None = None
-    ) -> Ranking:
-        """Rank without logging anything (fairness reports use this)."""
-        self._refresh()
+    def stored_version(self, version: str | None) -> ActiveModel | None:
+        """The active model, or another stored version loaded for a report."""
         active = self._active
+        if version is None or (active is not None and active.metadata.version == version):
+            return active
+        try:
+            model, metadata = self.registry.load(version)
+        except LookupError:
+            raise NotFound("model version", version, "modelVersion") from None
+        except ModelFileError as error:
+            raise Conflict(str(error), field="modelVersion") from None
+        return ActiveModel(model, metadata, Peers(model))
+
+    def topics_of(self, module_id: str) -> list[str]:
+        catalogue = self._current_catalogue(self._active, self.features.versions())
+        position = catalogue.position.get(module_id)
+        return [] if position is None else catalogue.modules[position].topics
+
+    def rank_for(
+        self,
+        learner: Learner,
+        first: int,
+        relevance_floor: float | None = None,
+        using: ActiveModel | None = None,
+    ) -> Ranking:
+        """Rank without logging anything (fairness reports use this); ``using`` another
+        version than the active one."""
+        self._refresh()
+        active = using or self._active
         catalogue = self._current_catalogue(active, self.features.versions())
         popularity = None if active else self._current_popularity(catalogue)
         return rank(
