@@ -135,6 +135,8 @@ def _master_key(settings: Settings) -> bytes:
         return resolve_master_key(settings.master_key, local_dir=local)
     except MasterKeyError as error:
         raise StartupError(str(error)) from None
+    except OSError as error:  # the development key file lives beside the SQLite database
+        raise StartupError(f"{_where(settings)} ({_first_line(error)})") from error
 
 
 def _first_line(error: Any) -> str:
