@@ -180,13 +180,16 @@ class ProjectionRunner:
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Process until the read models reach the head of the log; returns events read."""
+        return self._catch_up(progress, until_empty=True)
+
+    def _catch_up(self, progress: Callable[[int], None] | None, *, until_empty: bool) -> int:
         total = 0
         while True:
             count = self.process_batch()
             total += count
             if count and progress is not None:
                 progress(count)
-            if count < self._batch_size:  # a short batch ended at the head
+            if not count or (count < self._batch_size and not until_empty):
                 return total
 
     # -- following ----------------------------------------------------------------------
@@ -217,7 +220,10 @@ class ProjectionRunner:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                self.catch_up()
+                # A short batch reached the head: no need to ask again, since anything saved
+                # since then here (by a command, or by a listener of this batch) set the
+                # wake event, and another process's saves are found by the next poll.
+                self._catch_up(None, until_empty=False)
             except Exception:  # a poison event must not kill the follower; retry later
                 log.exception("projection batch failed; retrying")
                 self.last_error = "projection batch failed; see the log"
