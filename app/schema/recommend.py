@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
+from uuid import UUID
 
 import strawberry
 
@@ -236,7 +237,7 @@ class ModelVersionPayload:
 
 def _union(name: str, *members: type[Any]) -> Any:
     return Annotated[
-        members[0] | ValidationError | NotFound | Conflict,  # type: ignore[valid-type]
+        members[0] | ValidationError | NotFound | Conflict,
         strawberry.union(name),
     ]
 
@@ -401,7 +402,7 @@ class RecommendMutation:
         def payload(written: Written) -> RecommendationAnswerPayload:
             enrollment = None
             if answer is RecommendationAnswer.ACCEPTED:
-                employee = ctx.services.app.repository.get(written.id).employee_id
+                employee: UUID = ctx.services.app.repository.get(written.id).employee_id
                 enrollment = strawberry.ID(
                     str(EnrollmentAggregate.id_for(employee, parse_id(item_id, "itemId")))
                 )
