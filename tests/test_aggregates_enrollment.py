@@ -323,7 +323,7 @@ def test_a_concurrent_duplicate_enrolment_is_a_conflict_and_writes_nothing(
         "progress-out-of-range",
         "rating-out-of-range",
         "unknown-module",
-        "unknown-module-retired",
+        "retire-unknown-module",
         "unknown-purpose",
         "withdraw-not-granted",
         "same-role",
