@@ -1,0 +1,291 @@
+"""Event-to-push latency of live KPI subscriptions, and how many subscribers one worker holds.
+
+``--mode fanout``: two API workers (uvicorn processes) on one private PostgreSQL schema with
+Redis pub/sub between them; worker A runs the projections, worker B only serves. The
+subscribers (``kpiUpdated`` over graphql-transport-ws, raw ``websockets`` connections from one
+client process) are split evenly over A and B. Each round completes one enrolment through A's
+HTTP API; a subscriber's latency is the time from sending that mutation to receiving the push
+that shows it (so it includes the HTTP write, the projection batch, Redis and the push).
+
+``--mode capacity``: one embedded worker (SQLite, in-process broadcaster); subscribers are
+added in steps and each step runs the same rounds; the answer is the largest step whose p99
+stays under 500 ms.
+
+Everything runs on loopback and stops by itself: bounded rounds, bounded waits.
+
+Run: ``.venv/bin/python -m bench.bench_push --mode fanout --subscribers 1000`` and
+``.venv/bin/python -m bench.bench_push --mode capacity --steps 1000,2000,3000,4000,5000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.conftest import fresh_postgres_schema
+from tests.worker_processes import Worker, worker, worker_env
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ROUND_TIMEOUT = 60.0
+QUERY = (
+    "subscription($m: ID!) { kpiUpdated(filter: {moduleId: $m}) { position"
+    " groups { figures { completionRate { numerator } } } } }"
+)
+
+
+class Subscriber:
+    """One graphql-transport-ws connection with one kpiUpdated subscription."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        self.seen: dict[int, float] = {}  # completed count -> when first shown
+
+    async def read(self, arrived: asyncio.Queue[None]) -> None:
+        async for raw in self.socket:
+            message = json.loads(raw)
+            if message.get("type") != "next":
+                continue
+            figure = message["payload"]["data"]["kpiUpdated"]["groups"][0]["figures"]
+            done = int(figure["completionRate"]["numerator"])
+            if done not in self.seen:
+                self.seen[done] = time.perf_counter()
+                arrived.put_nowait(None)
+
+
+async def subscribe(url: str, module: str) -> Subscriber:
+    socket = await connect(
+        url,
+        subprotocols=["graphql-transport-ws"],
+        max_queue=None,  # type: ignore[list-item]
+        open_timeout=30,
+        ping_interval=None,
+    )
+    await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    await socket.send(
+        json.dumps(
+            {
+                "id": "kpis",
+                "type": "subscribe",
+                "payload": {"query": QUERY, "variables": {"m": module}},
+            }
+        )
+    )
+    return Subscriber(socket)
+
+
+class Api:
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=30)
+
+    def one(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.http.post("/graphql", json={"query": query, "variables": variables}).json()
+        assert "errors" not in body, body
+        found: dict[str, Any] = next(iter(body["data"].values()))
+        assert len(found) == 1, found
+        return found
+
+    def enrolments(self, count: int) -> tuple[str, list[str]]:
+        """A module and ``count`` people enrolled in it; returns the enrolment ids."""
+        tag = uuid.uuid4().hex[:8]
+        role = self.one(
+            'mutation($c: String!) { defineRole(input: {code: $c, title: "Dev",'
+            ' requiredSkills: [{skill: "sql", level: 3}]}) { ... on RolePayload'
+            " { roleId } } }",
+            c=f"dev-{tag}",
+        )["roleId"]
+        module = self.one(
+            'mutation { publishModule(input: {title: "SQL", skills: [{skill:'
+            ' "sql", level: 2}], difficulty: 2, mediaType: COURSE, minutes: 30})'
+            " { ... on ModulePayload { moduleId } } }"
+        )["moduleId"]
+        enrolled = []
+        for index in range(count):
+            person = self.one(
+                'mutation($r: ID!, $e: String!) { hireEmployee(input: {name: "P", email: $e,'
+                ' roleId: $r, department: "IT", location: "Oslo", hireDate: "2024-01-02"})'
+                " { ... on EmployeePayload { employeeId } } }",
+                r=role,
+                e=f"p{index}-{tag}@example.org",
+            )["employeeId"]
+            enrolled.append(
+                self.one(
+                    "mutation($e: ID!, $m: ID!) { enroll(input: {employeeId: $e, moduleId: $m}) {"
+                    " ... on EnrollmentPayload { enrollmentId } } }",
+                    e=person,
+                    m=module,
+                )["enrollmentId"]
+            )
+        return module, enrolled
+
+    def complete(self, enrollment: str) -> None:
+        self.one(
+            "mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id}) {"
+            " ... on EnrollmentPayload { position } } }",
+            id=enrollment,
+        )
+
+
+class Bench:
+    """Subscribers on some workers, and rounds of one mutation each."""
+
+    def __init__(self, api: Api, module: str, enrolments: list[str]) -> None:
+        self.api, self.module, self.enrolments = api, module, enrolments
+        self.subscribers: list[Subscriber] = []
+        self.readers: list[asyncio.Task[None]] = []
+        self.arrived: asyncio.Queue[None] = asyncio.Queue()
+        self.done = 0
+
+    async def add(self, urls: list[str], count: int) -> None:
+        """Open ``count`` more subscriptions, spread over ``urls``, and wait for first pushes."""
+        start = len(self.subscribers)
+        for offset in range(0, count, 200):
+            batch = [
+                subscribe(urls[(start + i) % len(urls)], self.module)
+                for i in range(offset, min(count, offset + 200))
+            ]
+            for subscriber in await asyncio.gather(*batch):
+                self.subscribers.append(subscriber)
+                self.readers.append(asyncio.create_task(subscriber.read(self.arrived)))
+        await self._until(lambda s: self.done in s.seen)
+
+    async def _until(self, ready: Any) -> None:
+        deadline = time.monotonic() + ROUND_TIMEOUT
+        while not all(ready(s) for s in self.subscribers):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                missing = sum(1 for s in self.subscribers if not ready(s))
+                raise TimeoutError(f"{missing} subscribers got no push within {ROUND_TIMEOUT}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.get(), remaining)
+
+    async def rounds(self, count: int) -> list[float]:
+        """Latencies (ms) of every subscriber in ``count`` rounds."""
+        latencies: list[float] = []
+        for _ in range(count):
+            enrollment = self.enrolments[self.done]
+            sent = time.perf_counter()
+            await asyncio.to_thread(self.api.complete, enrollment)
+            self.done += 1
+            await self._until(lambda s: any(n >= self.done for n in s.seen))
+            for subscriber in self.subscribers:
+                first = min(t for n, t in subscriber.seen.items() if n >= self.done)
+                latencies.append((first - sent) * 1000)
+        return latencies
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            reader.cancel()
+        await asyncio.gather(*(s.socket.close() for s in self.subscribers), return_exceptions=True)
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {ordered[-1]:.0f} ms (n={len(ordered)})"
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+@contextlib.contextmanager
+def fanout_workers(prefix: str) -> Iterator[tuple[Worker, Worker]]:
+    common = {
+        "SKILLPATH_BROADCAST": "redis",
+        "SKILLPATH_REDIS_URL": REDIS_URL,
+        "SKILLPATH_REDIS_CHANNEL_PREFIX": prefix,
+        "SKILLPATH_MIN_GROUP_SIZE": "1",
+    }
+    logs = Path(tempfile.mkdtemp(prefix="skillpath-bench-logs-"))
+    with fresh_postgres_schema() as settings:
+        a_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="true", **common)
+        b_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="false", **common)
+        with worker(a_env, logs, "a") as a, worker(b_env, logs, "b") as b:
+            yield a, b
+
+
+async def fanout(subscribers: int, rounds: int) -> None:
+    prefix = f"sp-bench-{uuid.uuid4().hex[:8]}"
+    with fanout_workers(prefix) as (a, b):
+        api = Api(a.url)
+        module, enrolments = await asyncio.to_thread(api.enrolments, rounds)
+        bench = Bench(api, module, enrolments)
+        try:
+            await bench.add([a.ws_url, b.ws_url], subscribers)
+            latencies = await bench.rounds(rounds)
+        finally:
+            await bench.close()
+    print(
+        f"fan-out, {subscribers} subscribers over 2 workers via Redis, {rounds} events:"
+        f" {percentiles(latencies)}"
+    )
+
+
+async def capacity(steps: list[int], rounds: int, limit_ms: float) -> None:
+    folder = tempfile.mkdtemp(prefix="skillpath-bench-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLPATH_")}
+    env.update(
+        SKILLPATH_PERSISTENCE="sqlite",
+        SKILLPATH_SQLITE_PATH=f"{folder}/bench.sqlite3",
+        SKILLPATH_SEED_IF_EMPTY="false",
+        SKILLPATH_MIN_GROUP_SIZE="1",
+        SKILLPATH_BROADCAST="memory",
+    )
+    held = 0
+    with worker(env, Path(folder), "single") as single:
+        api = Api(single.url)
+        module, enrolments = await asyncio.to_thread(api.enrolments, rounds * len(steps))
+        bench = Bench(api, module, enrolments)
+        try:
+            for step in steps:
+                await bench.add([single.ws_url], step - len(bench.subscribers))
+                latencies = await bench.rounds(rounds)
+                print(f"one worker, {step} subscribers: {percentiles(latencies)}")
+                if p99(latencies) >= limit_ms:
+                    break
+                held = step
+        finally:
+            await bench.close()
+    print(f"largest step with p99 under {limit_ms:.0f} ms: {held} subscribers")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=("fanout", "capacity"), required=True)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--steps", default="1000,2000,3000,4000,5000")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--limit-ms", type=float, default=500.0)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}"
+    )
+    if args.mode == "fanout":
+        asyncio.run(fanout(args.subscribers, args.rounds))
+    else:
+        steps = [int(s) for s in args.steps.split(",")]
+        asyncio.run(capacity(steps, args.rounds, args.limit_ms))
+    redis.Redis.from_url(REDIS_URL).close()
+
+
+if __name__ == "__main__":
+    main()
