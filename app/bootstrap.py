@@ -63,6 +63,7 @@ class Services:
 
     def close(self) -> None:
         self.runner.stop()
+        self.gateway.close()
         self.app.close()
 
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Transcoding,
+)
 
 from app.aggregates.base import Actor
 from app.settings import Settings
+
+#: Seconds a SQLite connection waits for a lock before giving up.
+_SQLITE_LOCK_TIMEOUT = 10
 
 
 class DateAsISO(Transcoding):
@@ -55,7 +65,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=settings.sqlite_path,
-            SQLITE_LOCK_TIMEOUT="10",
+            SQLITE_LOCK_TIMEOUT=str(_SQLITE_LOCK_TIMEOUT),
         )
     elif settings.persistence == "postgres":
         pg = settings.postgres
@@ -121,11 +131,28 @@ class SqlGateway:
     event store's pool, so SQLite keeps a single writer and PostgreSQL one pool.
     """
 
-    def __init__(self, datastore: Any, dialect: str, schema: str = "") -> None:
+    def __init__(
+        self,
+        datastore: Any,
+        dialect: str,
+        schema: str = "",
+        readers: SQLiteReaders | None = None,
+    ) -> None:
         self._datastore = datastore
         self.dialect = dialect
         self._prefix = f'"{schema}".' if dialect == "postgres" and schema else ""
         self._cache: dict[str, str] = {}
+        self._readers = readers
+
+    @property
+    def reads_never_wait(self) -> bool:
+        """Whether a read returns without waiting for writers or pool slots (SQLite in WAL
+        mode on its own read connections), so it may run on the event loop."""
+        return self._readers is not None
+
+    def close(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
 
     def table(self, name: str) -> str:
         return f"{self._prefix}{name}"
@@ -148,6 +175,10 @@ class SqlGateway:
             with self._relaxed_transaction() as cursor:
                 yield Transaction(self, cursor)
             return
+        if not write and self._readers is not None and self._readers.idle():
+            with self._readers.transaction() as reader:
+                yield Transaction(self, reader)
+            return
         with self._datastore.transaction(commit=write) as cursor:
             yield Transaction(self, cursor)
 
@@ -158,7 +189,15 @@ class SqlGateway:
         # later synced commit also flushes the earlier relaxed ones (WAL and PostgreSQL's log
         # are written in order), so the event store loses nothing.
         if self.dialect == "postgres":
-            with self._datastore.transaction(commit=True) as cursor:
+            # Pipelined too: a batch's many small writes go out without waiting for each
+            # answer (a read still waits for its rows; an error still aborts the whole batch).
+            datastore = self._datastore
+            with (
+                datastore.get_connection() as connection,
+                connection.pipeline(),
+                connection.transaction(),
+            ):
+                cursor = connection.cursor()
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 yield cursor
             return
@@ -175,13 +214,78 @@ class SqlGateway:
                 pragma.execute(f"PRAGMA synchronous = {level}")
 
 
+class SQLiteReaders:
+    """Read-only connections to a SQLite file, one per thread, outside the event store's pool.
+
+    In WAL mode a reader never waits for the writer, and a connection of its own never
+    waits for a pool slot (the pool's fair queue holds readers behind a writer waiting for
+    the write lock), so reads through these are short enough to run on the event loop.
+    Each read is one transaction: one snapshot for all its statements.
+    """
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self._path = path
+        self._timeout = timeout
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self._path,
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=self._timeout,
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA query_only = ON")
+            with self._lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    def idle(self) -> bool:
+        """False inside a read of this thread: a nested read takes a pooled connection."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        return connection is None or not connection.in_transaction
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        try:
+            connection = self._connection()
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")
+        except sqlite3.OperationalError as error:
+            raise OperationalError(error) from error
+        except sqlite3.Error as error:
+            raise PersistenceError(error) from error
+        try:
+            yield cursor
+        except sqlite3.OperationalError as error:
+            raise OperationalError(error) from error
+        except sqlite3.Error as error:
+            raise PersistenceError(error) from error
+        finally:
+            connection.rollback()
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
+
+
 def sql_gateway(application: Any, settings: Settings) -> SqlGateway:
     """The read-model gateway sharing the application's event-store datastore."""
     recorder = application.recorder
     if settings.persistence == "postgres":
         return SqlGateway(recorder.datastore, "postgres", settings.postgres.schema)
     if settings.persistence == "sqlite":
-        return SqlGateway(recorder.datastore, "sqlite")
+        readers = SQLiteReaders(settings.sqlite_path, timeout=_SQLITE_LOCK_TIMEOUT)
+        return SqlGateway(recorder.datastore, "sqlite", readers=readers)
     return SqlGateway(_memory_datastore(), "sqlite")
 
 
