@@ -162,3 +162,19 @@ def _now():  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_erasing_an_employee_makes_the_next_version_leave_them_out(org: Org) -> None:
+    org.train()
+    leaving = org.hire("engineer")
+    org.complete(leaving, "python-1")
+    org.settle()
+    recommender = org.services.recommender
+    assert str(leaving) in collect_training_data(recommender.sources, _now()).user_ids
+    org.app.request_erasure(leaving, actor=SYSTEM)
+    org.settle()
+    assert recommender.retraining_due(min_interactions=0) == "erasure"
+    retrained = org.train()
+    assert (retrained.trigger, retrained.erasures_since_previous) == ("manual", 1)
+    assert recommender.active is not None
+    assert str(leaving) not in recommender.active.model.user_ids
