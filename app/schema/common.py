@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input
@@ -57,6 +58,23 @@ def page_info(kind: str, seqs: list[int], has_next: bool, after: int | None) -> 
         start_cursor=encode_cursor(kind, seqs[0]) if seqs else None,
         end_cursor=encode_cursor(kind, seqs[-1]) if seqs else None,
     )
+
+
+def selects(info: SkillpathInfo, *path: str) -> bool:
+    """Whether the query asks for ``path`` (schema names) below this field, fragments included."""
+
+    def walk(selections: list[Selection], names: tuple[str, ...]) -> bool:
+        for selection in selections:
+            if not isinstance(selection, SelectedField):
+                if walk(selection.selections, names):
+                    return True
+            elif selection.name == names[0] and (
+                len(names) == 1 or walk(selection.selections, names[1:])
+            ):
+                return True
+        return False
+
+    return any(walk(field.selections, path) for field in info.selected_fields)
 
 
 async def consistent(info: SkillpathInfo, position: int | None) -> None:

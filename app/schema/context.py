@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -22,16 +22,45 @@ from app.projections.roles import RoleRow
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
+
+
+async def read_model(services: Services, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a read-model query: at once where reads never wait (SQLite on its own read
+    connections; a thread-pool hop would cost more than the read), else in the thread pool."""
+    if services.gateway.reads_never_wait:
+        return call(*args, **kwargs)
+    return await run_in_threadpool(call, *args, **kwargs)
 
 
 def _loader(
-    services_call: Callable[[list[K]], dict[K, V]], default: Callable[[], V] | None = None
+    services: Services,
+    services_call: Callable[[list[K]], dict[K, V]],
+    default: Callable[[], V] | None = None,
 ) -> DataLoader[K, V | None]:
     async def load(keys: Sequence[K]) -> list[V | None]:
-        found = await run_in_threadpool(services_call, list(keys))
+        found = await read_model(services, services_call, list(keys))
         return [found.get(k, default() if default else None) for k in keys]
 
     return DataLoader(load_fn=load)
+
+
+def from_loader(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:
+    """The converted row at once when this request has it already (primed or loaded), else an
+    awaitable: a field resolved for every row of a page then costs no task and no await."""
+    future = loader.cache_map.get(key)
+    if (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    ):
+        return convert(future.result())
+
+    async def later() -> R:
+        return convert(await loader.load(key))
+
+    return later()
 
 
 @dataclass
@@ -48,12 +77,14 @@ class Loaders:
     @classmethod
     def for_services(cls, services: Services) -> Loaders:
         return cls(
-            employees=_loader(services.directory.get_many),
-            modules=_loader(services.catalogue.get_many),
-            roles=_loader(services.roles.get_many),
-            skills=_loader(services.directory.skills_of, list),
-            enrollments_of_employee=_loader(services.enrollments.of_employees, list),
-            module_counts=_loader(services.enrollments.counts_for_modules, EnrollmentCounts),
+            employees=_loader(services, services.directory.get_many),
+            modules=_loader(services, services.catalogue.get_many),
+            roles=_loader(services, services.roles.get_many),
+            skills=_loader(services, services.directory.skills_of, list),
+            enrollments_of_employee=_loader(services, services.enrollments.of_employees, list),
+            module_counts=_loader(
+                services, services.enrollments.counts_for_modules, EnrollmentCounts
+            ),
         )
 
 
@@ -75,6 +106,10 @@ class Context:
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking service code (database I/O) off the event loop."""
         return await run_in_threadpool(call, *args, **kwargs)
+
+    async def read(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a short read-model query (see ``read_model``)."""
+        return await read_model(self.services, call, *args, **kwargs)
 
 
 SkillpathInfo = Info[Context, None]

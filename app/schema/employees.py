@@ -6,6 +6,9 @@ from datetime import date, datetime
 
 import strawberry
 
+from app.projections.directory import EmployeeRow
+from app.projections.paging import Page
+from app.projections.roles import RoleRow
 from app.schema.common import (
     ConsistentWith,
     consistent,
@@ -13,6 +16,7 @@ from app.schema.common import (
     encode_cursor,
     page_info,
     page_size,
+    selects,
 )
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id, query_id
@@ -123,15 +127,21 @@ class EmployeeQuery:
         size = page_size(first)
         cursor = decode_cursor("employee", after)
         role = None if role_id is None else query_id(role_id, "roleId")
-        page = await info.context.run(
-            info.context.services.directory.page,
-            first=size,
-            after=cursor,
-            department=department,
-            role_id=role,
-        )
-        for row in page.items:
-            info.context.loaders.employees.prime(row.id, row)
+        services, loaders = info.context.services, info.context.loaders
+        with_roles = selects(info, "edges", "node", "role")
+
+        def read() -> tuple[Page[EmployeeRow], dict[str, RoleRow | None]]:
+            page = services.directory.page(
+                first=size, after=cursor, department=department, role_id=role
+            )
+            # The page's roles in the same trip to the database, so `role` resolves at once.
+            role_ids = sorted({row.role_id for row in page.items}) if with_roles else []
+            found = services.roles.get_many(role_ids)
+            return page, {role_id: found.get(role_id) for role_id in role_ids}
+
+        page, roles = await info.context.read(read)
+        loaders.employees.prime_many({row.id: row for row in page.items})
+        loaders.roles.prime_many(roles)
         return EmployeeConnection(
             edges=[
                 EmployeeEdge(cursor=encode_cursor("employee", r.seq), node=Employee(row=r))

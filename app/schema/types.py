@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from enum import Enum
 
@@ -12,7 +13,7 @@ from app.projections.directory import EmployeeRow, SkillRow
 from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
 from app.schema.common import PageInfo, to_date, to_datetime
-from app.schema.context import SkillpathInfo
+from app.schema.context import SkillpathInfo, from_loader
 
 
 @strawberry.enum(description="Formats a module comes in, and formats an employee prefers.")
@@ -68,31 +69,33 @@ class RequiredSkill:
 
 @strawberry.type(description="A role of the competence model.")
 class Role:
+    # Plain attributes, copied from the row once: strawberry resolves them with its cheap
+    # default resolver instead of a method call (and its machinery) per field and row.
+    id: strawberry.ID
+    code: str
+    title: str
+    source: str = strawberry.field(
+        description="Where the definition comes from, e.g. an O*NET code."
+    )
+    retired: bool
     row: strawberry.Private[RoleRow]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="Where the definition comes from, e.g. an O*NET code.")
-    def source(self) -> str:
-        return self.row.source
-
-    @strawberry.field
-    def retired(self) -> bool:
-        return self.row.status == "retired"
+    def __init__(self, row: RoleRow) -> None:
+        self.row = row
+        self.id = strawberry.ID(row.id)
+        self.code = row.code
+        self.title = row.title
+        self.source = row.source
+        self.retired = row.status == "retired"
 
     @strawberry.field
     def required_skills(self) -> list[RequiredSkill]:
+        # A resolver: building these objects for every row is only worth it when asked for.
         return [RequiredSkill(**s) for s in self.row.required_skills]
+
+
+def _role(row: RoleRow | None) -> Role | None:
+    return None if row is None else Role(row=row)
 
 
 @strawberry.type(description="An assessed skill level of an employee.")
@@ -131,51 +134,35 @@ class LearningProfile:
 
 @strawberry.type(description="A person of the organisation, from the employee directory.")
 class Employee:
+    # Plain attributes, copied from the row once (see Role); links stay resolvers.
+    id: strawberry.ID
+    name: str
+    email: str
+    department: str
+    location: str
+    years_experience: int
+    hire_date: date
+    status: EmployeeStatus
+    left_on: date | None
+    productive_since: date | None = strawberry.field(
+        description="When onboarding ended (time to productivity)."
+    )
+    role_changes: int = strawberry.field(description="Internal moves so far.")
     row: strawberry.Private[EmployeeRow]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def email(self) -> str:
-        return self.row.email
-
-    @strawberry.field
-    def department(self) -> str:
-        return self.row.department
-
-    @strawberry.field
-    def location(self) -> str:
-        return self.row.location
-
-    @strawberry.field
-    def years_experience(self) -> int:
-        return self.row.years_experience
-
-    @strawberry.field
-    def hire_date(self) -> date:
-        return date.fromisoformat(self.row.hire_date)
-
-    @strawberry.field
-    def status(self) -> EmployeeStatus:
-        return EmployeeStatus(self.row.status)
-
-    @strawberry.field
-    def left_on(self) -> date | None:
-        return to_date(self.row.left_on)
-
-    @strawberry.field(description="When onboarding ended (time to productivity).")
-    def productive_since(self) -> date | None:
-        return to_date(self.row.productive_since)
-
-    @strawberry.field(description="Internal moves so far.")
-    def role_changes(self) -> int:
-        return self.row.role_changes
+    def __init__(self, row: EmployeeRow) -> None:
+        self.row = row
+        self.id = strawberry.ID(row.id)
+        self.name = row.name
+        self.email = row.email
+        self.department = row.department
+        self.location = row.location
+        self.years_experience = row.years_experience
+        self.hire_date = date.fromisoformat(row.hire_date)
+        self.status = EmployeeStatus(row.status)
+        self.left_on = to_date(row.left_on)
+        self.productive_since = to_date(row.productive_since)
+        self.role_changes = row.role_changes
 
     @strawberry.field
     def profile(self) -> LearningProfile:
@@ -186,10 +173,10 @@ class Employee:
             language=self.row.language,
         )
 
-    @strawberry.field
-    async def role(self, info: SkillpathInfo) -> Role | None:
-        row = await info.context.loaders.roles.load(self.row.role_id)
-        return None if row is None else Role(row=row)
+    @strawberry.field(graphql_type=Role | None)
+    def role(self, info: SkillpathInfo) -> Role | Awaitable[Role | None] | None:
+        # Not async: when the page loaded its roles, each row's role is there already.
+        return from_loader(info.context.loaders.roles, self.row.role_id, _role)
 
     @strawberry.field
     async def manager(self, info: SkillpathInfo) -> Employee | None:
