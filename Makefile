@@ -28,5 +28,11 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/skillpath export-schema schema.graphql
 
+# The foundation's benchmarks (figures and how to read them: docs/benchmarks.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench_enroll
+	$(BIN)/python -m bench.bench_replay
+	$(BIN)/python -m bench.bench_employees_query
+
 clean:
 	rm -rf $(VENV) var .pytest_cache
