@@ -22,6 +22,7 @@ from app.dashboard import dashboard_routes
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context
+from app.schema.subscription_transport import SharingTransportWSHandler
 from app.settings import Settings
 
 log = logging.getLogger("skillpath")
@@ -32,6 +33,8 @@ API_ACTOR = Actor(id="api", role="admin")
 
 class SkillpathGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with a fresh Skillpath context per request."""
+
+    graphql_transport_ws_handler_class = SharingTransportWSHandler
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(build_schema(services.settings.max_query_depth), **kwargs)

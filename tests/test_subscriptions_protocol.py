@@ -90,7 +90,8 @@ async def test_employees_without_a_kpi_role_get_a_forbidden_error(services: Serv
     )
     first = stream if not hasattr(stream, "__anext__") else await anext(stream)
     assert first.errors is not None
-    assert first.errors[0].extensions == {"code": "FORBIDDEN"}
+    assert first.errors[0].extensions is not None
+    assert first.errors[0].extensions["code"] == "FORBIDDEN"
 
 
 def _entries(start: int, count: int) -> list[LogEntry]:

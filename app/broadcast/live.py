@@ -12,6 +12,7 @@ from typing import Any
 from app.broadcast import broadcaster_for
 from app.broadcast.base import Broadcaster
 from app.broadcast.feeds import FeedHub
+from app.broadcast.shared_streams import SharedStreams
 from app.broadcast.tail import EventTail, log_reader
 from app.settings import Settings
 
@@ -25,6 +26,7 @@ class Live:
         self.broadcaster: Broadcaster = broadcaster_for(settings)
         self.feeds = FeedHub(self.broadcaster, settings.push_interval_seconds)
         self.tail = self._new_tail()
+        self.streams = SharedStreams()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _new_tail(self) -> EventTail:
@@ -49,6 +51,7 @@ class Live:
             await self.stop()
             self.feeds = FeedHub(self.broadcaster, self.settings.push_interval_seconds)
             self.tail = self._new_tail()
+            self.streams = SharedStreams()
         self._loop = loop
         await self.broadcaster.start()
 
