@@ -116,10 +116,11 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
     # The next model version leaves an erased employee out (the consent withdrawal that
     # erasure records does the same for every other process at its next training).
     app.erased.append(services.recommender.subject_erased)
+    # Subscribers hear of a batch only once it is committed: they read what it wrote.
+    # Told first, so the quality loop's queries never delay a push.
+    runner.committed.append(services.live.publish)
     # The quality loop runs where the projections run, after each committed batch.
     runner.committed.append(RevisionPolicy(app, gateway).after_batch)
-    # Subscribers hear of a batch only once it is committed: they read what it wrote.
-    runner.committed.append(services.live.publish)
     run = settings.run_projections if start_projections is None else start_projections
     if run:
         runner.start()
