@@ -6,6 +6,7 @@ it that are easier and of the same skill area, so the prerequisites can never fo
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections import defaultdict
@@ -68,6 +69,16 @@ class PlannedModule:
         return self.content.media_type in ("course", "interactive", "workshop") or (
             self.content.difficulty >= 3
         )
+
+    @functools.cached_property
+    def key(self) -> int:
+        """The id as a plain int: cheaper to hash in the learners' many set lookups."""
+        return self.id.int
+
+    @functools.cached_property
+    def requires(self) -> frozenset[int]:
+        """The keys of the prerequisites."""
+        return frozenset(p.int for p in self.content.prerequisite_ids)
 
     def offered_at(self, moment: datetime) -> bool:
         return self.retire_at is None or moment < self.retire_at

@@ -51,10 +51,11 @@ class Learner:
     levels: dict[str, int]
     role_at: Callable[[datetime], RoleTemplate]
     manager_at: Callable[[datetime], UUID | None]
-    completed: set[UUID] = field(default_factory=set)
-    taken: set[UUID] = field(default_factory=set)
+    #: Modules by ``PlannedModule.key`` (planning thousands of people compares a lot).
+    completed: set[int] = field(default_factory=set)
+    taken: set[int] = field(default_factory=set)
     retry: list[UUID] = field(default_factory=list)
-    rated: set[UUID] = field(default_factory=set)
+    rated: set[int] = field(default_factory=set)
 
 
 class _Schedule:
@@ -93,10 +94,10 @@ def plan_learning(
 
 def _eligible(learner: Learner, module: PlannedModule, moment: datetime) -> bool:
     return (
-        module.offered_at(moment)
-        and module.id not in learner.taken
-        and module.content.language in ("en", learner.language)
-        and all(p in learner.completed for p in module.content.prerequisite_ids)
+        module.content.language in ("en", learner.language)
+        and module.key not in learner.taken
+        and module.offered_at(moment)
+        and learner.completed.issuperset(module.requires)
     )
 
 
@@ -106,7 +107,7 @@ def _choose(
     """Mostly a module that closes a skill gap of the current role; sometimes anything."""
     if learner.retry and rng.random() < 0.3:
         module = catalogue.by_id[learner.retry.pop(0)]
-        if module.offered_at(moment):
+        if module.offered_at(moment) and module.key not in learner.taken:
             return module
     role = learner.role_at(moment)
     gaps = [
@@ -181,7 +182,7 @@ def _take(
         recommendation_id=None, actor=enrolled_by, occurred_at=start,
     ):  # fmt: skip
         return schedule.end
-    learner.taken.add(module.id)
+    learner.taken.add(module.key)
     minutes = module.minutes_at(start)
     completes = rng.random() < _completion_chance(learner, module)
     # Early drop-off in the modules people abandon, anywhere in the others.
@@ -216,8 +217,8 @@ def _take(
             return schedule.end
         if rng.random() < 0.12:
             learner.retry.append(module.id)
-            learner.taken.discard(module.id)
-    if moment < schedule.end and module.id not in learner.rated:
+            learner.taken.discard(module.key)
+    if moment < schedule.end and module.key not in learner.rated:
         _feedback(rng, learner, module, enrollment_id, moment, schedule, dropped=not completes)
     return moment
 
@@ -251,7 +252,7 @@ def _finish(
         moment, "complete_enrollment", enrollment_id=enrollment_id, actor=me, occurred_at=moment
     ):
         return schedule.end
-    learner.completed.add(module.id)
+    learner.completed.add(module.key)
     target = module.content.skills[module.skill]
     if best is not None and best >= SKILL_UP_SCORE and level < target:
         moment = later(rng, moment, timedelta(seconds=5), timedelta(minutes=2))
@@ -279,4 +280,4 @@ def _feedback(
         at, "give_feedback", enrollment_id=enrollment_id, rating=rating, comment=comment,
         actor=employee_actor(learner.person.id), occurred_at=at,
     ):  # fmt: skip
-        learner.rated.add(module.id)
+        learner.rated.add(module.key)
