@@ -7,9 +7,16 @@ observes over HTTP only.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+from starlette.applications import Starlette
+
+from app.bootstrap import Services
+from app.main import create_app
 from tests.conftest import GraphQLClient
 from tests.domain_support import Organisation
 
@@ -56,6 +63,23 @@ PAYLOAD_OF = {
     **dict.fromkeys(["defineRole", "reviseRole", "retireRole"], "RolePayload"),
     **dict.fromkeys(["grantConsent", "withdrawConsent"], "ConsentPayload"),
 }  # fmt: skip
+
+
+def operator_headers(services: Services) -> dict[str, str]:
+    """Request headers of an operator allowed to call every operation."""
+    return {}
+
+
+@contextlib.asynccontextmanager
+async def http_client(
+    services: Services, app: Starlette | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real ASGI app of ``services`` (or ``app``), as an operator."""
+    transport = httpx.ASGITransport(app=app or create_app(services.settings, services))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://skillpath.test", headers=operator_headers(services)
+    ) as http:
+        yield http
 
 
 async def mutate(

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from strawberry.types.base import StrawberryObjectDefinition
@@ -23,6 +22,7 @@ from tests.api_support import (
     FUTURE_TIME,
     UNKNOWN_ID,
     head,
+    http_client,
     mutate,
     valid_input,
 )
@@ -308,8 +308,7 @@ async def test_refused_mutation_names_the_field_and_writes_nothing(
     refusal: Refusal, worlds: Worlds
 ) -> None:
     world = worlds.get(refusal.given)
-    transport = httpx.ASGITransport(app=world.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+    async with http_client(world.services, world.app) as http:
         gql = GraphQLClient(http)
         before = await head(gql)
 

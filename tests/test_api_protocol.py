@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from app.bootstrap import Services, build_services
-from app.main import create_app
 from app.settings import Settings
-from tests.api_support import head, mutate, valid_input
+from tests.api_support import head, http_client, mutate, valid_input
 from tests.conftest import GraphQLClient
 from tests.domain_support import Organisation
 
@@ -68,9 +67,7 @@ def in_memory(memory_settings: Settings) -> Iterator[Services]:
 
 @pytest.fixture
 async def http(in_memory: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(in_memory.settings, in_memory)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as client:
+    async with http_client(in_memory) as client:
         yield client
 
 
@@ -184,8 +181,7 @@ def paused(any_settings: Settings) -> Iterator[Services]:
 
 @pytest.fixture
 async def paused_gql(paused: Services) -> AsyncIterator[GraphQLClient]:
-    transport = httpx.ASGITransport(app=create_app(paused.settings, paused))
-    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+    async with http_client(paused) as http:
         yield GraphQLClient(http)
 
 

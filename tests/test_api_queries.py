@@ -7,13 +7,10 @@ import asyncio
 from datetime import date
 from typing import Any
 
-import httpx
-
 from app.bootstrap import Services, build_services
 from app.consent import PURPOSES
-from app.main import create_app
 from app.settings import Settings
-from tests.api_support import UNKNOWN_ID, caught_up, head, mutate, valid_input
+from tests.api_support import UNKNOWN_ID, caught_up, head, http_client, mutate, valid_input
 from tests.conftest import GraphQLClient
 from tests.domain_support import HR, LEARNER, Organisation, content
 
@@ -379,8 +376,7 @@ async def test_consents_show_current_grants_and_history(
 async def test_consent_purposes_list_every_opt_in_purpose(memory_settings: Settings) -> None:
     services = build_services(memory_settings)
     try:
-        transport = httpx.ASGITransport(app=create_app(memory_settings, services))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with http_client(services) as http:
             data = await GraphQLClient(http).data("{ consentPurposes { name allows } }")
     finally:
         services.close()
