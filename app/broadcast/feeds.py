@@ -33,7 +33,7 @@ class LiveFeed(Generic[T]):
         self._fingerprint = fingerprint
         self._interval = interval
         self._wake = asyncio.Event()
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
         self._seen_position = -1
         self._last_print: object = object()
         self.latest: T | None = None
@@ -63,25 +63,23 @@ class LiveFeed(Generic[T]):
         fingerprint = self._fingerprint(value)
         if fingerprint == self._last_print:
             return
-        async with self._changed:
-            self._last_print = fingerprint
-            self.latest = value
-            self.version += 1
-            self._changed.notify_all()
+        self._last_print = fingerprint
+        self.latest = value
+        self.version += 1
+        # A fresh event per value: setting it wakes every reader in one loop iteration.
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
     async def values(self) -> AsyncIterator[T]:
         """The current value, then every changed one; skips values a slow reader missed."""
         seen = 0
-
-        def newer() -> bool:
-            return self.version > seen
-
         while True:
-            async with self._changed:
-                await self._changed.wait_for(newer)
+            if self.version > seen:
                 value, seen = self.latest, self.version
-            assert value is not None
-            yield value
+                assert value is not None
+                yield value
+            else:
+                await self._changed.wait()
 
 
 class FeedHub:

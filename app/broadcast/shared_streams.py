@@ -61,7 +61,9 @@ class SharedStream:
 
     def __init__(self, open_source: Callable[[], Awaitable[AsyncIterator[Any]]]) -> None:
         self._open_source = open_source
-        self._changed = asyncio.Condition()
+        # A fresh event per result: setting it wakes every reader in one loop iteration
+        # (a Condition would hand its lock from reader to reader, one iteration each).
+        self._updated = asyncio.Event()
         self.latest: Any = None
         self.version = 0
         self.finished = False
@@ -73,29 +75,28 @@ class SharedStream:
             source = await self._open_source()
             async with contextlib.aclosing(source):  # type: ignore[type-var]
                 async for result in source:
-                    async with self._changed:
-                        self.latest, self.version = result, self.version + 1
-                        self._changed.notify_all()
+                    self.latest, self.version = result, self.version + 1
+                    self._announce()
         except Exception:
             log.exception("shared subscription stream failed")
         finally:
-            async with self._changed:
-                self.finished = True
-                self._changed.notify_all()
+            self.finished = True
+            self._announce()
+
+    def _announce(self) -> None:
+        updated, self._updated = self._updated, asyncio.Event()
+        updated.set()
 
     async def results(self) -> AsyncIterator[Any]:
         seen = 0
-
-        def ready() -> bool:
-            return self.version > seen or self.finished
-
         while True:
-            async with self._changed:
-                await self._changed.wait_for(ready)
-                if self.version == seen:  # finished, nothing new
-                    return
+            if self.version > seen:
                 value, seen = self.latest, self.version
-            yield value
+                yield value
+            elif self.finished:
+                return
+            else:
+                await self._updated.wait()
 
 
 class SharedStreams:

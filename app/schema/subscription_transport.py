@@ -7,21 +7,65 @@ Only the way a subscription's results are produced changes (see
 from __future__ import annotations
 
 import contextlib
+import json
+from collections import OrderedDict
 from typing import Any
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
     _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from app.broadcast.shared_streams import share_key
 from app.schema.context import Context
 
+#: Encoded payloads of the newest shared results (a result object is shared by every socket).
+_ENCODED: OrderedDict[int, tuple[ExecutionResult, str]] = OrderedDict()
+
+
+def encoded(result: ExecutionResult) -> str:
+    """``{"data": ...}`` of a result as JSON, encoded once however many sockets send it."""
+    found = _ENCODED.get(id(result))
+    if found is not None and found[0] is result:
+        return found[1]
+    text = json.dumps({"data": result.data}, separators=(",", ":"))
+    _ENCODED[id(result)] = (result, text)
+    while len(_ENCODED) > 256:
+        _ENCODED.popitem(last=False)
+    return text
+
 
 class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Runs a shareable subscription once per process and caller, for every socket."""
+
+    async def _send_shared(self, operation: Operation[Context, None], results: Any) -> None:
+        """As strawberry sends a result stream, but each result is JSON-encoded only once."""
+        first = True
+        async for result in results:
+            if first and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            first = False
+            if not isinstance(result, ExecutionResult) or result.errors or result.extensions:
+                await operation.send_next(result)  # rare: strawberry's own path
+                continue
+            if operation.completed:
+                return
+            message = (
+                f'{{"id":{json.dumps(operation.id)},"type":"next","payload":{encoded(result)}}}'
+            )
+            socket = getattr(self.websocket, "ws", None)
+            if not isinstance(socket, WebSocket):
+                await operation.send_next(result)
+                continue
+            try:
+                await socket.send_text(message)
+            except WebSocketDisconnect:
+                return
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         context = self.context
@@ -47,7 +91,7 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
         try:
             async with context.services.live.streams.join(key, open_source) as results:
-                await self._send_result_stream(operation, results)  # type: ignore[arg-type]
+                await self._send_shared(operation, results)
             await operation.send_operation_message(
                 CompleteMessage(id=operation.id, type="complete")
             )
