@@ -284,6 +284,7 @@ def test_summary_counts_match_the_read_models(seeded: Seeded) -> None:
     assert (summary.consent_grants, summary.consent_withdrawals) == (
         consents["granted"], consents["withdrawn"],
     )  # fmt: skip
+    assert summary.attribute_declarations == len(rows(services, "fairness_attributes"))
     assert summary.pulse_answers == events["Employee.PulseAnswered"]
     assert summary.assessments == events["Employee.SkillAssessed"]
     assert summary.progress_events == events["Enrollment.Progressed"]
@@ -354,6 +355,8 @@ def test_consent_is_mostly_granted_for_personalisation_and_sometimes_withdrawn()
     assert grants["activity_tracking"] > 0.6 * employees
     assert grants["personalisation"] > grants["profile_sharing"] > grants["fairness_audit"] > 0
     assert plan.summary.consent_withdrawals > 0
+    # Attributes for fairness reports come only from people who opted in to them.
+    assert 0 < plan.summary.attribute_declarations <= grants["fairness_audit"]
 
 
 def test_feedback_mixes_praise_and_complaints_in_english() -> None:

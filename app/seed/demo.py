@@ -14,7 +14,8 @@ from app.seed.summary import SeedSummary
 COMMANDS = frozenset({
     "define_role", "publish_module", "revise_module", "retire_module", "hire_employee",
     "update_profile", "assess_skill", "change_role", "record_productivity_reached",
-    "answer_pulse", "offboard_employee", "grant_consent", "withdraw_consent", "enroll",
+    "answer_pulse", "offboard_employee", "grant_consent", "withdraw_consent",
+    "declare_attributes", "enroll",
     "record_progress", "record_quiz_attempt", "complete_enrollment", "drop_enrollment",
     "give_feedback",
 })  # fmt: skip

@@ -35,6 +35,8 @@ CONSENT_SHARES = {
     "benefits": 0.25,
 }
 WITHDRAWAL_SHARE = 0.05
+#: Of those who opt in to fairness audits, the share who then declare gender and age band.
+DECLARING_SHARE = 0.85
 PULSE_RESPONSE_SHARE = 0.65
 
 
@@ -102,6 +104,9 @@ def _active_life(
                      dict(employee_id=person.id, purpose=purpose, policy_version=POLICY_VERSION,
                           actor=me, occurred_at=moment))
             )  # fmt: skip
+            if purpose == "fairness_audit" and rng.random() < DECLARING_SHARE:
+                moment = later(rng, moment, timedelta(seconds=20), timedelta(minutes=2))
+                steps.append(_attributes(rng, company.timeline, person, moment))
     role = ROLE_BY_CODE[person.role_code]
     media = rng.sample(MEDIA_TYPES, rng.randint(1, 3))
     weekly = int(rng.choice((30, 45, 60, 60, 90, 120, 180)) * (0.5 + person.engagement))
@@ -143,6 +148,21 @@ def _active_life(
     steps += plan_learning(rng, learner, company.catalogue, moment, end)
     # Someone who leaves soon after the window opens never finishes settling in.
     return [step for step in steps if step.at < end]
+
+
+def _attributes(rng: random.Random, timeline: Timeline, person: Person, moment: datetime) -> Step:
+    """Self-declared gender and age band; a few prefer not to say."""
+    gender = person.identity.gender
+    if rng.random() < 0.05:
+        gender = rng.choice(("diverse", "undisclosed"))
+    tenure = (timeline.until.date() - person.hire_date).days // 365
+    age = 21 + person.years_experience + tenure + rng.randint(0, 6)
+    band = "under_30" if age < 30 else "30_44" if age < 45 else "45_59" if age < 60 else "60_plus"
+    if rng.random() < 0.04:
+        band = "undisclosed"
+    return Step(moment, "declare_attributes", dict(
+        employee_id=person.id, gender=gender, age_band=band, actor=employee_actor(person.id),
+    ))  # fmt: skip
 
 
 def _role_code_at(person: Person, moment: datetime) -> str:

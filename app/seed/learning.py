@@ -81,12 +81,13 @@ def plan_learning(
     engagement = learner.person.engagement
     moment = later(rng, start, timedelta(days=2), timedelta(days=10 + 30 * (1 - engagement)))
     while moment < end:
-        if rng.random() > 0.05 + 0.9 * engagement:
+        module = None
+        if rng.random() < 0.05 + 0.9 * engagement:
+            module = _choose(rng, learner, catalogue, moment)
+        if module is None:
+            # A quiet spell: busy at work, or nothing on offer appeals right now.
             moment = later(rng, moment, timedelta(days=7), timedelta(days=35))
             continue
-        module = _choose(rng, learner, catalogue, moment)
-        if module is None:
-            break
         moment = _take(rng, learner, module, moment, schedule)
         moment = later(rng, moment, timedelta(hours=12), timedelta(days=4 + 14 * (1 - engagement)))
     return schedule.steps

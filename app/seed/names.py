@@ -18,7 +18,8 @@ EMAIL_DOMAIN = "brightfield.example"
 class Origin:
     """Where a name comes from: names to draw, and the office and language they go with."""
 
-    first_names: tuple[str, ...]
+    female_names: tuple[str, ...]
+    male_names: tuple[str, ...]
     last_names: tuple[str, ...]
     offices: tuple[str, ...]
     language: str
@@ -27,48 +28,62 @@ class Origin:
 
 ORIGINS: tuple[Origin, ...] = (
     Origin(
-        ("Ingrid", "Sigrid", "Kari", "Solveig", "Nora", "Ida", "Maren", "Astrid", "Ola", "Lars",
-         "Håkon", "Sindre", "Eirik", "Magnus", "Øystein", "Torbjørn", "Vilde", "Jonas"),
+        ("Ingrid", "Sigrid", "Kari", "Solveig", "Nora", "Ida", "Maren", "Astrid", "Vilde",
+         "Ingeborg", "Tuva", "Marit"),
+        ("Ola", "Lars", "Håkon", "Sindre", "Eirik", "Magnus", "Øystein", "Torbjørn", "Jonas",
+         "Vegard", "Espen", "Henrik"),
         ("Hansen", "Johansen", "Berg", "Haugen", "Lie", "Dahl", "Bakke", "Strand", "Solberg",
-         "Moen", "Lunde", "Nygård", "Aasen", "Eriksen", "Holm", "Sæther"),
+         "Moen", "Lunde", "Nygård", "Aasen", "Eriksen", "Holm", "Sæther", "Vik", "Fjeld"),
         ("Oslo", "Oslo", "Bergen"), "nb", 0.24,
     ),
     Origin(
-        ("Anna", "Lena", "Katrin", "Julia", "Sophie", "Miriam", "Jana", "Lukas", "Felix",
-         "Jonas", "Matthias", "Tobias", "Stefan", "Florian", "Jürgen", "Greta", "Paul"),
+        ("Anna", "Lena", "Katrin", "Julia", "Sophie", "Miriam", "Jana", "Greta", "Leonie",
+         "Franziska", "Sabine", "Clara"),
+        ("Lukas", "Felix", "Jonas", "Matthias", "Tobias", "Stefan", "Florian", "Jürgen", "Paul",
+         "Maximilian", "Niklas", "Andreas"),
         ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann", "Krüger",
-         "Wagner", "Braun", "Zimmermann", "Hartmann", "Lange", "Vogel", "Keller", "Roth"),
+         "Wagner", "Braun", "Zimmermann", "Hartmann", "Lange", "Vogel", "Keller", "Roth",
+         "Schäfer", "Koch"),
         ("Berlin", "Berlin", "Munich"), "de", 0.24,
     ),
     Origin(
-        ("Emily", "Charlotte", "Olivia", "Grace", "Hannah", "Siobhan", "Aoife", "James",
-         "Oliver", "Harry", "George", "Callum", "Ciaran", "Thomas", "William", "Fiona"),
+        ("Emily", "Charlotte", "Olivia", "Grace", "Hannah", "Siobhan", "Aoife", "Fiona",
+         "Chloe", "Megan", "Niamh", "Lucy"),
+        ("James", "Oliver", "Harry", "George", "Callum", "Ciaran", "Thomas", "William", "Jack",
+         "Daniel", "Rory", "Samuel"),
         ("Smith", "Taylor", "Brown", "Wilson", "Evans", "Walsh", "Murphy", "Kelly", "Clarke",
-         "Wright", "Hughes", "Byrne", "Campbell", "Thompson", "Ward", "Harris"),
+         "Wright", "Hughes", "Byrne", "Campbell", "Thompson", "Ward", "Harris", "Doyle"),
         ("London", "Dublin", "Remote"), "en", 0.2,
     ),
     Origin(
-        ("Sanne", "Femke", "Lotte", "Anouk", "Daan", "Bram", "Sem", "Joris", "Ruben", "Eva"),
-        ("de Vries", "Jansen", "Visser", "Bakker", "Smit", "Meijer", "Mulder", "de Boer"),
+        ("Sanne", "Femke", "Lotte", "Anouk", "Eva", "Fleur", "Iris"),
+        ("Daan", "Bram", "Sem", "Joris", "Ruben", "Thijs", "Wouter"),
+        ("de Vries", "Jansen", "Visser", "Bakker", "Smit", "Meijer", "Mulder", "de Boer",
+         "Dekker", "Vos"),
         ("Amsterdam", "Remote"), "en", 0.08,
     ),
     Origin(
-        ("Lucía", "Carmen", "Marta", "Elena", "Pablo", "Javier", "Diego", "Alejandro", "Sara"),
-        ("García", "Martínez", "López", "Sánchez", "Romero", "Navarro", "Torres", "Ruiz"),
+        ("Lucía", "Carmen", "Marta", "Elena", "Sara", "Paula", "Irene"),
+        ("Pablo", "Javier", "Diego", "Alejandro", "Sergio", "Álvaro", "Raúl"),
+        ("García", "Martínez", "López", "Sánchez", "Romero", "Navarro", "Torres", "Ruiz",
+         "Molina"),
         ("Berlin", "London", "Remote"), "en", 0.07,
     ),
     Origin(
-        ("Agnieszka", "Katarzyna", "Zofia", "Piotr", "Tomasz", "Marcin", "Jakub", "Magda"),
+        ("Agnieszka", "Katarzyna", "Zofia", "Magda", "Joanna", "Ewa"),
+        ("Piotr", "Tomasz", "Marcin", "Jakub", "Paweł", "Krzysztof"),
         ("Nowak", "Wójcik", "Kowalczyk", "Mazur", "Krawczyk", "Kaczmarek", "Zając", "Wróbel"),
         ("Berlin", "Remote"), "en", 0.06,
     ),
     Origin(
-        ("Priya", "Ananya", "Divya", "Kavya", "Arjun", "Rahul", "Vikram", "Rohan", "Aditya"),
+        ("Priya", "Ananya", "Divya", "Kavya", "Meera", "Sneha"),
+        ("Arjun", "Rahul", "Vikram", "Rohan", "Aditya", "Karthik"),
         ("Sharma", "Patel", "Iyer", "Reddy", "Nair", "Menon", "Gupta", "Rao", "Kulkarni"),
         ("London", "Oslo", "Berlin", "Remote"), "en", 0.06,
     ),
     Origin(
-        ("Chiamaka", "Ngozi", "Adaeze", "Funmilayo", "Chinedu", "Emeka", "Tunde", "Obinna"),
+        ("Chiamaka", "Ngozi", "Adaeze", "Funmilayo", "Amara", "Yetunde"),
+        ("Chinedu", "Emeka", "Tunde", "Obinna", "Kelechi", "Segun"),
         ("Okafor", "Adeyemi", "Eze", "Balogun", "Nwosu", "Okonkwo", "Adebayo", "Obi"),
         ("London", "Amsterdam", "Remote"), "en", 0.05,
     ),
@@ -87,12 +102,13 @@ def email_local_part(name: str) -> str:
 
 @dataclass(frozen=True)
 class Identity:
-    """A person's name, unique email, office and preferred language."""
+    """A person's name, unique email, office, preferred language and gender."""
 
     name: str
     email: str
     location: str
     language: str
+    gender: str
 
 
 class NameBook:
@@ -105,7 +121,9 @@ class NameBook:
     def person(self) -> Identity:
         rng = self._rng
         origin = rng.choices(ORIGINS, weights=[o.weight for o in ORIGINS])[0]
-        name = f"{rng.choice(origin.first_names)} {rng.choice(origin.last_names)}"
+        gender = rng.choice(("female", "male"))
+        first_names = origin.female_names if gender == "female" else origin.male_names
+        name = f"{rng.choice(first_names)} {rng.choice(origin.last_names)}"
         local = email_local_part(name)
         email = f"{local}@{EMAIL_DOMAIN}"
         number = 1
@@ -115,4 +133,4 @@ class NameBook:
         self._emails.add(email)
         # Most people in Oslo or Berlin still prefer English material; some do not.
         language = origin.language if rng.random() < 0.3 else "en"
-        return Identity(name, email, rng.choice(origin.offices), language)
+        return Identity(name, email, rng.choice(origin.offices), language, gender)

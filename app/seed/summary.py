@@ -41,6 +41,7 @@ class SeedSummary:
     assessments: int
     consent_grants: int
     consent_withdrawals: int
+    attribute_declarations: int
     pulse_answers: int
     productivity_reached: int
     commands: int
@@ -74,6 +75,7 @@ class SeedSummary:
             progress_events=count["record_progress"], quiz_attempts=count["record_quiz_attempt"],
             feedback=count["give_feedback"], assessments=count["assess_skill"],
             consent_grants=count["grant_consent"], consent_withdrawals=count["withdraw_consent"],
+            attribute_declarations=count["declare_attributes"],
             pulse_answers=count["answer_pulse"],
             productivity_reached=count["record_productivity_reached"], commands=len(steps),
         )  # fmt: skip
@@ -95,8 +97,9 @@ class SeedSummary:
                 f" active), {self.progress_events:,} progress events, {self.quiz_attempts:,}"
                 f" quiz attempts, {self.feedback:,} ratings",
                 f"People: {self.assessments:,} skill assessments, {self.consent_grants:,} consent"
-                f" grants ({self.consent_withdrawals:,} withdrawn), {self.pulse_answers:,} pulse"
-                f" answers, {self.productivity_reached:,} reached productivity",
+                f" grants ({self.consent_withdrawals:,} withdrawn), {self.attribute_declarations:,}"
+                f" fairness declarations, {self.pulse_answers:,} pulse answers,"
+                f" {self.productivity_reached:,} reached productivity",
                 f"{self.commands:,} commands wrote {self.events:,} events in"
                 f" {self.seconds:.1f} s ({rate:,.0f} commands/s)",
             ]
