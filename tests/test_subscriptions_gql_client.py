@@ -175,3 +175,32 @@ async def test_bad_arguments_get_an_error_frame_and_the_connection_stays_open(
     stream = session.subscribe(KPIS, variable_values={"groupBy": "COMPANY"})
     assert "position" in (await next_push(stream))["kpiUpdated"]
     await stream.aclose()
+
+
+async def test_identical_subscriptions_share_one_stream_and_each_gets_every_push(
+    url: str, live_services: Services
+) -> None:
+    app = live_services.app
+    company = await asyncio.to_thread(Company, app)
+    enrollment = await asyncio.to_thread(company.enroll, company.people["Sales"][0], 1)
+    assert await asyncio.to_thread(live_services.read_models_reach, app.last_position(), 20)
+    sessions = [
+        Client(transport=WebsocketsTransport(
+            url=url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]),
+            fetch_schema_from_transport=False)
+        for _ in range(3)
+    ]  # fmt: skip
+    opened = [await client.connect_async() for client in sessions]
+    streams = [s.subscribe(KPIS, variable_values={"groupBy": "COMPANY"}) for s in opened]
+    firsts = [await next_push(stream) for stream in streams]
+    assert len(live_services.live.streams) == 1
+    assert {completion(f)["value"] for f in firsts} == {0.0}
+    await asyncio.to_thread(company.complete, enrollment, 0)
+    for stream in streams:
+        push = await next_push(stream)
+        while completion(push)["value"] == 0.0:
+            push = await next_push(stream)
+        assert completion(push)["value"] == 1.0
+        await stream.aclose()
+    for client in sessions:
+        await client.close_async()
