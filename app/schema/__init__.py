@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from app.schema.audit import AuditQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
+from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.masking import MaskInternalErrors, is_client_error
@@ -71,7 +72,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=50).validation_rules,
     ]
-    return SkillpathSchema(
+    schema = SkillpathSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -82,4 +83,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=5_000),
             MaskInternalErrors,
         ],
+        execution_context_class=PlainFieldsExecutionContext,
     )
+    install_direct_resolvers(schema._schema)
+    return schema

@@ -14,6 +14,7 @@ from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
 from app.schema.common import PageInfo, to_date, to_datetime
 from app.schema.context import SkillpathInfo, from_loader
+from app.schema.execution import DIRECT
 
 
 @strawberry.enum(description="Formats a module comes in, and formats an employee prefers.")
@@ -173,9 +174,10 @@ class Employee:
             language=self.row.language,
         )
 
-    @strawberry.field(graphql_type=Role | None)
+    @strawberry.field(graphql_type=Role | None, metadata=DIRECT)
     def role(self, info: SkillpathInfo) -> Role | Awaitable[Role | None] | None:
         # Not async: when the page loaded its roles, each row's role is there already.
+        # Resolved directly (app/schema/execution.py): use info.context only.
         return from_loader(info.context.loaders.roles, self.row.role_id, _role)
 
     @strawberry.field
