@@ -126,9 +126,15 @@ class Skillpath(Application[UUID]):
             self.saved(position)
         return position
 
-    def _load(self, cls: type[A], aggregate_id: UUID, entity: str, field: str) -> A:
+    def _load(
+        self, cls: type[A], aggregate_id: UUID, entity: str, field: str, *, readonly: bool = False
+    ) -> A:
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            # A look to check a rule may share the cached aggregate; a command that changes
+            # an aggregate gets its own copy, so a refused change leaves the cache intact.
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id, deepcopy_from_cache=not readonly
+            )
         except AggregateNotFoundError:
             raise NotFound(entity, str(aggregate_id), field) from None
         if not isinstance(aggregate, cls):
@@ -344,8 +350,8 @@ class Skillpath(Application[UUID]):
         occurred_at: datetime | None,
     ) -> Enrollment:
         """A first enrolment or another attempt, not yet saved."""
-        employee = self.employee(employee_id)
-        module = self.module(module_id)
+        employee = self._load(Employee, employee_id, "employee", "employeeId", readonly=True)
+        module = self._load(LearningModule, module_id, "module", "moduleId", readonly=True)
         enrollment_id = Enrollment.id_for(employee.id, module.id)
         details: dict[str, Any] = {
             "employee": employee,
