@@ -44,7 +44,6 @@ def write_read_models(services: Services, employees: int, modules: int, pairs: i
     module_ids = [str(uuid.uuid4()) for _ in range(modules)]
     employee_ids = [str(uuid.uuid4()) for _ in range(employees)]
     employee_role = rng.integers(0, ROLES, employees)
-    by_skill = {s: np.flatnonzero(module_skill == s) for s in range(SKILLS)}
     with services.gateway.transaction(write=True) as tx:
         tx.executemany(
             "INSERT INTO {role_requirements} (role_id, title, required_skills) VALUES (%s, %s, %s)",
@@ -75,14 +74,17 @@ def write_read_models(services: Services, employees: int, modules: int, pairs: i
         )
     # 70 % of a person's modules teach their role's skills, the rest anything.
     users = rng.integers(0, employees, pairs * 2)
-    affine = rng.random(pairs * 2) < 0.7
-    picked = np.empty(pairs * 2, dtype=np.int64)
-    for i in range(pairs * 2):
-        if affine[i]:
-            pool = by_skill[int(rng.choice(role_skills[employee_role[users[i]]]))]
-            picked[i] = pool[rng.integers(0, len(pool))] if len(pool) else rng.integers(0, modules)
-        else:
-            picked[i] = rng.integers(0, modules)
+    by_skill_order = np.argsort(module_skill, kind="stable")
+    starts = np.searchsorted(module_skill[by_skill_order], np.arange(SKILLS))
+    sizes = np.bincount(module_skill, minlength=SKILLS)
+    wanted = np.asarray(role_skills)[employee_role[users], rng.integers(0, 3, pairs * 2)]
+    offset = (rng.random(pairs * 2) * np.maximum(sizes[wanted], 1)).astype(np.int64)
+    affine = (rng.random(pairs * 2) < 0.7) & (sizes[wanted] > 0)
+    picked = np.where(
+        affine,
+        by_skill_order[np.minimum(starts[wanted] + offset, modules - 1)],
+        rng.integers(0, modules, pairs * 2),
+    )
     keys = np.unique(users * modules + picked)[:pairs]
     rng.shuffle(keys)
     statuses = ("completed", "active", "dropped")
@@ -139,7 +141,8 @@ def measure(name: str, employees: int, modules: int, pairs: int) -> dict[str, fl
         f" interactions ({metadata.users} consenting): whole training {whole:.1f}s"
         f" (reading + building {figures['build']:.1f}s, fit {figures['fit']:.1f}s, the rest"
         f" measuring and saving); bare LightFM fit {bare:.1f}s; ratio {whole / bare:.2f}"
-        f" ({params.epochs} epochs, {params.components} components, {params.threads} threads)"
+        f" ({params.epochs_for(metadata.interactions)} epochs, {params.components} components,"
+        f" {params.threads} threads)"
     )
     return figures
 

@@ -41,6 +41,16 @@ class FitParameters:
     max_sampled: int = 10
     seed: int = 7
     threads: int = 2
+    #: Sample updates one training may make at most: large organisations get fewer epochs
+    #: (never fewer than ``min_epochs``), so retraining stays within minutes.
+    max_updates: int = 10_000_000
+    min_epochs: int = 5
+
+    def epochs_for(self, interactions: int) -> int:
+        """Epochs to run over this many interactions."""
+        if interactions <= 0:
+            return self.epochs
+        return max(min(self.epochs, self.max_updates // interactions), self.min_epochs)
 
     def digest(self) -> str:
         encoded = json.dumps(asdict(self), sort_keys=True).encode()
@@ -62,11 +72,12 @@ def new_lightfm(params: FitParameters) -> Any:
 
 
 def fit_lightfm(
-    data: TrainingData, params: FitParameters, progress: Callable[[int], None] | None = None
+    data: TrainingData, params: FitParameters, progress: Callable[[float], None] | None = None
 ) -> Any:
-    """A LightFM model fitted epoch by epoch (so a progress bar can follow)."""
+    """A LightFM model fitted epoch by epoch; ``progress`` gets ``params.epochs`` in all."""
     model = new_lightfm(params)
-    for _ in range(params.epochs):
+    epochs = params.epochs_for(int(data.interactions.nnz))
+    for _ in range(epochs):
         model.fit_partial(
             data.interactions,
             user_features=data.user_features,
@@ -76,7 +87,7 @@ def fit_lightfm(
             num_threads=params.threads,
         )
         if progress is not None:
-            progress(1)
+            progress(params.epochs / epochs)
     return model
 
 
@@ -114,7 +125,7 @@ class HybridModel:
         cls,
         data: TrainingData,
         params: FitParameters,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> HybridModel:
         model = fit_lightfm(data, params, progress)
         return cls(

@@ -291,7 +291,7 @@ class RecommenderService:
         position: int,
         *,
         params: FitParameters | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[float], None] | None = None,
         trigger: str = "manual",
     ) -> ModelMetadata:
         """Train, store and activate a new version from the read models."""

@@ -48,7 +48,7 @@ def train_version(
     *,
     position: int,
     params: FitParameters,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
     trigger: str = "manual",
     erasures: int = 0,
     activate: bool = True,
