@@ -9,7 +9,7 @@ import pytest
 
 from app.aggregates import SYSTEM
 from app.recommend.dataset import interaction_weight
-from app.recommend.model import ARTEFACT, ModelFileError
+from app.recommend.model import ARTEFACT, FitParameters, ModelFileError
 from app.recommend.registry import ModelRegistry, UnknownModelVersion
 from app.recommend.retraining import RetrainingWorker
 from app.recommend.training import collect_training_data
@@ -178,3 +178,11 @@ def test_erasing_an_employee_makes_the_next_version_leave_them_out(org: Org) -> 
     assert (retrained.trigger, retrained.erasures_since_previous) == ("manual", 1)
     assert recommender.active is not None
     assert str(leaving) not in recommender.active.model.user_ids
+
+
+def test_large_organisations_get_fewer_epochs_but_never_too_few() -> None:
+    params = FitParameters(epochs=20, max_updates=1_000_000, min_epochs=5)
+    assert params.epochs_for(10_000) == 20
+    assert params.epochs_for(100_000) == 10
+    assert params.epochs_for(5_000_000) == 5
+    assert FitParameters(epochs=2).epochs_for(5_000_000) == 2

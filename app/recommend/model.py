@@ -42,7 +42,7 @@ class FitParameters:
     seed: int = 7
     threads: int = 2
     #: Sample updates one training may make at most: large organisations get fewer epochs
-    #: (never fewer than ``min_epochs``), so retraining stays within minutes.
+    #: (never fewer than ``min_epochs`` unless asked for), so retraining stays within minutes.
     max_updates: int = 10_000_000
     min_epochs: int = 5
 
@@ -50,7 +50,8 @@ class FitParameters:
         """Epochs to run over this many interactions."""
         if interactions <= 0:
             return self.epochs
-        return max(min(self.epochs, self.max_updates // interactions), self.min_epochs)
+        floor = min(self.min_epochs, self.epochs)
+        return max(min(self.epochs, self.max_updates // interactions), floor)
 
     def digest(self) -> str:
         encoded = json.dumps(asdict(self), sort_keys=True).encode()
