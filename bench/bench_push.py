@@ -222,12 +222,13 @@ def fanout_workers(prefix: str) -> Iterator[tuple[Worker, Worker]]:
         "SKILLPATH_REDIS_CHANNEL_PREFIX": prefix,
         "SKILLPATH_MIN_GROUP_SIZE": "1",
     }
-    logs = Path(tempfile.mkdtemp(prefix="skillpath-bench-logs-"))
-    with fresh_postgres_schema() as settings:
-        a_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="true", **common)
-        b_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="false", **common)
-        with worker(a_env, logs, "a") as a, worker(b_env, logs, "b") as b:
-            yield a, b
+    with tempfile.TemporaryDirectory(prefix="skillpath-bench-logs-") as folder:
+        logs = Path(folder)
+        with fresh_postgres_schema() as settings:
+            a_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="true", **common)
+            b_env = worker_env(settings, SKILLPATH_RUN_PROJECTIONS="false", **common)
+            with worker(a_env, logs, "a") as a, worker(b_env, logs, "b") as b:
+                yield a, b
 
 
 async def fanout(subscribers: int, rounds: int) -> None:
@@ -248,7 +249,11 @@ async def fanout(subscribers: int, rounds: int) -> None:
 
 
 async def capacity(steps: list[int], rounds: int, limit_ms: float) -> None:
-    folder = tempfile.mkdtemp(prefix="skillpath-bench-")
+    with tempfile.TemporaryDirectory(prefix="skillpath-bench-") as folder:
+        await _capacity(folder, steps, rounds, limit_ms)
+
+
+async def _capacity(folder: str, steps: list[int], rounds: int, limit_ms: float) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLPATH_")}
     env.update(
         SKILLPATH_PERSISTENCE="sqlite",
