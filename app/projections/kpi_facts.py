@@ -20,6 +20,7 @@ from app.kpis.revision import rule_of
 from app.kpis.sentiment import SentimentScorer
 from app.persistence import Transaction
 from app.projections.engine import Projection, handles
+from app.projections.kpi_lookups import KpiLookups
 
 _GROUP = "department TEXT, manager_id TEXT, role_id TEXT"
 
@@ -100,6 +101,7 @@ class KpiProjection(Projection):
 
     def __init__(self, scorer: SentimentScorer | None = None) -> None:
         self._scorer = scorer or SentimentScorer()
+        self._lookups = KpiLookups()
 
     # -- people ---------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class KpiProjection(Projection):
             " VALUES (%s, %s, %s, %s, %s)",
             (str(e.originator_id), *group, e.hire_date.isoformat()),
         )
+        self._lookups.set_group(tx, str(e.originator_id), group)
         self._staffing(tx, e, "hire", e.hire_date.isoformat(), group)
 
     @handles(Employee.RoleChanged)
@@ -121,6 +124,7 @@ class KpiProjection(Projection):
             " WHERE employee_id = %s",
             (*group, str(e.originator_id)),
         )
+        self._lookups.set_group(tx, str(e.originator_id), group)
         self._staffing(tx, e, "move", day_of(e.occurred_at), group)
 
     def _staffing(
@@ -157,7 +161,7 @@ class KpiProjection(Projection):
                 e.originator_version,
                 day_of(e.occurred_at),
                 e.score,
-                *_group(tx, employee_id),
+                *self._lookups.group(tx, employee_id),
             ),
         )
 
@@ -169,7 +173,7 @@ class KpiProjection(Projection):
 
     @handles(Enrollment.Reenrolled)
     def reenrolled(self, e: Enrollment.Reenrolled, tx: Transaction) -> None:
-        last = _last_attempt(tx, str(e.originator_id))
+        last = self._lookups.last_attempt(tx, str(e.originator_id))
         self._attempt(
             tx, e, e.attempt, last["employee_id"], last["module_id"], e.source, e.recommendation_id
         )
@@ -195,11 +199,16 @@ class KpiProjection(Projection):
                 attempt,
                 employee_id,
                 module_id,
-                *_group(tx, employee_id),
+                *self._lookups.group(tx, employee_id),
                 source,
                 recommendation,
                 day,
             ),
+        )
+        self._lookups.set_attempt(
+            tx,
+            str(e.originator_id),
+            {"attempt": attempt, "employee_id": employee_id, "module_id": module_id},
         )
         if recommendation is not None:
             # Accepted: enrolled in the recommended module within the acceptance period.
@@ -214,7 +223,7 @@ class KpiProjection(Projection):
     def progressed(
         self, e: Enrollment.Progressed | Enrollment.QuizAttempted, tx: Transaction
     ) -> None:
-        last = _last_attempt(tx, str(e.originator_id))
+        last = self._lookups.last_attempt(tx, str(e.originator_id))
         minutes = getattr(e, "minutes", None) or 0
         self._activity(tx, last["employee_id"], last["module_id"], day_of(e.occurred_at), minutes)
 
@@ -234,7 +243,7 @@ class KpiProjection(Projection):
         self._module_changed(tx, last["module_id"], e)
 
     def _finished(self, tx: Transaction, e: Any, assignments: str, *values: Any) -> dict[str, Any]:
-        last = _last_attempt(tx, str(e.originator_id))
+        last = self._lookups.last_attempt(tx, str(e.originator_id))
         tx.execute(
             f"UPDATE {{kpi_attempts}} SET {assignments} WHERE enrollment_id = %s AND attempt = %s",
             (*values, str(e.originator_id), last["attempt"]),
@@ -244,11 +253,9 @@ class KpiProjection(Projection):
 
     @handles(Enrollment.FeedbackGiven)
     def feedback_given(self, e: Enrollment.FeedbackGiven, tx: Transaction) -> None:
-        last = _last_attempt(tx, str(e.originator_id))
+        last = self._lookups.last_attempt(tx, str(e.originator_id))
         module_id = last["module_id"]
-        language = tx.scalar(
-            "SELECT language FROM {kpi_modules} WHERE module_id = %s", (module_id,)
-        )
+        language = self._lookups.language(tx, module_id)
         # An erased comment can no longer be read: it has no sentiment, its rating still counts.
         comment = "" if is_erased(e.comment) else e.comment
         sentiment = self._scorer.score(comment, language or "en")
@@ -265,7 +272,7 @@ class KpiProjection(Projection):
                 day_of(e.occurred_at),
                 e.rating,
                 sentiment,
-                *_group(tx, employee_id),
+                *self._lookups.group(tx, employee_id),
             ),
         )
         self._activity(tx, employee_id, module_id, day_of(e.occurred_at), 0)
@@ -291,6 +298,7 @@ class KpiProjection(Projection):
             " VALUES (%s, %s, %s, %s, 'published', %s)",
             (str(e.originator_id), e.title, e.language, e.minutes, e.timestamp.isoformat()),
         )
+        self._lookups.set_language(tx, str(e.originator_id), e.language)
 
     @handles(LearningModule.Revised)
     def revised(self, e: LearningModule.Revised, tx: Transaction) -> None:
@@ -307,6 +315,7 @@ class KpiProjection(Projection):
                 module_id,
             ),
         )
+        self._lookups.set_language(tx, module_id, e.language)
         tx.execute("UPDATE {kpi_revision_flags} SET open = 0 WHERE module_id = %s", (module_id,))
 
     @handles(LearningModule.FlaggedForRevision)
@@ -346,7 +355,7 @@ class KpiProjection(Projection):
         self, e: RecommendationDecision.RecommendationIssued, tx: Transaction
     ) -> None:
         employee_id = str(e.employee_id)
-        group = _group(tx, employee_id)
+        group = self._lookups.group(tx, employee_id)
         tx.executemany(
             "INSERT INTO {kpi_recommended} (decision_id, module_id, employee_id, day, issued_at,"
             " department, manager_id, role_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -399,25 +408,3 @@ class KpiProjection(Projection):
 
 def _opt(value: object | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _group(tx: Transaction, employee_id: str) -> tuple[Any, Any, Any]:
-    """The employee's department, manager and role right now (as of this event)."""
-    row = tx.row(
-        "SELECT department, manager_id, role_id FROM {kpi_people} WHERE employee_id = %s",
-        (employee_id,),
-    )
-    if row is None:
-        return (None, None, None)
-    return (row["department"], row["manager_id"], row["role_id"])
-
-
-def _last_attempt(tx: Transaction, enrollment_id: str) -> dict[str, Any]:
-    row = tx.row(
-        "SELECT attempt, employee_id, module_id FROM {kpi_attempts} WHERE enrollment_id = %s"
-        " ORDER BY attempt DESC LIMIT 1",
-        (enrollment_id,),
-    )
-    if row is None:
-        raise LookupError(f"enrollment {enrollment_id} has no enrolment event before it")
-    return row
