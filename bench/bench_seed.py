@@ -41,26 +41,26 @@ def run(spec: DemoSpec, engine: str) -> None:
     started = time.perf_counter()
     plan = plan_for(spec)
     planned = time.perf_counter() - started
-    folder = tempfile.mkdtemp(prefix="skillpath-bench-seed-")
+    folder = tempfile.mkdtemp(prefix="seed-benchmark-")
     try:
         services = build_services(_settings(engine, folder), start_projections=False)
         try:
             with tqdm(total=len(plan.steps), desc="seeding", unit="cmd") as bar:
                 summary = seed_demo(services.app, spec, progress=bar.update)
+            print(summary.describe(), flush=True)
+            size = sum(f.stat().st_size for f in Path(folder).iterdir()) / 2**20
             started = time.perf_counter()
             events = services.runner.catch_up()
             projected = time.perf_counter() - started
         finally:
             services.close()
-        size = sum(f.stat().st_size for f in Path(folder).iterdir()) / 2**20
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(summary.describe())
     print(
         f"{engine}: planned {len(plan.steps):,} commands in {planned:.1f} s; seeded in"
         f" {summary.seconds:.1f} s ({summary.commands / summary.seconds:,.0f} commands/s,"
-        f" {summary.events / summary.seconds:,.0f} events/s); read models caught up with"
-        f" {events:,} events in {projected:.1f} s; database {size:,.0f} MiB;"
+        f" {summary.events / summary.seconds:,.0f} events/s); event store {size:,.0f} MiB;"
+        f" read models caught up with {events:,} events in {projected:.1f} s;"
         f" load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
