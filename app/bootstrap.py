@@ -80,7 +80,7 @@ def _where(settings: Settings) -> str:
 
 def build_services(settings: Settings, *, start_projections: bool | None = None) -> Services:
     """Open the event store and read models; start following the log if configured."""
-    master_key = _master_key(settings)
+    master_key = master_key_for(settings)
     try:
         app = Skillpath(env=eventsourcing_env(settings), master_key=master_key)
         gateway = sql_gateway(app, settings)
@@ -127,7 +127,8 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
     return services
 
 
-def _master_key(settings: Settings) -> bytes:
+def master_key_for(settings: Settings) -> bytes:
+    """The master key these settings name (see app/consent/keys.py for where it comes from)."""
     try:
         if settings.persistence == "postgres" and not settings.master_key:
             # Only settings built in code get here (from_env refuses): tests and benchmarks.

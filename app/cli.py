@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from app.auth.tokens import ROLES
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
@@ -37,6 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
+    print("Every call needs a bearer token: skillpath token --role admin (see README)")
     uvicorn.run(app, host=host, port=port, log_level="info")
     return 0
 
@@ -144,6 +146,30 @@ def cmd_verify(_: argparse.Namespace) -> int:
     return 0 if report.intact else 3
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    """Print a development bearer token (HS256) for a role, acting as an employee or not."""
+    from app.auth.tokens import PERSONAL_ROLES, mint_token, signing_secret
+    from app.bootstrap import master_key_for
+
+    settings = Settings.from_env()
+    if args.role in PERSONAL_ROLES and not args.employee:
+        print(f"skillpath: a {args.role} token acts as an employee: pass --employee ID",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    secret = signing_secret(settings, master_key_for(settings))
+    if secret is None:
+        print(
+            "skillpath: tokens come from the identity provider (SKILLPATH_JWKS_URL);"
+            " set SKILLPATH_JWT_SECRET to mint HS256 tokens",
+            file=sys.stderr,
+        )
+        return 2
+    subject = args.employee or f"{args.role}@skillpath"
+    print(mint_token(secret, role=args.role, subject=subject, seconds=args.hours * 3600,
+                     audience=settings.jwt_audience, issuer=settings.jwt_issuer))  # fmt: skip
+    return 0
+
+
 def cmd_master_key(_: argparse.Namespace) -> int:
     """Print a fresh master key for SKILLPATH_MASTER_KEY (keep it in the secret store)."""
     from app.consent.cipher import new_key
@@ -188,6 +214,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
+    token = sub.add_parser("token", help="print a development bearer token for the API")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--employee", help="the employee id the token acts as")
+    token.add_argument("--hours", type=int, default=8, help="validity (default 8)")
+    token.set_defaults(run=cmd_token)
     export_subject = sub.add_parser(
         "export-subject", help="print everything held about one employee as JSON"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,8 +16,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
 from app.aggregates import Actor
+from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.recommend.retraining import RetrainingWorker
@@ -27,23 +31,52 @@ from app.settings import Settings
 
 log = logging.getLogger("skillpath")
 
-#: Until authentication lands, every API call acts as this operator.
-API_ACTOR = Actor(id="api", role="admin")
+#: A WebSocket before its connection_init carried a valid token; it can subscribe to nothing.
+NOBODY = Actor(id="anonymous", role="anonymous")
 
 
 class SkillpathGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with a fresh Skillpath context per request."""
+    """Strawberry's ASGI app with a fresh Skillpath context per request.
+
+    Every request acts as the actor its bearer token names (app/auth/tokens.py): HTTP
+    requests in the ``Authorization`` header, WebSockets in the connection_init payload
+    (``{"token": ...}`` or ``{"Authorization": "Bearer ..."}``). A missing, expired,
+    malformed or wrongly signed token gets 401 with the reason and no data.
+    """
 
     graphql_transport_ws_handler_class = SharingTransportWSHandler
 
-    def __init__(self, services: Services, **kwargs: Any) -> None:
+    def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
         super().__init__(build_schema(services.settings.max_query_depth), **kwargs)
         self.services = services
+        self.tokens = tokens
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        return Context(services=self.services, actor=API_ACTOR, request=request, response=response)
+        actor = getattr(request.state, "actor", NOBODY)
+        return Context(services=self.services, actor=actor, request=request, response=response)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        token = params.get("token") or params.get("Authorization") or params.get("authorization")
+        try:
+            if not isinstance(token, str):
+                raise TokenRejected('connection_init must carry a token: {"token": "..."}')
+            raw = bearer(token) if token.lower().startswith("bearer ") else token
+            context.actor = self.tokens.actor(raw)
+        except TokenRejected as error:
+            log.warning("refused a WebSocket: %s", error.reason)
+            raise ConnectionRejectionError({"reason": error.reason}) from None
+        return None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # Shows where a token comes from, in the headers editor of the embedded GraphiQL.
+        return super().graphql_ide_html.replace(
+            "React.useState(parameters.headers)",
+            f"React.useState(parameters.headers || {json.dumps(GRAPHIQL_HEADERS)})",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Requests refused before GraphQL runs (no query, a body that is not JSON, a mutation
@@ -51,8 +84,15 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
+        if not self._asks_for_the_ide(request):
+            try:
+                request.state.actor = self.tokens.actor(bearer(request.headers.get("authorization")))
+            except TokenRejected as error:
+                await unauthenticated(error.reason)(scope, receive, send)
+                return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as error:
             response = JSONResponse(
                 {"data": None, "errors": [{"message": error.reason}]},
@@ -61,12 +101,39 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
 
+    def _asks_for_the_ide(self, request: Request) -> bool:
+        return self.graphql_ide is not None and self.should_render_graphql_ide(request)  # type: ignore[arg-type]
+
+
+GRAPHIQL_HEADERS = (
+    '{\n  "Authorization": "Bearer <paste the output of: skillpath token --role admin>"\n}'
+)
+
+
+def unauthenticated(reason: str) -> JSONResponse:
+    """401 with the reason, in a GraphQL error body, and no data."""
+    body = {
+        "data": None,
+        "errors": [
+            {
+                "message": f"Unauthenticated: {reason}",
+                "extensions": {"code": "UNAUTHENTICATED", "reason": reason},
+            }
+        ],
+    }
+    challenge = f'Bearer realm="skillpath", error_description="{reason}"'
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """Build the web application; pass ``services`` to share an already open event store."""
     settings = settings or Settings.from_env()
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
-        services, graphql_ide="graphiql" if settings.graphiql else None, allow_queries_via_get=True
+        services,
+        TokenVerifier.for_settings(settings, services.app.master_key),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=True,
     )
 
     async def health(_: Request) -> JSONResponse:

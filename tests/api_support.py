@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 from app.bootstrap import Services
 from app.main import create_app
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, auth_headers
 from tests.domain_support import Organisation
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -67,7 +67,7 @@ PAYLOAD_OF = {
 
 def operator_headers(services: Services) -> dict[str, str]:
     """Request headers of an operator allowed to call every operation."""
-    return {}
+    return auth_headers(services)
 
 
 @contextlib.asynccontextmanager

@@ -19,9 +19,11 @@ import httpx
 import psycopg
 import pytest
 
+from app.auth.tokens import mint_token, signing_secret
 from app.bootstrap import Services, build_services
 from app.main import create_app
 from app.settings import PostgresSettings, Settings
+
 
 def postgres_base() -> PostgresSettings:
     return PostgresSettings(
@@ -124,9 +126,34 @@ class GraphQLClient:
         return data
 
 
+#: For tests whose server runs apart from the test's services (subprocesses, Node clients).
+TEST_JWT_SECRET = "skillpath-test-secret-0123456789abcdef"
+
+
+def operator_token(secret: str = TEST_JWT_SECRET) -> str:
+    """An admin token for a server configured with ``jwt_secret=secret``."""
+    return mint_token(secret.encode(), role="admin", subject="admin@skillpath")
+
+
+def token_for(services: Services, role: str = "admin", subject: str | None = None) -> str:
+    """A bearer token these services' API accepts (the embedded HS256 secret)."""
+    secret = signing_secret(services.settings, services.app.master_key)
+    assert secret is not None
+    return mint_token(secret, role=role, subject=subject or f"{role}@skillpath")
+
+
+def auth_headers(
+    services: Services, role: str = "admin", subject: str | None = None
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(services, role, subject)}"}
+
+
 @pytest.fixture
 async def gql(services: Services) -> AsyncIterator[GraphQLClient]:
+    """A client acting as an operator (admin); authorisation has its own tests."""
     app = create_app(services.settings, services)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://skillpath.test", headers=auth_headers(services)
+    ) as http:
         yield GraphQLClient(http)

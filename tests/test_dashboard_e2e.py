@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from app.bootstrap import Services, build_services
 from app.settings import Settings
+from tests.conftest import auth_headers, token_for
 from tests.kpi_support import Company
 from tests.live_server import serving
 
@@ -66,13 +67,13 @@ def test_dashboard_figures_change_live_after_a_mutation(services: Services, page
     outside: list[str] = []
     with serving(services) as base:
         page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
-        page.goto(f"{base}/dashboard?token=demo-token&module={company.module_id}")
+        page.goto(f"{base}/dashboard?token={token_for(services)}&module={company.module_id}")
         completion = page.locator("#kpi-completionRate .value")
         expect(completion).to_have_text("0.0 %", timeout=15_000)
         expect(page.locator("#kpi-dropOffMinutes .value")).to_have_text("6.0 min")
         position = int(page.locator("#position").get_attribute("data-position") or 0)
         # HR-facing mutation over the API: one of six enrolments is completed.
-        response = httpx.post(f"{base}/graphql", timeout=20, json={
+        response = httpx.post(f"{base}/graphql", timeout=20, headers=auth_headers(services), json={
             "query": "mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id})"
                      " { ... on EnrollmentPayload { position } } }",
             "variables": {"id": str(enrollments[5])},

@@ -15,7 +15,7 @@ import pytest
 
 from app.application import Skillpath
 from app.audit.chain import IntegrityReport
-from app.bootstrap import Services, _master_key, build_services
+from app.bootstrap import Services, build_services, master_key_for
 from app.cli import main
 from app.persistence import eventsourcing_env
 from app.settings import Settings
@@ -233,7 +233,7 @@ def test_concurrent_writers_on_one_database_keep_one_unbroken_chain(
     first = build_services(settings, start_projections=False)
     role_id = Organisation(first.app).role_id
     workers = [
-        Skillpath(env=eventsourcing_env(settings), master_key=_master_key(settings))
+        Skillpath(env=eventsourcing_env(settings), master_key=master_key_for(settings))
         for _ in range(4)
     ]
     threads = [

@@ -14,7 +14,7 @@ import pytest
 from app.aggregates import SYSTEM
 from app.bootstrap import Services
 from app.main import create_app
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, auth_headers
 from tests.recommend_org import Org, analysts_and_engineers, memory_services
 
 RECOMMEND = """
@@ -48,7 +48,9 @@ mutation($decision: ID!, $item: ID!, $answer: RecommendationAnswer!) {
 async def client_for(services: Services) -> AsyncIterator[GraphQLClient]:
     app = create_app(services.settings, services)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://skillpath.test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://skillpath.test", headers=auth_headers(services)
+    ) as http:
         yield GraphQLClient(http)
 
 

@@ -16,6 +16,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from app.bootstrap import Services, build_services
 from app.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, operator_token
 from tests.kpi_support import Company
 from tests.live_server import serving
 
@@ -39,6 +40,7 @@ def live_services(tmp_path: Path) -> Iterator[Services]:
         seed_if_empty=False,
         min_group_size=1,
         push_interval_seconds=0.05,
+        jwt_secret=TEST_JWT_SECRET,
     )
     services = build_services(settings)
     try:
@@ -58,7 +60,7 @@ async def session(url: str) -> AsyncIterator[Any]:
     transport = WebsocketsTransport(
         url=url,
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-        init_payload={"token": "not checked yet"},
+        init_payload={"token": operator_token()},
     )
     async with Client(transport=transport, fetch_schema_from_transport=False) as opened:
         yield opened
@@ -186,7 +188,8 @@ async def test_identical_subscriptions_share_one_stream_and_each_gets_every_push
     assert await asyncio.to_thread(live_services.read_models_reach, app.last_position(), 20)
     sessions = [
         Client(transport=WebsocketsTransport(
-            url=url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]),
+            url=url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            init_payload={"token": operator_token()}),
             fetch_schema_from_transport=False)
         for _ in range(3)
     ]  # fmt: skip

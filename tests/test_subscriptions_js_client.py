@@ -4,6 +4,7 @@ running server: the client a browser dashboard or a Node service would use."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -16,6 +17,7 @@ import pytest
 
 from app.bootstrap import Services, build_services
 from app.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, operator_token
 from tests.kpi_support import Company
 from tests.live_server import serving
 
@@ -35,6 +37,7 @@ def services(tmp_path: Path) -> Iterator[Services]:
         seed_if_empty=False,
         min_group_size=1,
         push_interval_seconds=0.05,
+        jwt_secret=TEST_JWT_SECRET,
     )
     built = build_services(settings)
     try:
@@ -53,6 +56,7 @@ class NodeSubscriber:
         self.process = subprocess.Popen(
             [node, "subscribe.mjs", url, json.dumps(query), json.dumps(variables or {})],
             cwd=JS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "SKILLPATH_TOKEN": operator_token()},
         )  # fmt: skip
         self.lines: Queue[str] = Queue()
         threading.Thread(target=self._pump, daemon=True).start()

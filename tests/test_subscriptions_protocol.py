@@ -21,6 +21,7 @@ from app.broadcast.tail import EventTail, LogEntry
 from app.schema import build_schema
 from app.schema.context import Context
 from app.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, operator_token
 from tests.live_server import serving
 
 PROTOCOL = "graphql-transport-ws"
@@ -28,7 +29,9 @@ PROTOCOL = "graphql-transport-ws"
 
 @pytest.fixture
 def services() -> Iterator[Services]:
-    built = build_services(Settings(persistence="memory", seed_if_empty=False))
+    built = build_services(
+        Settings(persistence="memory", seed_if_empty=False, jwt_secret=TEST_JWT_SECRET)
+    )
     try:
         yield built
     finally:
@@ -54,7 +57,7 @@ async def closed_with(url: str, *messages: str) -> tuple[int | None, str]:
     return received.code, received.reason
 
 
-INIT = json.dumps({"type": "connection_init", "payload": {}})
+INIT = json.dumps({"type": "connection_init", "payload": {"token": operator_token()}})
 SUBSCRIBE = json.dumps(
     {
         "id": "1",

@@ -59,13 +59,15 @@ def workers(
 class Api:
     """Mutations over HTTP against one worker."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, worker: Worker) -> None:
+        self.url = worker.url
+        self.headers = {"Authorization": f"Bearer {worker.token}"}
 
     def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
         response = httpx.post(
-            self.url + "/graphql", json={"query": query, "variables": variables}, timeout=20
-        )
+            self.url + "/graphql", json={"query": query, "variables": variables}, timeout=20,
+            headers=self.headers,
+        )  # fmt: skip
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body
         return next(iter(body["data"].values()))  # type: ignore[no-any-return]
@@ -115,8 +117,9 @@ class Api:
 @pytest.fixture
 async def on_b(workers: tuple[Worker, Worker]) -> AsyncIterator[Any]:
     transport = WebsocketsTransport(
-        url=workers[1].ws_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
-    )
+        url=workers[1].ws_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"token": workers[1].token},
+    )  # fmt: skip
     async with Client(transport=transport, fetch_schema_from_transport=False) as session:
         yield session
 
@@ -137,7 +140,7 @@ def completion(push: dict[str, Any]) -> Any:
 async def test_an_event_written_through_worker_a_reaches_subscribers_on_worker_b(
     workers: tuple[Worker, Worker], on_b: Any
 ) -> None:
-    api = Api(workers[0].url)
+    api = Api(workers[0])
     enrollment, module = await asyncio.to_thread(api.learner_enrolled)
     stream = on_b.subscribe(KPIS, variable_values={"m": module})
     await push_where(stream, lambda p: completion(p)["denominator"] == 1)
@@ -161,7 +164,7 @@ def kill_connections(prefix: str, name: str) -> int:
 async def test_worker_b_reconnects_after_redis_drops_and_subscribers_catch_up(
     workers: tuple[Worker, Worker], on_b: Any, prefix: str
 ) -> None:
-    api = Api(workers[0].url)
+    api = Api(workers[0])
     enrollment, module = await asyncio.to_thread(api.learner_enrolled)
     stream = on_b.subscribe(KPIS, variable_values={"m": module})
     await push_where(stream, lambda p: completion(p)["denominator"] == 1)

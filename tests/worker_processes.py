@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from app.settings import Settings
+from tests.conftest import operator_token
 from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,8 @@ class Worker:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    #: An operator's bearer token for this worker (signed with its SKILLPATH_JWT_SECRET).
+    token: str = ""
 
     @property
     def ws_url(self) -> str:
@@ -75,7 +78,7 @@ def worker(env: Mapping[str, str], log_dir: Path, name: str) -> Iterator[Worker]
             assert process.poll() is None, f"{name} exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"{name} did not start: {log.read_text()[-2000:]}"
             time.sleep(0.1)
-        yield Worker(process, url, log)
+        yield Worker(process, url, log, operator_token(env["SKILLPATH_JWT_SECRET"]))
     finally:
         process.terminate()
         try:

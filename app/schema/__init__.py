@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.schema.audit import AuditQuery
+from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
@@ -68,6 +69,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
     """The schema with its guards (depth, tokens, aliases) and document caches."""
     # The guard rules are classes made once per schema: the validation cache is keyed by the
     # rule classes, and limiters built per request would make a new class, and a miss, each time.
+    enforce(Query, Mutation, Subscription)  # default deny: app/schema/authorization.py
     guards = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=50).validation_rules,

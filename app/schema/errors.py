@@ -37,6 +37,13 @@ class Conflict:
     message: str
 
 
+@strawberry.type(description="The caller's role may not do this; the attempt is logged.")
+class NotAllowed:
+    operation: str = strawberry.field(description="The refused field, e.g. Mutation.hireEmployee.")
+    role: str = strawberry.field(description="The caller's role.")
+    message: str
+
+
 MutationError = ValidationError | NotFound | Conflict
 
 

@@ -9,7 +9,7 @@ import strawberry
 from app.application import Written
 from app.schema.common import consistent
 from app.schema.context import SkillpathInfo
-from app.schema.errors import Conflict, NotFound, ValidationError
+from app.schema.errors import Conflict, NotAllowed, NotFound, ValidationError
 from app.schema.types import Employee, Enrollment, LearningModule, Role
 
 POSITION_HELP = "Event-store position of the change; pass it as consistentWith to read it back."
@@ -84,6 +84,6 @@ def role_payload(written: Written) -> RolePayload:
 def result(name: str, payload: type[Any]) -> Any:
     """The named union a mutation returns: its payload, or an error the client can act on."""
     return Annotated[
-        payload | ValidationError | NotFound | Conflict,
+        payload | ValidationError | NotFound | Conflict | NotAllowed,
         strawberry.union(name, description=f"The outcome of {name[0].lower()}{name[1:-6]}."),
     ]

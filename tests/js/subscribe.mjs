@@ -8,7 +8,7 @@ const [url, query, variables = "{}"] = process.argv.slice(2);
 const client = createClient({
   url,
   webSocketImpl: WebSocket,
-  connectionParams: { token: "not checked yet" },
+  connectionParams: { token: process.env.SKILLPATH_TOKEN ?? "" },
   retryAttempts: 0,
 });
 const print = (message) => process.stdout.write(JSON.stringify(message) + "\n");

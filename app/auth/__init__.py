@@ -1,0 +1,1 @@
+"""Authentication: bearer tokens (JWT) to the actor every request and event carries."""

@@ -1,0 +1,419 @@
+"""Authorisation: default deny, one table, and every operation tried by every role.
+
+The world: Grace manages Ada; Olga works elsewhere. Ada shares her profile. Each role acts
+as someone: the employee as Ada, the manager as Grace, the others as their function. A
+scoped operation is tried on the caller's own data, a report's (managers) and Olga's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from graphql import ExecutionResult
+from starlette.applications import Starlette
+
+from app.aggregates import Actor
+from app.bootstrap import Services, build_services
+from app.consent.ledger import ConsentLedger
+from app.main import create_app
+from app.schema import build_schema
+from app.schema.authorization import POLICY, decide
+from app.schema.context import Context
+from app.settings import Settings
+from tests.conftest import auth_headers
+from tests.domain_support import HR, LEARNER, Organisation
+
+ROLES = ("employee", "manager", "hr", "auditor", "works_council", "leadership", "admin")
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+ALL = " ".join(ROLES)
+FUTURE = "2999-01-01"
+
+
+@dataclass
+class World:
+    services: Services
+    app: Starlette
+    ada: str  # the employee, reporting to Grace
+    grace: str  # the manager
+    olga: str  # someone outside Grace's team
+    enrolments: dict[str, str]
+    decisions: dict[str, str]
+    module_id: str
+
+    def actor_id(self, role: str) -> str:
+        return {"employee": self.ada, "manager": self.grace}.get(role, f"{role}@skillpath")
+
+
+@contextlib.contextmanager
+def built_world() -> Iterator[World]:
+    services = build_services(Settings(persistence="memory", seed_if_empty=False))
+    app = services.app
+    org = Organisation(app)
+    olga = org.hire("olga@example.com", name="Olga Tokarczuk")
+    people = {"ada": org.employee_id, "grace": org.manager_id, "olga": olga}
+    enrolments, decisions = {"ada": str(org.enrollment_id)}, {}
+    for name in ("grace", "olga"):
+        enrolments[name] = str(org.enroll(people[name]))
+    for name, person in people.items():
+        decisions[name] = str(app.issue_recommendation(
+            employee_id=person, module_ids=[org.other_module_id], scores=[0.5],
+            reasons=[[{"kind": "role"}]], model_version=None, consent_basis="role_based",
+            goal=None, actor=HR,
+        ).id)  # fmt: skip
+    app.grant_consent(
+        org.employee_id, purpose="profile_sharing", policy_version="v1", actor=LEARNER
+    )
+    services.runner.catch_up()
+    try:
+        yield World(
+            services, create_app(services.settings, services), str(org.employee_id),
+            str(org.manager_id), str(olga), enrolments, decisions, str(org.module_id),
+        )  # fmt: skip
+    finally:
+        services.close()
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    """Shared by the matrix, whose tries change nothing but the last two operations."""
+    with built_world() as built:
+        yield built
+
+
+@pytest.fixture
+def own_world() -> Iterator[World]:
+    with built_world() as built:
+        yield built
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One root field, a document that calls it, and who may (the specification)."""
+
+    name: str
+    document: str
+    allowed: str  # "role" (any target) or "role:self" / "role:team"
+    target: str = ""  # employee, enrolment or decision: what $t names
+
+    @property
+    def field(self) -> str:
+        return self.name.split(".")[1]
+
+
+Q, M = "Query", "Mutation"
+OUTCOME = "{ __typename ... on NotAllowed { role message } }"
+SELF_SERVICE = "employee:self manager:self admin"
+PEOPLE = "employee:self manager:self manager:team hr admin"
+AGGREGATE = "hr auditor works_council leadership admin"
+
+OPERATIONS = [
+    Operation(f"{Q}.employee", "query($t: ID!) { employee(id: $t) { id } }", PEOPLE, "employee"),
+    Operation(f"{Q}.employees", "{ employees(first: 1) { totalCount } }", "hr admin"),
+    Operation(f"{Q}.module", f'{{ module(id: "{UNKNOWN}") {{ id }} }}', ALL),
+    Operation(f"{Q}.modules", "{ modules(first: 1) { totalCount } }", ALL),
+    Operation(f"{Q}.role", f'{{ role(id: "{UNKNOWN}") {{ id }} }}', ALL),
+    Operation(f"{Q}.roles", "{ roles { id } }", ALL),
+    Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
+    Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
+    Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",
+              PEOPLE, "employee"),
+    Operation(f"{Q}.consents", "query($t: ID!) { consents(employeeId: $t) { employeeId } }",
+              "employee:self manager:self hr auditor admin", "employee"),
+    Operation(f"{Q}.recommendations",
+              "query($t: ID!) { recommendations(employeeId: $t) { __typename } }",
+              SELF_SERVICE, "employee"),
+    Operation(f"{Q}.reviewsDue", "query($t: ID!) { reviewsDue(employeeId: $t) { __typename } }",
+              SELF_SERVICE, "employee"),
+    Operation(f"{Q}.fairnessReport", "{ fairnessReport { __typename } }", AGGREGATE),
+    Operation(f"{Q}.modelVersions", "{ modelVersions { version } }", "hr auditor admin"),
+    Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
+    Operation(f"{Q}.moduleInsights",
+              f'{{ moduleInsights(moduleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{Q}.modulesNeedingRevision", "{ modulesNeedingRevision { __typename } }",
+              AGGREGATE),
+    Operation(f"{Q}.myData", "{ myData }", "employee manager hr admin"),
+    Operation(f"{Q}.employeeDataExport", "query($t: ID!) { employeeDataExport(employeeId: $t) }",
+              "hr admin", "employee"),
+    Operation(f"{Q}.history",
+              "query($t: ID!) { history(streamId: $t) { pageInfo { hasNextPage } } }",
+              "hr auditor admin", "employee"),
+    Operation(f"{Q}.eventLog", "{ eventLog(first: 1) { pageInfo { hasNextPage } } }",
+              "auditor admin"),
+    Operation(f"{Q}.employeeAsOf",
+              f'query($t: ID!) {{ employeeAsOf(id: $t, at: "{FUTURE}T00:00:00Z") {{ version }} }}',
+              "hr auditor admin", "employee"),
+    Operation(f"{Q}.moduleAsOf",
+              f'{{ moduleAsOf(id: "{UNKNOWN}", at: "{FUTURE}T00:00:00Z") {{ version }} }}',
+              "hr auditor admin"),
+    Operation(f"{Q}.verifyIntegrity", "{ verifyIntegrity { intact } }", "auditor admin"),
+    # Mutations carry input that fails validation after the check, so trying them changes
+    # nothing; what matters is whether the answer is NotAllowed.
+    Operation(f"{M}.hireEmployee", 'mutation { hireEmployee(input: {name: "", email: "x@y.z",'
+              f' roleId: "{UNKNOWN}", department: "D", location: "L", hireDate: "2024-01-01"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.updateProfile", "mutation($t: ID!) { updateProfile(input: {employeeId: $t,"
+              f' mediaTypes: [VIDEO], weeklyMinutes: -1, goals: [], language: "en"}}) {OUTCOME} }}',
+              "employee:self manager:self hr admin", "employee"),
+    Operation(f"{M}.assessSkill", "mutation($t: ID!) { assessSkill(input: {employeeId: $t,"
+              f' skill: "sql", level: 9, source: SELF}}) {OUTCOME} }}', PEOPLE, "employee"),
+    Operation(f"{M}.changeRole", "mutation($t: ID!) { changeRole(input: {employeeId: $t,"
+              f' roleId: "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin", "employee"),
+    Operation(f"{M}.recordProductivityReached", "mutation($t: ID!) { recordProductivityReached("
+              f'input: {{employeeId: $t, reachedOn: "{FUTURE}"}}) {OUTCOME} }}',
+              "manager:team hr admin", "employee"),
+    Operation(f"{M}.answerPulse", "mutation($t: ID!) { answerPulse(input: {employeeId: $t,"
+              f" score: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
+    Operation(f"{M}.offboardEmployee", "mutation($t: ID!) { offboardEmployee(input:"
+              f' {{employeeId: $t, leftOn: "{FUTURE}"}}) {OUTCOME} }}', "hr admin", "employee"),
+    Operation(f"{M}.publishModule", 'mutation { publishModule(input: {title: "",'
+              ' description: "", topics: [], skills: [], difficulty: 1, mediaType: VIDEO,'
+              f' minutes: 1, language: "en", prerequisiteIds: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.reviseModule", f'mutation {{ reviseModule(input: {{moduleId: "{UNKNOWN}"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.flagModuleForRevision", "mutation { flagModuleForRevision(input:"
+              f' {{moduleId: "{UNKNOWN}", reason: "r"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.retireModule", f'mutation {{ retireModule(input: {{moduleId: "{UNKNOWN}",'
+              f' reason: "r"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.enroll", "mutation($t: ID!) { enroll(input: {employeeId: $t,"
+              f' moduleId: "{UNKNOWN}", source: SELF}}) {OUTCOME} }}', PEOPLE, "employee"),
+    Operation(f"{M}.recordProgress", "mutation($t: ID!) { recordProgress(input:"
+              f" {{enrollmentId: $t, percent: 999}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),
+    Operation(f"{M}.recordQuizAttempt", "mutation($t: ID!) { recordQuizAttempt(input:"
+              f" {{enrollmentId: $t, score: 999}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),
+    Operation(f"{M}.dropEnrollment", "mutation($t: ID!) { dropEnrollment(input:"
+              f" {{enrollmentId: $t, positionMinutes: -5}}) {OUTCOME} }}", SELF_SERVICE,
+              "enrolment"),
+    Operation(f"{M}.giveFeedback", "mutation($t: ID!) { giveFeedback(input: {enrollmentId: $t,"
+              f' rating: 9, comment: ""}}) {OUTCOME} }}', SELF_SERVICE, "enrolment"),
+    Operation(f"{M}.defineRole", 'mutation { defineRole(input: {code: "", title: "T",'
+              f' source: "", requiredSkills: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.reviseRole", f'mutation {{ reviseRole(input: {{roleId: "{UNKNOWN}"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.retireRole", f'mutation {{ retireRole(input: {{roleId: "{UNKNOWN}"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.grantConsent", "mutation($t: ID!) { grantConsent(input: {employeeId: $t,"
+              f' purpose: "advertising", policyVersion: "v1"}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.withdrawConsent", "mutation($t: ID!) { withdrawConsent(input:"
+              f' {{employeeId: $t, purpose: "advertising"}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.declareAttributes", "mutation($t: ID!) { declareAttributes(input:"
+              f" {{employeeId: $t, gender: FEMALE, ageBand: UNDER_30}}) {OUTCOME} }}",
+              SELF_SERVICE, "employee"),
+    Operation(f"{M}.answerRecommendation", "mutation($t: ID!) { answerRecommendation(input:"
+              f' {{decisionId: $t, itemId: "{UNKNOWN}", answer: DISMISSED, comment: ""}})'
+              f" {OUTCOME} }}", SELF_SERVICE, "decision"),
+    Operation(f"{M}.activateModelVersion", 'mutation { activateModelVersion(version: "none")'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.defineProgramme", f'mutation {{ defineProgramme(input: {{name: ""}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.recordProgrammeCost", "mutation { recordProgrammeCost(input:"
+              f' {{programmeId: "{UNKNOWN}", amount: 1, incurredOn: "2024-01-01",'
+              f' description: "d"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.estimateTimeSaved", "mutation { estimateTimeSaved(input:"
+              f' {{programmeId: "{UNKNOWN}", hours: 1, hourlyValue: 1, estimatedFor: "2024-01-01",'
+              f' description: "d"}}) {OUTCOME} }}', "hr admin"),
+    # These two change state when allowed, so they come last.
+    Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
+              f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),
+    Operation(f"{M}.requestErasure", "mutation($t: ID!) { requestErasure(input:"
+              f" {{employeeId: $t}}) {OUTCOME} }}", "employee:self manager:self hr admin",
+              "employee"),
+]  # fmt: skip
+
+SUBSCRIPTIONS = [
+    Operation("Subscription.kpiUpdated", "subscription { kpiUpdated { position } }", AGGREGATE),
+    Operation("Subscription.moduleInsightsUpdated",
+              f'subscription {{ moduleInsightsUpdated(moduleId: "{UNKNOWN}") {{ __typename }} }}',
+              AGGREGATE),
+    Operation("Subscription.events", "subscription { events { position } }", "auditor admin"),
+]  # fmt: skip
+
+
+def tries(operation: Operation) -> list[tuple[str, str]]:
+    """(role, whose data) pairs to try: scoped operations on own, report's and other data."""
+    if not operation.target:
+        return [(role, "any") for role in ROLES]
+    cases = [("employee", "self"), ("employee", "other"), ("manager", "self"),
+             ("manager", "team"), ("manager", "other")]  # fmt: skip
+    return cases + [(role, "other") for role in ROLES if role not in ("employee", "manager")]
+
+
+def expected(operation: Operation, role: str, whose: str) -> bool:
+    grants = operation.allowed.split()
+    return role in grants or f"{role}:{whose}" in grants
+
+
+def target(world: World, operation: Operation, role: str, whose: str) -> dict[str, str]:
+    if not operation.target:
+        return {}
+    person = {"self": "ada" if role == "employee" else "grace", "team": "ada"}.get(whose, "olga")
+    people = {"ada": world.ada, "grace": world.grace, "olga": world.olga}
+    ids = {"employee": people, "enrolment": world.enrolments, "decision": world.decisions}
+    return {"t": ids[operation.target][person]}
+
+
+def refused(body: dict[str, Any], field: str) -> bool:
+    data = body.get("data") or {}
+    if isinstance(data.get(field), dict) and data[field].get("__typename") == "NotAllowed":
+        return True
+    return any(e.get("extensions", {}).get("code") == "FORBIDDEN" for e in body.get("errors", []))
+
+
+async def opened_clients(world: World) -> dict[str, httpx.AsyncClient]:
+    """One client per role, acting as the world's person of that role (ASGI, no sockets)."""
+    transport = httpx.ASGITransport(app=world.app)
+    return {
+        role: httpx.AsyncClient(
+            transport=transport, base_url="http://skillpath.test",
+            headers=auth_headers(world.services, role, world.actor_id(role)),
+        )
+        for role in ROLES
+    }  # fmt: skip
+
+
+@pytest.fixture
+async def clients(world: World) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    opened = await opened_clients(world)
+    try:
+        yield opened
+    finally:
+        for client in opened.values():
+            await client.aclose()
+
+
+def test_every_root_field_is_in_the_table_and_the_table_names_no_other() -> None:
+    schema = build_schema()._schema
+    fields = {
+        f"{kind}.{name}"
+        for kind in ("Query", "Mutation", "Subscription")
+        if (root := schema.get_type(kind)) is not None
+        for name in root.fields  # type: ignore[attr-defined]
+    }
+    assert sorted(fields - POLICY.keys()) == [], "root fields missing from the table"
+    assert sorted(POLICY.keys() - fields) == [], "table entries for fields that do not exist"
+
+
+def test_the_specification_below_covers_every_root_field() -> None:
+    specified = {o.name for o in OPERATIONS + SUBSCRIPTIONS}
+    assert sorted(POLICY.keys() - specified) == []
+
+
+def test_a_field_missing_from_the_table_is_refused_even_to_an_admin(world: World) -> None:
+    admin = Actor(id="admin@skillpath", role="admin")
+
+    decision = decide("Query.somethingNew", admin, {}, world.services)
+
+    assert not decision.allowed and "not in the authorisation table" in decision.reason
+    assert decide("Query.roles", admin, {}, world.services).allowed
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+async def test_every_role_gets_exactly_what_the_table_allows(
+    operation: Operation, world: World, clients: dict[str, httpx.AsyncClient]
+) -> None:
+    outcomes = {}
+    for role, whose in tries(operation):
+        response = await clients[role].post(
+            "/graphql",
+            json={"query": operation.document, "variables": target(world, operation, role, whose)},
+        )
+        assert response.status_code == 200, response.text
+        outcomes[f"{role}:{whose}"] = not refused(response.json(), operation.field)
+    wanted = {f"{r}:{w}": expected(operation, r, w) for r, w in tries(operation)}
+    assert outcomes == wanted
+
+
+async def first_result(world: World, operation: Operation, role: str) -> ExecutionResult:
+    schema = build_schema()
+    context = Context(services=world.services, actor=Actor(world.actor_id(role), role))
+    stream = await schema.subscribe(operation.document, context_value=context)
+    if isinstance(stream, ExecutionResult):
+        return stream
+    try:
+        return await asyncio.wait_for(anext(stream), 10)
+    except TimeoutError:
+        return ExecutionResult(data={"waiting": True})
+    finally:
+        await stream.aclose()
+
+
+@pytest.mark.parametrize("operation", SUBSCRIPTIONS, ids=lambda o: o.name)
+async def test_every_role_may_subscribe_only_where_the_table_allows(
+    operation: Operation, world: World
+) -> None:
+    outcomes = {}
+    for role in ROLES:
+        result = await first_result(world, operation, role)
+        codes = [(e.extensions or {}).get("code") for e in result.errors or []]
+        outcomes[role] = "FORBIDDEN" not in codes
+    assert outcomes == {role: expected(operation, role, "any") for role in ROLES}
+
+
+async def test_a_manager_reads_a_report_only_while_the_report_shares_their_profile(
+    own_world: World,
+) -> None:
+    world = own_world
+    clients = await opened_clients(world)
+    query = {"query": "query($t: ID!) { employee(id: $t) { name } }", "variables": {"t": world.ada}}
+    world.services.app.withdraw_consent(UUID(world.ada), purpose="profile_sharing", actor=LEARNER)
+    try:
+        withheld = (await clients["manager"].post("/graphql", json=query)).json()
+    finally:
+        world.services.app.grant_consent(
+            UUID(world.ada), purpose="profile_sharing", policy_version="v2", actor=LEARNER
+        )
+    shared = (await clients["manager"].post("/graphql", json=query)).json()
+
+    assert withheld["data"]["employee"] is None
+    assert "profile_sharing" in withheld["errors"][0]["message"]
+    assert shared["data"]["employee"]["name"] == "Ada Lovelace"
+
+
+async def test_a_refusal_is_logged_with_who_asked_and_why(
+    own_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = own_world
+    clients = await opened_clients(world)
+    with caplog.at_level(logging.WARNING, logger="skillpath.authorization"):
+        body = (
+            await clients["employee"].post(
+                "/graphql",
+                json={
+                    "query": "query($t: ID!) { consents(employeeId: $t) { employeeId } }",
+                    "variables": {"t": world.olga},
+                },
+            )
+        ).json()
+
+    assert refused(body, "consents") and body["data"] is None
+    (record,) = [r for r in caplog.records if "refused Query.consents" in r.getMessage()]
+    assert world.ada in record.getMessage() and "(employee)" in record.getMessage()
+
+
+async def test_the_caller_is_recorded_on_the_events_they_cause(own_world: World) -> None:
+    world = own_world
+    clients = await opened_clients(world)
+    body = (
+        await clients["employee"].post(
+            "/graphql",
+            json={
+                "query": "mutation($t: ID!) { grantConsent(input: {employeeId: $t,"
+                ' purpose: "benefits", policyVersion: "v7"}) { __typename } }',
+                "variables": {"t": world.ada},
+            },
+        )
+    ).json()
+
+    assert body["data"]["grantConsent"]["__typename"] == "ConsentPayload"
+    granted = list(world.services.app.events.get(ConsentLedger.id_for(UUID(world.ada))))[-1]
+    assert isinstance(granted, ConsentLedger.Granted)
+    assert granted.actor == Actor(id=world.ada, role="employee")
