@@ -165,6 +165,13 @@ class HybridModel:
         model.user_biases = self.user_biases
         model.item_embeddings = self.item_embeddings
         model.item_biases = self.item_biases
+        # Training state predict() insists on; it is not used for predicting.
+        for side in ("user", "item"):
+            embeddings = getattr(model, f"{side}_embeddings")
+            biases = getattr(model, f"{side}_biases")
+            for kind in ("gradients", "momentum"):
+                setattr(model, f"{side}_embedding_{kind}", np.zeros_like(embeddings))
+                setattr(model, f"{side}_bias_{kind}", np.zeros_like(biases))
         return model
 
     # -- persistence --------------------------------------------------------------------

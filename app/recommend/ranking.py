@@ -79,15 +79,33 @@ class Peers:
         start, end = self.taken_by_item.indptr[item], self.taken_by_item.indptr[item + 1]
         return np.asarray(self.taken_by_item.indices[start:end])
 
-    def often_taken_together(self, role_id: str, taken: str, candidate: str) -> bool:
+    def explainer(self, role_id: str, taken: list[str]) -> PeerExplainer:
+        """For one learner: which of their modules enough role peers took, and who."""
         peers = self.role_users.get(role_id)
-        if peers is None:
-            return False
-        took_taken = np.intersect1d(self._takers(taken), peers, assume_unique=True)
-        if len(took_taken) < MIN_PEERS:
-            return False
-        both = np.intersect1d(took_taken, self._takers(candidate), assume_unique=True)
-        return len(both) / len(took_taken) >= MIN_CO_SHARE
+        takers: list[tuple[str, np.ndarray]] = []
+        if peers is not None:
+            for module_id in taken:
+                took = np.intersect1d(self._takers(module_id), peers, assume_unique=True)
+                if len(took) >= MIN_PEERS:
+                    takers.append((module_id, took))
+        return PeerExplainer(self, takers)
+
+
+@dataclass(frozen=True)
+class PeerExplainer:
+    peers: Peers
+    takers: list[tuple[str, np.ndarray]]
+
+    def taken_before(self, candidate: str) -> str | None:
+        """A module of the learner's that role peers often took together with ``candidate``."""
+        if not self.takers:
+            return None
+        took_candidate = self.peers._takers(candidate)
+        for module_id, took in self.takers:
+            both = np.intersect1d(took, took_candidate, assume_unique=True)
+            if len(both) / len(took) >= MIN_CO_SHARE:
+                return module_id
+        return None
 
 
 @dataclass(frozen=True)
@@ -139,11 +157,14 @@ def rank(
         candidates = candidates[best]
     ordered = candidates[np.argsort(-score[candidates], kind="stable")]
     chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
+    explainer = None
+    if peers is not None and learner.personalised:
+        explainer = peers.explainer(employee.role_id, sorted(learner.completed)[:20])
     items = [
         RankedItem(
             catalogue.modules[i].module_id,
             float(score[i]),
-            tuple(_reasons(learner, catalogue.modules[i], catalogue, basis, ceiling, peers)),
+            tuple(_reasons(learner, catalogue.modules[i], catalogue, basis, ceiling, explainer)),
         )
         for i in chosen
     ]
@@ -221,9 +242,12 @@ def _walk(
     chosen: list[int] = []
     spare_relevant: list[int] = []
     required = set(learner.role.levels()) if learner.role else set()
+    completed = set(learner.completed)
     for i in ordered:
+        if len(chosen) >= first and floor <= 0:
+            break
         module = catalogue.modules[int(i)]
-        if not rules.prerequisites_met(module, set(learner.completed)):
+        if not rules.prerequisites_met(module, completed):
             continue
         if len(chosen) >= first:
             if required & set(module.skills):
@@ -251,7 +275,7 @@ def _reasons(
     catalogue: CatalogueIndex,
     basis: str,
     ceiling: int | None,
-    peers: Peers | None,
+    peers: PeerExplainer | None,
 ) -> list[Reason]:
     found: list[Reason] = []
     gaps = _gaps(learner)
@@ -284,18 +308,14 @@ def _personal_reasons(
     module: ModuleFeatures,
     catalogue: CatalogueIndex,
     ceiling: int | None,
-    peers: Peers | None,
+    peers: PeerExplainer | None,
 ) -> list[Reason]:
     employee = learner.employee
     found: list[Reason] = []
-    if peers is not None:
-        for taken in sorted(learner.completed)[:20]:
-            position = catalogue.position.get(taken)
-            if position is not None and peers.often_taken_together(
-                employee.role_id, taken, module.module_id
-            ):
-                found.append(reasons.peers_took(catalogue.modules[position].title, taken))
-                break
+    taken = peers.taken_before(module.module_id) if peers is not None else None
+    position = None if taken is None else catalogue.position.get(taken)
+    if taken is not None and position is not None:
+        found.append(reasons.peers_took(catalogue.modules[position].title, taken))
     if employee.weekly_minutes > 0:
         found.append(reasons.budget(module.minutes, employee.weekly_minutes))
     if module.media_type in employee.media_types:

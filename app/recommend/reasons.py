@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 SKILL_GAP = "skill_gap"
@@ -33,7 +33,7 @@ class Reason:
 
     def as_record(self) -> dict[str, Any]:
         """The form stored in ``RecommendationIssued`` (no empty fields)."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reason:
