@@ -5,7 +5,8 @@ The organisation is built through real commands on a temporary SQLite database (
 modules, 500 employees with consent and a learning history), a model is trained from the
 read models, and then each request ranks all 10,000 modules, applies the rules, writes its
 ``RecommendationIssued`` event and answers over GraphQL (in-process ASGI, no sockets),
-with the projection thread following the log as in the server.
+with the projection thread following the log as in the server, and an operator's bearer
+token checked on each request.
 
     .venv/bin/python bench/bench_recommend_serving.py [--requests 500]
 """
@@ -21,12 +22,15 @@ import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
+import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.aggregates import Enrollment
+from app.auth.tokens import mint_token, signing_secret
 from app.bootstrap import build_services
 from app.main import create_app
 from app.recommend.catalogue import CatalogueIndex
@@ -34,9 +38,9 @@ from app.recommend.model import FitParameters
 from app.recommend.training import collect_training_data
 from bench.harness import (
     BENCH_ACTOR,
-    AsgiClient,
     build_organisation,
     engine_settings,
+    post_graphql,
     print_machine,
     timed,
     timed_async,
@@ -98,22 +102,45 @@ def run(services, settings, requests: int) -> None:  # type: ignore[no-untyped-d
           " modules")  # fmt: skip
 
     services.runner.start()
-    client = AsgiClient(create_app(settings, services))
     employees = [str(e) for e in org.employee_ids]
-
-    async def one(i: int) -> None:
-        body = await client.graphql("/graphql", QUERY, {"id": employees[i % len(employees)]})
-        assert len(body["data"]["recommendations"]["items"]) == 10, body
+    secret = signing_secret(settings, app.master_key)
+    assert secret is not None
+    headers = {"Authorization": f"Bearer {mint_token(secret, role='admin', subject='bench')}"}
 
     async def measure() -> None:
-        await timed_async(one, 30)  # warm-up: caches, first loads
-        graphql = await timed_async(one, requests)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, services)),
+            base_url="http://skillpath.bench", headers=headers,
+        ) as http:  # fmt: skip
+
+            async def one(i: int) -> None:
+                body = await post_graphql(http, "/graphql", QUERY,
+                                          {"id": employees[i % len(employees)]})  # fmt: skip
+                assert len(body["data"]["recommendations"]["items"]) == 10, body
+
+            await timed_async(one, 30)  # warm-up: caches, first loads
+            graphql = await timed_async(one, requests)
         print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
               f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
               f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
 
     asyncio.run(measure())
+    services.runner.stop()
+    breakdown(services, employees, requests)
     bare_predict(services, params, employees[0], requests)
+
+
+def breakdown(services, employees: list[str], requests: int) -> None:  # type: ignore[no-untyped-def]
+    """The same work without GraphQL: ranking alone, and ranking plus the logged decision."""
+    recommender = services.recommender
+    ids = [UUID(e) for e in employees]
+    rank = timed(lambda i: recommender.rank_for(recommender.learner(ids[i % len(ids)]), 10),
+                 requests)  # fmt: skip
+    logged = timed(lambda i: recommender.recommend(ids[i % len(ids)], first=10, goal=None,
+                                                   actor=BENCH_ACTOR), requests)  # fmt: skip
+    print(f"without GraphQL: reading the learner + ranking p50 {rank.p50_ms:.2f} ms, p99"
+          f" {rank.p99_ms:.2f} ms; plus writing the decision event p50 {logged.p50_ms:.2f} ms,"
+          f" p99 {logged.p99_ms:.2f} ms")  # fmt: skip
 
 
 def bare_predict(services, params: FitParameters, employee: str, requests: int) -> None:  # type: ignore[no-untyped-def]
