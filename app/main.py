@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -162,6 +163,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
         retraining.start()
         await services.live.ensure_started()
+        # What is loaded by now (code, schema, models) lives as long as the process; frozen,
+        # it is no longer scanned by full garbage collections, whose pauses delay pushes.
+        gc.freeze()
         try:
             yield
         finally:
