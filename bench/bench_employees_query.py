@@ -42,6 +42,7 @@ from bench.harness import (
     build_organisation,
     engine_settings,
     http_client,
+    operator_headers,
     post_graphql,
     print_machine,
 )
@@ -189,8 +190,10 @@ async def measure(
     services: Services, harness: str, count: int, rounds: int
 ) -> dict[str, list[float]]:
     app = bench_app(services)
-    asgi = AsgiClient(app)
-    async with http_client(app) as http:
+    # Every endpoint gets the operator's token; only Skillpath's API checks it (its cost).
+    headers = operator_headers(services)
+    asgi = AsgiClient(app, headers=headers)
+    async with http_client(app, headers) as http:
 
         async def post(path: str, query: str | None) -> dict[str, Any]:
             """GraphQL when a query is given, else an empty JSON body (the plain endpoint)."""

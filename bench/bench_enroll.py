@@ -1,17 +1,21 @@
 """`enroll` mutations through GraphQL beside the raw eventsourcing append rate, per engine.
 
-For each engine (a temporary SQLite file; a private schema in PostgreSQL's ``test`` database)
-the run measures, in this order and on the same database:
+For each engine (temporary SQLite files; private schemas in PostgreSQL's ``test`` database)
+the run measures, in one process:
 
-1. raw: a plain ``eventsourcing.application.Application`` saving one new aggregate per call
-   whose creation event has the shape of ``Enrollment.Enrolled`` (two ids, source, an optional
-   id, business time, actor): the library's own append rate on this engine;
+1. raw: a plain ``eventsourcing.application.Application`` (the library's own recorder, no
+   hash chain, no encryption) saving one new aggregate per call whose creation event has the
+   shape of ``Enrollment.Enrolled`` (two ids, source, an optional id, business time, actor),
+   on a database of its own with the same settings: the library's append rate there;
 2. API: ``enroll`` mutations posted as HTTP requests to the real ASGI app (``create_app``, in
-   this process, projections following the log in their thread as in embedded mode), each
-   enrolling a new (employee, module) pair; sequentially, then with a few requests in flight.
-   The harness speaks ASGI to the app directly (``--harness asgi``, see
-   ``bench.harness.AsgiClient``) or goes through httpx's ASGI transport (``--harness
-   httpx``, which adds about a millisecond of client work per request in this process).
+   this process, with an operator's bearer token, projections following the log in their
+   thread as in embedded mode), each enrolling a new (employee, module) pair.
+
+Raw saves and sequential mutations take turns in chunks of ``--chunk``, so load from
+elsewhere on a shared machine weighs on both alike; then mutations run with
+``--concurrency`` requests in flight. The harness speaks ASGI to the app directly (``--harness
+asgi``, see ``bench.harness.AsgiClient``) or goes through httpx's ASGI transport (``--harness
+httpx``, which adds about a millisecond of client work per request in this process).
 
 Run: ``.venv/bin/python -m bench.bench_enroll`` (``--count``, ``--engines``, ``--concurrency``,
 ``--harness``).
@@ -39,6 +43,7 @@ from bench.harness import (
     build_organisation,
     engine_settings,
     http_client,
+    operator_headers,
     post_graphql,
     print_machine,
     ratio,
@@ -75,39 +80,41 @@ class RawEnrollment(Aggregate):
         self.module_id = module_id
 
 
-def raw_append(env: dict[str, str], count: int) -> Timing:
+class RawAppends:
     """The plain library: one new aggregate, one save, per call."""
-    raw = Application[UUID](env={**env, "AGGREGATE_CACHE_MAXSIZE": "0"})
-    actor = {"id": "bench", "role": "admin"}
-    employee, module = uuid4(), uuid4()
 
-    def save(_: int) -> None:
-        raw.save(RawEnrollment(employee, module, "self", None, datetime.now(UTC), actor))
+    def __init__(self, env: dict[str, str]) -> None:
+        self.app = Application[UUID](env={**env, "AGGREGATE_CACHE_MAXSIZE": "0"})
+        self._employee, self._module = uuid4(), uuid4()
 
-    try:
-        timed(save, min(200, count))  # warm up: connections, statement caches
-        return timed(save, count)
-    finally:
-        raw.close()
+    def save(self, _: int) -> None:
+        self.app.save(
+            RawEnrollment(self._employee, self._module, "self", None, datetime.now(UTC), RAW_ACTOR)
+        )
 
 
-async def api_enroll(
-    settings: Any, count: int, concurrency: int, harness: str
-) -> tuple[Timing, Timing | None]:
-    """``enroll`` over HTTP: sequential, then ``concurrency`` requests in flight."""
+RAW_ACTOR = {"id": "bench", "role": "admin"}
+
+
+async def measure(
+    raw_settings: Any, settings: Any, args: argparse.Namespace
+) -> tuple[Timing, Timing, Timing | None]:
+    """Raw saves and sequential mutations in turns, then mutations with requests in flight."""
+    raw = RawAppends(eventsourcing_env(raw_settings))
     services = build_services(settings)
     try:
-        employees = max(20, (2 * count + 400) // 40 + 1)
+        employees = max(20, (3 * args.count + 400) // 40 + 1)
         org = build_organisation(services.app, roles=4, employees=employees, modules=40)
         pairs = iter([(e, m) for e in org.employee_ids for m in org.module_ids])
         app = create_app(settings, services)
-        asgi = AsgiClient(app)
-        async with http_client(app) as http:
+        headers = operator_headers(services)
+        asgi = AsgiClient(app, headers=headers)
+        async with http_client(app, headers) as http:
 
             async def enroll(_: int) -> None:
                 employee, module = next(pairs)
                 variables = {"input": {"employeeId": str(employee), "moduleId": str(module)}}
-                if harness == "httpx":
+                if args.harness == "httpx":
                     body = await post_graphql(http, "/graphql", ENROLL, variables)
                 else:
                     body = await asgi.graphql("/graphql", ENROLL, variables)
@@ -115,14 +122,27 @@ async def api_enroll(
                 if outcome["__typename"] != "EnrollmentPayload":
                     raise RuntimeError(f"enroll was refused: {outcome}")
 
-            await timed_async(enroll, 200)  # warm up: caches, pools, first-request costs
-            sequential = await timed_async(enroll, count)
+            timed(raw.save, 200)  # warm up: connections, caches, first-request costs
+            await timed_async(enroll, 200)
+            raw_parts, api_parts = [], []
+            for _ in range(max(1, args.count // args.chunk)):
+                raw_parts.append(timed(raw.save, args.chunk))
+                api_parts.append(await timed_async(enroll, args.chunk))
             parallel = None
-            if concurrency > 1:
-                parallel = await concurrent(enroll, count, concurrency)
-        return sequential, parallel
+            if args.concurrency > 1:
+                parallel = await concurrent(enroll, args.count, args.concurrency)
+        return combined(raw_parts), combined(api_parts), parallel
     finally:
         services.close()
+        raw.app.close()
+
+
+def combined(parts: list[Timing]) -> Timing:
+    return Timing(
+        sum(p.count for p in parts),
+        sum(p.seconds for p in parts),
+        [latency for p in parts for latency in p.latencies],
+    )
 
 
 async def concurrent(call: Any, count: int, workers: int) -> Timing:
@@ -146,17 +166,15 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--concurrency", type=int, default=4, help="0 or 1: sequential only")
     parser.add_argument("--harness", choices=("asgi", "httpx"), default="asgi")
+    parser.add_argument("--chunk", type=int, default=100, help="calls per turn")
     args = parser.parse_args()
     print_machine()
     print(f"enroll: {args.count} mutations per engine and mode; harness: {args.harness}")
     header = f"{'engine':9} {'mode':26} {'ops/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ raw':>6}"
     print(header)
     for engine in args.engines:
-        with engine_settings(engine) as settings:
-            raw = raw_append(eventsourcing_env(settings), args.count)
-            sequential, parallel = asyncio.run(
-                api_enroll(settings, args.count, args.concurrency, args.harness)
-            )
+        with engine_settings(engine) as raw_settings, engine_settings(engine) as settings:
+            raw, sequential, parallel = asyncio.run(measure(raw_settings, settings, args))
         rows = [("raw eventsourcing append", raw), ("enroll via GraphQL", sequential)]
         if parallel is not None:
             rows.append((f"enroll via GraphQL, {args.concurrency} in flight", parallel))

@@ -30,6 +30,8 @@ import psycopg
 from app.aggregates import Actor, RequiredSkill
 from app.aggregates.learning_module import ModuleContent
 from app.application import Skillpath
+from app.auth.tokens import mint_token, signing_secret
+from app.bootstrap import Services
 from app.settings import PostgresSettings, Settings
 
 ENGINES = ("sqlite", "postgres")
@@ -205,9 +207,12 @@ class AsgiClient:
     application's. The same client serves every endpoint a benchmark compares.
     """
 
-    def __init__(self, asgi_app: Any, host: str = "skillpath.bench") -> None:
+    def __init__(
+        self, asgi_app: Any, host: str = "skillpath.bench", headers: dict[str, str] | None = None
+    ) -> None:
         self._app = asgi_app
         self._host = host.encode()
+        self._headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
 
     async def post_json(self, path: str, payload: Any) -> tuple[int, bytes]:
         body = json.dumps(payload).encode()
@@ -226,6 +231,7 @@ class AsgiClient:
                 (b"content-type", b"application/json"),
                 (b"accept", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *self._headers,
             ],
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 80),
@@ -274,11 +280,21 @@ def _checked(path: str, status: int, raw: bytes) -> dict[str, Any]:
     return body
 
 
-def http_client(asgi_app: Any) -> httpx.AsyncClient:
+def http_client(asgi_app: Any, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     """An HTTP client talking to the ASGI app in this process (no sockets)."""
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=asgi_app), base_url="http://skillpath.bench"
+        transport=httpx.ASGITransport(app=asgi_app),
+        base_url="http://skillpath.bench",
+        headers=headers,
     )
+
+
+def operator_headers(services: Services) -> dict[str, str]:
+    """The Authorization header of an operator (admin) token these services' API accepts."""
+    secret = signing_secret(services.settings, services.app.master_key)
+    if secret is None:
+        raise RuntimeError("the API verifies tokens of an identity provider; cannot mint one")
+    return {"Authorization": f"Bearer {mint_token(secret, role='admin', subject='bench')}"}
 
 
 async def post_graphql(
