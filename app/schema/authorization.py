@@ -174,8 +174,9 @@ class Decision:
     reason: str = ""
 
 
-def decide(operation: str, actor: Actor, kwargs: dict[str, Any], services: Services) -> Decision:
-    """Whether ``actor`` may call ``operation`` (``Type.field``) with these arguments."""
+def decide_by_role(operation: str, actor: Actor) -> Decision | None:
+    """The decision when the role alone settles it; None when it depends on whom the call
+    is about (the caller's own or their team's data), which may need a lookup."""
     access = POLICY.get(operation)
     if access is None:
         return Decision(False, f"{operation} is not in the authorisation table")
@@ -183,6 +184,16 @@ def decide(operation: str, actor: Actor, kwargs: dict[str, Any], services: Servi
         return Decision(True)
     if actor.role not in access.own | access.team or access.target is None:
         return Decision(False, f"the {actor.role} role may not call {operation}")
+    return None
+
+
+def decide(operation: str, actor: Actor, kwargs: dict[str, Any], services: Services) -> Decision:
+    """Whether ``actor`` may call ``operation`` (``Type.field``) with these arguments."""
+    by_role = decide_by_role(operation, actor)
+    if by_role is not None:
+        return by_role
+    access = POLICY[operation]
+    assert access.target is not None  # decide_by_role answers for fields without a target
     target = access.target(kwargs, services)
     if target == UNREADABLE:
         return Decision(True)  # the resolver refuses the malformed id, naming the field
@@ -239,9 +250,13 @@ class Authorized(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        decision = await info.context.run(
-            decide, self.operation, info.context.actor, kwargs, info.context.services
-        )
+        # Most calls are settled by the role; only a lookup (whose enrolment? whose
+        # manager?) is worth a trip to the thread pool.
+        decision = decide_by_role(self.operation, info.context.actor)
+        if decision is None:
+            decision = await info.context.run(
+                decide, self.operation, info.context.actor, kwargs, info.context.services
+            )
         if not decision.allowed:
             return self._refusal(info, decision)
         result = next_(source, info, **kwargs)
