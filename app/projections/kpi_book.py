@@ -9,6 +9,8 @@ on fewer than k people is hidden too.
 
 from __future__ import annotations
 
+import itertools
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -16,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from app.kpis import figures as f
+from app.kpis.disclosure import Cells, Hidden, to_hide
 from app.kpis.figures import Figure
 from app.kpis.windows import Window
 from app.persistence import SqlGateway, Transaction
@@ -84,6 +87,23 @@ def _people_in(rows: Iterable[dict[str, Any]]) -> int:
     return len({r["employee_id"] for r in rows})
 
 
+def _cells(group: KpiGroup) -> Cells:
+    names = KpiFigures.__dataclass_fields__
+    figures = [(name, getattr(group.figures, name, None)) for name in names]
+    people = {name: None if figure is None else figure.people for name, figure in figures}
+    return Cells(group.key, group.size, people)
+
+
+def _coarser(where: KpiFilter) -> list[KpiFilter]:
+    """The filter without each non-empty subset of its set conditions."""
+    given = [name for name in KpiFilter.__dataclass_fields__ if getattr(where, name)]
+    return [
+        replace(where, **dict.fromkeys(dropped))
+        for size in range(1, len(given) + 1)
+        for dropped in itertools.combinations(given, size)
+    ]
+
+
 def _days_between(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
@@ -104,19 +124,31 @@ class KpiBook:
         with self._gateway.transaction(write=False) as tx:
             position = kpi_position(tx)
             facts = _Facts.load(tx, window, where)
+            # Reports without some of the filters can be asked for too: see disclosure.py.
+            wider = [_Facts.load(tx, window, coarser) for coarser in _coarser(where)]
         groups = _Grouping(facts, group_by, window).groups()
-        shown = [self._suppressed(g) for g in groups]
+        hidden = to_hide(
+            [_cells(g) for g in groups],
+            _cells(_Grouping(facts, COMPANY, window).groups()[0]),
+            [[_cells(g) for g in _Grouping(w, group_by, window).groups()] for w in wider],
+            self.min_group_size,
+            disjoint=group_by != "module",
+        )
+        shown = [self._suppressed(g, hidden) for g in groups]
         return KpiReport(window, group_by, position, self.min_group_size, shown)
 
-    def _suppressed(self, group: KpiGroup) -> KpiGroup:
+    def _suppressed(self, group: KpiGroup, hidden: Hidden) -> KpiGroup:
         k = self.min_group_size
-        if group.size is None or group.size < k or group.figures is None:
+        if group.key in hidden.groups or group.size is None or group.figures is None:
             return KpiGroup(group.key, None, True, None)
-        hidden = {
-            name: f.suppress(getattr(group.figures, name), k)
+        shown = {
+            name: f.suppress(
+                getattr(group.figures, name), sys.maxsize if (group.key, name) in hidden.figures
+                else k
+            )
             for name in KpiFigures.__dataclass_fields__
-        }
-        return replace(group, figures=KpiFigures(**hidden))
+        }  # fmt: skip
+        return replace(group, figures=KpiFigures(**shown))
 
 
 @dataclass
