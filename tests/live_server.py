@@ -6,11 +6,15 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 
-from app.bootstrap import Services
+from app.bootstrap import Services, build_services
 from app.main import create_app
+from app.settings import Settings
+from tests.conftest import TEST_JWT_SECRET
 
 
 def free_port() -> int:
@@ -46,3 +50,19 @@ def serving(services: Services) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextlib.contextmanager
+def push_services(folder: Path, **overrides: Any) -> Iterator[Services]:
+    """Embedded services that push quickly (50 ms coalescing) and accept TEST_JWT_SECRET
+    tokens; groups of one person are shown unless ``min_group_size`` says otherwise."""
+    fields: dict[str, Any] = {
+        "persistence": "sqlite", "sqlite_path": str(folder / "live.sqlite3"),
+        "seed_if_empty": False, "min_group_size": 1, "push_interval_seconds": 0.05,
+        "jwt_secret": TEST_JWT_SECRET,
+    }  # fmt: skip
+    services = build_services(Settings(**{**fields, **overrides}))
+    try:
+        yield services
+    finally:
+        services.close()

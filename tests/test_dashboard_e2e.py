@@ -11,11 +11,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from app.bootstrap import Services, build_services
-from app.settings import Settings
+from app.bootstrap import Services
 from tests.conftest import auth_headers, token_for
 from tests.kpi_support import Company
-from tests.live_server import serving
+from tests.live_server import push_services, serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -27,18 +26,8 @@ LAUNCH_ARGS = [
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        persistence="sqlite",
-        sqlite_path=str(tmp_path / "dash.sqlite3"),
-        seed_if_empty=False,
-        min_group_size=5,
-        push_interval_seconds=0.05,
-    )
-    built = build_services(settings)
-    try:
-        yield built
-    finally:
-        built.close()
+    with push_services(tmp_path, min_group_size=5) as services:
+        yield services
 
 
 @pytest.fixture

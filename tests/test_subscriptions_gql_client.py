@@ -14,11 +14,10 @@ from gql import Client, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
-from app.bootstrap import Services, build_services
-from app.settings import Settings
-from tests.conftest import TEST_JWT_SECRET, operator_token
+from app.bootstrap import Services
+from tests.conftest import operator_token
 from tests.kpi_support import Company
-from tests.live_server import serving
+from tests.live_server import push_services, serving
 
 KPIS = gql(
     "subscription($groupBy: KpiGrouping!) { kpiUpdated(groupBy: $groupBy) { position"
@@ -34,19 +33,8 @@ PUSH_TIMEOUT = 20
 
 @pytest.fixture
 def live_services(tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        persistence="sqlite",
-        sqlite_path=str(tmp_path / "live.sqlite3"),
-        seed_if_empty=False,
-        min_group_size=1,
-        push_interval_seconds=0.05,
-        jwt_secret=TEST_JWT_SECRET,
-    )
-    services = build_services(settings)
-    try:
+    with push_services(tmp_path) as services:
         yield services
-    finally:
-        services.close()
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services, build_services
-from app.settings import Settings
-from tests.conftest import TEST_JWT_SECRET, operator_token
+from app.bootstrap import Services
+from tests.conftest import operator_token
 from tests.kpi_support import Company
-from tests.live_server import serving
+from tests.live_server import push_services, serving
 
 JS = Path(__file__).parent / "js"
 KPIS = (
@@ -31,19 +30,8 @@ LINE_TIMEOUT = 20
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        persistence="sqlite",
-        sqlite_path=str(tmp_path / "js.sqlite3"),
-        seed_if_empty=False,
-        min_group_size=1,
-        push_interval_seconds=0.05,
-        jwt_secret=TEST_JWT_SECRET,
-    )
-    built = build_services(settings)
-    try:
-        yield built
-    finally:
-        built.close()
+    with push_services(tmp_path) as services:
+        yield services
 
 
 class NodeSubscriber:
