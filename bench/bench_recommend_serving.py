@@ -120,12 +120,16 @@ def run(services, settings, requests: int) -> None:  # type: ignore[no-untyped-d
 
             await timed_async(one, 30)  # warm-up: caches, first loads
             graphql = await timed_async(one, requests)
-        print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
-              f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
-              f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
+            print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
+                  f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
+                  f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
+            # The same with the projections following in another process (production).
+            services.runner.stop()
+            alone = await timed_async(one, requests)
+            print(f"  the same without the projection thread in this process: p50"
+                  f" {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms")  # fmt: skip
 
     asyncio.run(measure())
-    services.runner.stop()
     breakdown(services, employees, requests)
     bare_predict(services, params, employees[0], requests)
 
