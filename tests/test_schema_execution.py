@@ -52,16 +52,17 @@ class Query:
 
 
 QUERY = "{ boxes { id label weight ratio sealed size twin } }"
+PLAIN_ONLY = "{ boxes { size label: id id: label weight } }"
 
 
-async def _run(short_paths: bool) -> tuple[Any, list[tuple[str, list[Any]]]]:
+async def _run(short_paths: bool, query: str = QUERY) -> tuple[Any, list[tuple[str, list[Any]]]]:
     schema = strawberry.Schema(
         query=Query,
         execution_context_class=PlainFieldsExecutionContext if short_paths else None,
     )
     if short_paths:
         install_direct_resolvers(schema._schema)
-    result = await schema.execute(QUERY, context_value={"suffix": "x"})
+    result = await schema.execute(query, context_value={"suffix": "x"})
     errors = sorted((e.message, list(e.path or [])) for e in result.errors or [])
     return result.data, errors
 
@@ -72,6 +73,7 @@ async def test_short_paths_give_the_same_data_and_errors_as_the_full_path() -> N
     assert short == full
     data, errors = short
     assert data["boxes"][2:] == [None, None, None]  # each error nulls its own box
+    assert list(data["boxes"][0]) == ["id", "label", "weight", "ratio", "sealed", "size", "twin"]
     assert data["boxes"][1] == {
         "id": "box-b", "label": "b", "weight": 7, "ratio": 0.5, "sealed": True, "size": "LARGE",
         "twin": "b/x",
@@ -91,6 +93,15 @@ class Loose:
 @strawberry.type
 class LooseQuery:
     loose: Loose
+
+
+async def test_objects_of_plain_fields_only_keep_the_order_and_aliases_of_the_query() -> None:
+    short, full = await _run(True, PLAIN_ONLY), await _run(False, PLAIN_ONLY)
+
+    assert short == full
+    assert list(short[0]["boxes"][1].items()) == [
+        ("size", "LARGE"), ("label", "box-b"), ("id", "b"), ("weight", 7),
+    ]  # fmt: skip
 
 
 def test_a_direct_field_must_be_synchronous_and_without_arguments() -> None:

@@ -3,9 +3,11 @@
 graphql-core resolves every field the same way: build a resolve info, call the resolver
 (strawberry's wrapper around ``getattr`` for a field without a resolver), then complete the
 value through its type. For a scalar read straight off an attribute, which is most fields
-of a page of rows, that machinery costs many times the attribute read itself. This
-execution context reads such fields directly and serialises them through their type; any
-case it does not handle plainly (no value, an error, middleware) takes the full path.
+of a page of rows, that machinery costs many times the attribute read itself. When it
+executes the fields of an object, this execution context answers such fields directly
+(coerced through their type) and hands graphql-core only the others; any case it does not
+handle plainly (no value, a value of another type, a resolve middleware) takes the full
+path, so answers and errors are the same.
 
 A link resolved for every row (an employee's role) may also skip strawberry's per-call
 wrapper (its Info object, argument conversion and extension chain): mark the field
@@ -40,16 +42,20 @@ from strawberry.types.field import StrawberryField
 _PLAIN_SCALARS = {
     s.name for s in (GraphQLString, GraphQLID, GraphQLInt, GraphQLFloat, GraphQLBoolean)
 }
+#: ... and of those, the ones that answer a ``str`` as it is.
+_TEXT_SCALARS = {GraphQLString.name, GraphQLID.name}
 _PLAIN_VALUES = (str, int, float, bool, Enum)
 
-Shortcut = tuple[str, Any]
-_shortcuts: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], Shortcut]] = (
-    weakref.WeakKeyDictionary()
-)
+#: A plain field: the attribute it reads, its scalar or enum type, and whether that type
+#: answers a ``str`` unchanged.
+Shortcut = tuple[str, Any, bool]
+PlainFields = dict[str, dict[str, Shortcut]]
+_shortcuts: weakref.WeakKeyDictionary[GraphQLSchema, PlainFields] = weakref.WeakKeyDictionary()
+_MISS = object()
 
 
-def plain_scalar_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Shortcut]:
-    """(type, field) -> (attribute, scalar type) for fields strawberry reads off an attribute."""
+def plain_scalar_fields(schema: GraphQLSchema) -> PlainFields:
+    """type -> field -> shortcut, for the fields strawberry reads straight off an attribute."""
     found = _shortcuts.get(schema)
     if found is None:
         found = {}
@@ -61,10 +67,27 @@ def plain_scalar_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Shortcut
                 if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
                     continue
                 leaf = get_nullable_type(field.type)
-                if isinstance(leaf, GraphQLEnumType) or getattr(leaf, "name", "") in _PLAIN_SCALARS:
-                    found[(type_name, field_name)] = (definition.python_name, leaf)
+                name = getattr(leaf, "name", "")
+                if isinstance(leaf, GraphQLEnumType) or name in _PLAIN_SCALARS:
+                    shortcut = (definition.python_name, leaf, name in _TEXT_SCALARS)
+                    found.setdefault(type_name, {})[field_name] = shortcut
         _shortcuts[schema] = found
     return found
+
+
+def _read(shortcut: Shortcut, source: Any) -> Any:
+    """The field's answer, or ``_MISS`` for anything but a plain value of its type."""
+    attribute, leaf, text = shortcut
+    value = getattr(source, attribute, None)
+    if text and type(value) is str:
+        return value
+    if not isinstance(value, _PLAIN_VALUES):
+        return _MISS
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:  # the full path reports it, located and typed
+        return _MISS
+    return _MISS if coerced is None or coerced is Undefined else coerced
 
 
 DIRECT = {"skillpath.direct": True}
@@ -111,24 +134,43 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middlewares = getattr(self.middleware_manager, "middlewares", None)
         self._plain = {} if middlewares else plain_scalar_fields(self.schema)
 
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
+        source_value: Any,
         path: Any,
+        grouped_field_set: Any,
         *args: Any,
-        **kwargs: Any,
     ) -> Any:
-        shortcut = self._plain.get((parent_type.name, field_details_list[0].node.name.value))
-        if shortcut is not None:
-            attribute, leaf = shortcut
-            value = getattr(source, attribute, None)
-            if isinstance(value, _PLAIN_VALUES):
-                try:
-                    coerced = leaf.coerce_output_value(value)
-                except Exception:  # the full path reports it, located and typed
-                    coerced = None
-                if coerced is not None and coerced is not Undefined:
-                    return coerced
-        return super().execute_field(parent_type, source, field_details_list, path, *args, **kwargs)
+        plain = self._plain.get(parent_type.name)
+        if plain is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, *args)
+        answered: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            shortcut = plain.get(field_details_list[0].node.name.value)
+            value = _MISS if shortcut is None else _read(shortcut, source_value)
+            if value is _MISS:
+                rest[response_name] = field_details_list
+            else:
+                answered[response_name] = value
+        if not rest:
+            return answered
+        # The other fields (and any plain one that needs the full path) as graphql-core
+        # executes them; the answer keeps the order of the query.
+        executed: Any = super().execute_fields(parent_type, source_value, path, rest, *args)
+        if self.is_awaitable(executed):
+
+            async def merge_later() -> dict[str, Any]:
+                return _in_order(grouped_field_set, answered, await executed)
+
+            return merge_later()
+        return _in_order(grouped_field_set, answered, executed)
+
+
+def _in_order(order: Any, answered: dict[str, Any], executed: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: answered[name] if name in answered else executed[name]
+        for name in order
+        if name in answered or name in executed
+    }
