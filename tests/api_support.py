@@ -8,8 +8,10 @@ observes over HTTP only.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +19,8 @@ from starlette.applications import Starlette
 
 from app.bootstrap import Services
 from app.main import create_app
-from tests.conftest import GraphQLClient, auth_headers
+from app.settings import Settings
+from tests.conftest import GraphQLClient, auth_headers, fresh_postgres_schema
 from tests.domain_support import Organisation
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -65,6 +68,22 @@ PAYLOAD_OF = {
 }  # fmt: skip
 
 
+@contextlib.contextmanager
+def settings_on(engine: str, folder: Path) -> Iterator[Settings]:
+    """Settings on ``engine`` keeping files under ``folder``, for fixtures wider than a test."""
+    if engine == "postgres":
+        with fresh_postgres_schema() as settings:
+            yield dataclasses.replace(settings, model_dir=str(folder / "models"))
+        return
+    yield Settings(
+        persistence=engine,  # type: ignore[arg-type]
+        sqlite_path=str(folder / "skillpath.sqlite3"),
+        model_dir=str(folder / "models"),
+        seed_if_empty=False,
+        consistency_timeout_seconds=10,
+    )
+
+
 def operator_headers(services: Services) -> dict[str, str]:
     """Request headers of an operator allowed to call every operation."""
     return auth_headers(services)
@@ -109,9 +128,9 @@ def valid_input(name: str, org: Organisation) -> dict[str, Any]:
     enrollment = {"enrollmentId": str(org.enrollment_id)}
     inputs: dict[str, dict[str, Any]] = {
         "hireEmployee": {
-            "name": "Linus Torvalds", "email": "linus@example.com", "roleId": str(org.role_id),
-            "department": "Kernel", "location": "Helsinki", "hireDate": "2024-02-01",
-            "yearsExperience": 3, "managerId": str(org.manager_id),
+            "name": "Linus Torvalds", "email": f"linus{org.tag}@example.com",
+            "roleId": str(org.role_id), "department": "Kernel", "location": "Helsinki",
+            "hireDate": "2024-02-01", "yearsExperience": 3, "managerId": str(org.manager_id),
         },
         "updateProfile": {
             **employee, "mediaTypes": ["VIDEO", "PODCAST"], "weeklyMinutes": 90,
@@ -141,7 +160,7 @@ def valid_input(name: str, org: Organisation) -> dict[str, Any]:
         "dropEnrollment": {**enrollment, "positionMinutes": 12.5},
         "giveFeedback": {**enrollment, "rating": 4, "comment": "Clear examples"},
         "defineRole": {
-            "code": "qa", "title": "Tester", "source": "O*NET 15-1253.00",
+            "code": f"qa{org.tag}", "title": "Tester", "source": "O*NET 15-1253.00",
             "requiredSkills": [{"skill": "Testing", "level": 3, "importance": 5}],
         },
         "reviseRole": {"roleId": str(org.role_id), "title": "Software developer"},

@@ -101,22 +101,29 @@ class Organisation:
 
     Two roles, a manager and an employee reporting to them, two modules, and the employee
     enrolled in the first module. Works on any application, in memory or on a database.
+    A ``tag`` makes role codes and email addresses unique, so that several organisations
+    can share one database.
     """
 
-    def __init__(self, app: Skillpath) -> None:
+    def __init__(self, app: Skillpath, tag: str = "") -> None:
         self.app = app
+        self.tag = tag
         self.role_id = app.define_role(
-            code="dev", title="Developer", source="", skills=[RequiredSkill("sql", 3)], actor=HR
+            code=f"dev{tag}",
+            title="Developer",
+            source="",
+            skills=[RequiredSkill("sql", 3)],
+            actor=HR,
         ).id
         self.lead_role_id = app.define_role(
-            code="lead",
+            code=f"lead{tag}",
             title="Team lead",
             source="",
             skills=[RequiredSkill("coaching", 2)],
             actor=HR,
         ).id
-        self.manager_id = self.hire("grace@example.com", name="Grace Hopper")
-        self.employee_id = self.hire("ada@example.com", manager_id=self.manager_id)
+        self.manager_id = self.hire(f"grace{tag}@example.com", name="Grace Hopper")
+        self.employee_id = self.hire(f"ada{tag}@example.com", manager_id=self.manager_id)
         self.module_id = app.publish_module(content(), actor=HR).id
         self.other_module_id = app.publish_module(
             content(title="Python basics", skills={"python": 2}, topics=["programming"]),

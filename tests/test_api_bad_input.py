@@ -24,9 +24,10 @@ from tests.api_support import (
     head,
     http_client,
     mutate,
+    settings_on,
     valid_input,
 )
-from tests.conftest import GraphQLClient, fresh_postgres_schema
+from tests.conftest import GraphQLClient
 from tests.domain_support import HR, LEARNER, Organisation
 
 LONG_NAME = "n" * 201
@@ -287,16 +288,7 @@ def worlds(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Worlds]:
     engine = request.param
-
-    def settings() -> contextlib.AbstractContextManager[Settings]:
-        if engine == "postgres":
-            return fresh_postgres_schema()
-        path = str(tmp_path_factory.mktemp("world") / "skillpath.sqlite3")
-        return contextlib.nullcontext(
-            Settings(persistence=engine, sqlite_path=path, seed_if_empty=False)
-        )
-
-    built = Worlds(settings)
+    built = Worlds(lambda: settings_on(engine, tmp_path_factory.mktemp("world")))
     try:
         yield built
     finally:

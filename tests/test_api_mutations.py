@@ -3,14 +3,15 @@ the changed object read back through the payload (read models, read-your-writes)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
-from tests.api_support import head, mutate, valid_input
+from app.bootstrap import Services, build_services
+from tests.api_support import head, http_client, mutate, settings_on, valid_input
 from tests.conftest import GraphQLClient
 from tests.domain_support import LEARNER, Organisation
 
@@ -49,7 +50,7 @@ SUCCESSES = [
         "employee { id name email department location yearsExperience hireDate status"
         " manager { id } role { id } }",
         lambda o: {
-            "name": "Linus Torvalds", "email": "linus@example.com", "department": "Kernel",
+            "name": "Linus Torvalds", "email": f"linus{o.tag}@example.com", "department": "Kernel",
             "location": "Helsinki", "yearsExperience": 3, "hireDate": "2024-02-01",
             "status": "ACTIVE", "manager": {"id": str(o.manager_id)},
             "role": {"id": str(o.role_id)},
@@ -72,7 +73,7 @@ SUCCESSES = [
     Success(
         "changeRole",
         "employee { id department roleChanges role { code } manager { id } }",
-        lambda o: {"department": "Data", "roleChanges": 1, "role": {"code": "lead"},
+        lambda o: {"department": "Data", "roleChanges": 1, "role": {"code": f"lead{o.tag}"},
                    "manager": {"id": str(o.manager_id)}},
         target=employee,
     ),
@@ -161,7 +162,7 @@ SUCCESSES = [
     Success(
         "defineRole",
         "role { id code title source retired requiredSkills { skill level importance } }",
-        lambda o: {"code": "qa", "title": "Tester", "source": "O*NET 15-1253.00",
+        lambda o: {"code": f"qa{o.tag}", "title": "Tester", "source": "O*NET 15-1253.00",
                    "retired": False,
                    "requiredSkills": [{"skill": "testing", "level": 3, "importance": 5}]},
     ),
@@ -209,22 +210,37 @@ def test_every_foundation_mutation_has_a_success_case() -> None:
     assert {s.mutation for s in SUCCESSES} == FOUNDATION_MUTATIONS
 
 
+@pytest.fixture(scope="module", params=["memory", "sqlite", "postgres"])
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Services]:
+    """One database per engine for the table; each case arranges its own organisation in it."""
+    with settings_on(request.param, tmp_path_factory.mktemp("mutations")) as settings:
+        services = build_services(settings)
+        try:
+            yield services
+        finally:
+            services.close()
+
+
 @pytest.mark.parametrize("case", SUCCESSES, ids=lambda s: s.mutation)
 async def test_mutation_returns_position_id_and_the_changed_object(
-    case: Success, services: Services, gql: GraphQLClient
+    case: Success, shared: Services
 ) -> None:
-    org = Organisation(services.app)
+    org = Organisation(shared.app, tag=f"-{uuid.uuid4().hex[:8]}")
     if case.given is not None:
         case.given(org)
-    before = await head(gql)
 
-    outcome = await mutate(gql, case.mutation, valid_input(case.mutation, org), case.read_back)
+    async with http_client(shared) as http:
+        gql = GraphQLClient(http)
+        before = await head(gql)
+        outcome = await mutate(gql, case.mutation, valid_input(case.mutation, org), case.read_back)
+        after = await head(gql)
 
     payload_type = outcome["__typename"]
     assert payload_type in ID_FIELD, outcome
     id_field, object_field, object_id = ID_FIELD[payload_type]
-    assert outcome["position"] > before
-    assert outcome["position"] == await head(gql)
+    assert before < outcome["position"] <= after
     changed = outcome[object_field]
     assert changed[object_id] == outcome[id_field]
     if case.target is not None:
