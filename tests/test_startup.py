@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import StartupError, build_services
+from app.cli import main
 from app.settings import PostgresSettings, Settings, SettingsError
 
 UNREACHABLE_POSTGRES = PostgresSettings(port=1, connect_timeout=1)
@@ -100,11 +101,14 @@ def test_a_bad_setting_is_a_settings_error_naming_the_variable(variable: str, va
     assert value in str(refused.value)
 
 
-def test_serve_with_a_bad_setting_exits_with_one_line_naming_it() -> None:
-    finished = skillpath("serve", SKILLPATH_PORT="abc")
+def test_serve_with_a_bad_setting_exits_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SKILLPATH_PORT", "abc")
 
-    assert finished.returncode != 0
-    assert finished.stderr.strip().splitlines() == [
+    assert main(["serve"]) != 0
+
+    assert capsys.readouterr().err.strip().splitlines() == [
         "skillpath: SKILLPATH_PORT must be a whole number, got 'abc'"
     ]
 
