@@ -39,7 +39,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
     print("Every call needs a bearer token: skillpath token --role admin (see README)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
+    uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
     return 0
 
 
