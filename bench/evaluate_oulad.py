@@ -337,7 +337,8 @@ def report(
         " already touched are never counted or recommended).",
         f"- Cold users: {len(split.cold)} students ({COLD_SHARE:.0%}, seeded) held out of"
         " training entirely, like new hires; relevant for them is every site they touched"
-        f" (to the end of the log). Warm users: the {len(split.warm)} others with history.",
+        f" (to the end of the log). Warm users: the {len(split.warm)} others with history."
+        " The users column counts those with anything relevant, the ones metrics average over.",
         f"- Tuning: epochs only, chosen on a validation split carved from training time"
         f" ({VALIDATE_AT:.0%}..{TEST_AT:.0%}): pure CF {epochs['cf']}, hybrid"
         f" {epochs['hybrid']}. The identity-feature weight ({IDENTITY_WEIGHT:g}) was chosen"
