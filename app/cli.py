@@ -44,10 +44,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A command-line argument cannot be used; the message names it."""
+
+
 def _seed(services: Services, *, employees: int, modules: int, seed: int, months: int) -> None:
     from app.seed import DemoSpec, seed_demo
 
-    spec = DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
+    try:
+        spec = DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
+    except ValueError as error:
+        raise UsageError(f"seed: {error}") from None
     with tqdm(total=spec.estimated_commands(), desc="seeding", unit="cmd") as bar:
         summary = seed_demo(services.app, spec, progress=bar.update)
     with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
@@ -240,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (StartupError, SettingsError) as error:
+    except (StartupError, SettingsError, UsageError) as error:
         print(f"skillpath: {error}", file=sys.stderr)
         return 2
 
