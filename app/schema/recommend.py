@@ -4,7 +4,6 @@ and fairness reports."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,224 +14,25 @@ from app.aggregates import DomainError
 from app.aggregates import NotFound as DomainNotFound
 from app.aggregates.enrollment import Enrollment as EnrollmentAggregate
 from app.application import Written
-from app.recommend import reasons as kinds
 from app.recommend.audit import fairness_report
-from app.recommend.fairness import FairnessReport as Report
 from app.recommend.model import ModelFileError
-from app.recommend.registry import ModelMetadata
-from app.recommend.serving import Recommendations
 from app.recommend.spaced import reviews_due
-from app.schema.common import consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import Conflict, NotFound, ValidationError, as_error, execute, parse_id
 from app.schema.payloads import EmployeePayload, employee_payload, result
-from app.schema.types import Enrollment, LearningModule, MediaType
-
-
-@strawberry.enum(description="What kind of reason an item was recommended for.")
-class ReasonKind(Enum):
-    SKILL_GAP = kinds.SKILL_GAP
-    ROLE_NEEDS = kinds.ROLE_NEEDS
-    PEERS_TOOK = kinds.PEERS_TOOK
-    BUDGET = kinds.BUDGET
-    MEDIA = kinds.MEDIA
-    GOAL = kinds.GOAL
-    EASIER_STEP = kinds.EASIER_STEP
-    ROLE_POPULAR = kinds.ROLE_POPULAR
-    ROLE_BASED = kinds.ROLE_BASED
-    NO_MODEL = kinds.NO_MODEL
-    MODEL = kinds.MODEL
-
-
-@strawberry.enum(description="What a list was built from.")
-class RecommendationBasis(Enum):
-    PERSONALISED = "personalised"
-    ROLE_BASED = "role_based"
-    POPULARITY = "popularity"
-
-
-@strawberry.enum(description="The employee's answer to a recommended item.")
-class RecommendationAnswer(Enum):
-    ACCEPTED = "accepted"
-    DISMISSED = "dismissed"
-    WRONG = "wrong"
-
-
-@strawberry.enum(description="Self-declared gender, used only in fairness reports.")
-class Gender(Enum):
-    FEMALE = "female"
-    MALE = "male"
-    DIVERSE = "diverse"
-    UNDISCLOSED = "undisclosed"
-
-
-@strawberry.enum(description="Self-declared age band, used only in fairness reports.")
-class AgeBand(Enum):
-    UNDER_30 = "under_30"
-    FROM_30_TO_44 = "30_44"
-    FROM_45_TO_59 = "45_59"
-    FROM_60 = "60_plus"
-    UNDISCLOSED = "undisclosed"
-
-
-@strawberry.type(description="One reason: a sentence, and the facts behind it.")
-class RecommendationReason:
-    kind: ReasonKind
-    text: str
-    skill: str | None
-    current_level: int | None
-    required_level: int | None
-    related_module_id: strawberry.ID | None
-    minutes: int | None
-    media_type: MediaType | None
-
-
-@strawberry.type(description="A recommended module, its score and why.")
-class RecommendedItem:
-    rank: int
-    score: float
-    module_id: strawberry.ID
-    reasons: list[RecommendationReason]
-
-    @strawberry.field
-    async def module(self, info: SkillpathInfo) -> LearningModule | None:
-        row = await info.context.loaders.modules.load(str(self.module_id))
-        return None if row is None else LearningModule(row=row)
-
-
-@strawberry.type(description="A served list; answer its items with answerRecommendation.")
-class RecommendationList:
-    decision_id: strawberry.ID
-    position: int = strawberry.field(description="Event-store position of the logged decision.")
-    employee_id: strawberry.ID
-    model_version: str | None = strawberry.field(
-        description="null when no model is trained yet (role and popularity based)."
-    )
-    basis: RecommendationBasis
-    items: list[RecommendedItem]
-
-
-@strawberry.type(description="A completed module whose skills are due for a refresher.")
-class ReviewDue:
-    module_id: strawberry.ID
-    title: str
-    skills: list[str]
-    due_at: datetime
-    last_reviewed_at: datetime
-    retrievability: float = strawberry.field(description="Estimated chance of recall now.")
-    reviews: int
-
-
-@strawberry.type(description="Spaced repetition: what to refresh now.")
-class ReviewsDue:
-    employee_id: strawberry.ID
-    personalised: bool = strawberry.field(
-        description="false without personalisation consent: no schedule is kept then."
-    )
-    items: list[ReviewDue]
-
-
-@strawberry.type(description="A named figure of a model version.")
-class ModelMetric:
-    name: str
-    value: float
-
-
-@strawberry.type(description="A trained recommender model version.")
-class ModelVersion:
-    version: str
-    active: bool
-    trained_at: datetime
-    trained_to_position: int
-    data_hash: str
-    parameters_hash: str
-    metrics: list[ModelMetric]
-    subjects_allowing: int = strawberry.field(description="Consent snapshot at training.")
-    subjects_excluded: int
-    users: int
-    items: int
-    interactions: int
-    trigger: str
-    erasures_since_previous: int
-
-    @classmethod
-    def of(cls, m: ModelMetadata, active: str | None) -> ModelVersion:
-        return cls(
-            version=m.version, active=m.version == active,
-            trained_at=datetime.fromisoformat(m.trained_at),
-            trained_to_position=m.trained_to_position, data_hash=m.data_hash,
-            parameters_hash=m.parameters_hash,
-            metrics=[ModelMetric(name=k, value=v) for k, v in sorted(m.metrics.items())],
-            subjects_allowing=int(m.consent_snapshot.get("subjects_allowing", 0)),
-            subjects_excluded=m.subjects_excluded, users=m.users, items=m.items,
-            interactions=m.interactions, trigger=m.trigger,
-            erasures_since_previous=m.erasures_since_previous,
-        )  # fmt: skip
-
-
-@strawberry.type(description="Exposure of one group to a topic; null exposure = suppressed.")
-class GroupExposure:
-    group: str
-    members: int
-    exposure: float | None
-
-
-@strawberry.type(description="How evenly a topic is shown across the groups of an attribute.")
-class TopicExposure:
-    topic: str
-    attribute: str
-    groups: list[GroupExposure]
-    ratio: float | None = strawberry.field(description="Least / most exposed group.")
-    flagged: bool = strawberry.field(description="The ratio is below the threshold (0.8).")
-
-
-@strawberry.type(description="Top-10 exposure by self-declared gender and age band.")
-class FairnessReport:
-    model_version: str | None
-    mitigated: bool
-    subjects: int
-    strata: int
-    threshold: float
-    min_group_size: int
-    topics: list[TopicExposure]
-
-    @classmethod
-    def of(cls, r: Report) -> FairnessReport:
-        return cls(
-            model_version=r.model_version, mitigated=r.mitigated, subjects=r.subjects,
-            strata=r.strata, threshold=r.threshold, min_group_size=r.min_group_size,
-            topics=[
-                TopicExposure(
-                    topic=t.topic, attribute=t.attribute, ratio=t.ratio, flagged=t.flagged,
-                    groups=[GroupExposure(group=g.group, members=g.members,
-                                          exposure=g.exposure) for g in t.groups],
-                )
-                for t in r.topics
-            ],
-        )  # fmt: skip
-
-
-@strawberry.type(description="An answer was recorded; accepted items are enrolled.")
-class RecommendationAnswerPayload:
-    position: int
-    decision_id: strawberry.ID
-    item_id: strawberry.ID
-    answer: RecommendationAnswer
-    enrollment_id: strawberry.ID | None
-
-    @strawberry.field(description="The enrolment an accepted item led to.")
-    async def enrollment(self, info: SkillpathInfo) -> Enrollment | None:
-        if self.enrollment_id is None:
-            return None
-        await consistent(info, self.position)
-        services = info.context.services
-        row = await info.context.run(services.enrollments.get, str(self.enrollment_id))
-        return None if row is None else Enrollment(row=row)
-
-
-@strawberry.type(description="The active model version changed.")
-class ModelVersionPayload:
-    model_version: ModelVersion
+from app.schema.recommend_types import (
+    AgeBand,
+    FairnessReport,
+    Gender,
+    ModelVersion,
+    ModelVersionPayload,
+    RecommendationAnswer,
+    RecommendationAnswerPayload,
+    RecommendationList,
+    ReviewDue,
+    ReviewsDue,
+    recommendation_list,
+)
 
 
 def _union(name: str, *members: type[Any]) -> Any:
@@ -265,33 +65,6 @@ class DeclareAttributesInput:
     age_band: AgeBand
 
 
-def _list(found: Recommendations) -> RecommendationList:
-    return RecommendationList(
-        decision_id=strawberry.ID(str(found.decision_id)),
-        position=found.position,
-        employee_id=strawberry.ID(found.employee_id),
-        model_version=found.model_version,
-        basis=RecommendationBasis(found.ranking.basis),
-        items=[
-            RecommendedItem(
-                rank=rank, score=round(item.score, 6), module_id=strawberry.ID(item.module_id),
-                reasons=[
-                    RecommendationReason(
-                        kind=ReasonKind(r.kind), text=r.text, skill=r.skill,
-                        current_level=r.current_level, required_level=r.required_level,
-                        related_module_id=None if r.related_module_id is None
-                        else strawberry.ID(r.related_module_id),
-                        minutes=r.minutes,
-                        media_type=None if r.media_type is None else MediaType(r.media_type),
-                    )
-                    for r in item.reasons
-                ],
-            )
-            for rank, item in enumerate(found.ranking.items, start=1)
-        ],
-    )  # fmt: skip
-
-
 async def _typed(info: SkillpathInfo, call: Any) -> Any:
     """Run service code off the loop; domain refusals become typed results."""
     try:
@@ -316,7 +89,7 @@ class RecommendQuery:
             found = ctx.services.recommender.recommend(
                 parse_id(employee_id, "employeeId"), first=first, goal=goal, actor=ctx.actor
             )
-            return _list(found)
+            return recommendation_list(found)
 
         return await _typed(info, serve)
 
