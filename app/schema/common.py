@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input
@@ -62,19 +62,32 @@ def page_info(kind: str, seqs: list[int], has_next: bool, after: int | None) -> 
 
 def selects(info: SkillpathInfo, *path: str) -> bool:
     """Whether the query asks for ``path`` (schema names) below this field, fragments included."""
+    # The parsed document itself: strawberry's selected_fields would first convert every
+    # node below, arguments and directives included, on each call.
+    raw = info._raw_info
+    fragments = raw.fragments
 
-    def walk(selections: list[Selection], names: tuple[str, ...]) -> bool:
-        for selection in selections:
-            if not isinstance(selection, SelectedField):
-                if walk(selection.selections, names):
+    def walk(nodes: Any, names: tuple[str, ...]) -> bool:
+        for node in nodes:
+            if isinstance(node, FragmentSpreadNode):
+                found = fragments.get(node.name.value)
+                if found is not None and walk(found.selection_set.selections, names):
                     return True
-            elif selection.name == names[0] and (
-                len(names) == 1 or walk(selection.selections, names[1:])
-            ):
-                return True
+            elif isinstance(node, InlineFragmentNode):
+                if walk(node.selection_set.selections, names):
+                    return True
+            elif isinstance(node, FieldNode) and node.name.value == names[0]:
+                if len(names) == 1:
+                    return True
+                if node.selection_set and walk(node.selection_set.selections, names[1:]):
+                    return True
         return False
 
-    return any(walk(field.selections, path) for field in info.selected_fields)
+    return any(
+        walk(field.selection_set.selections, path)
+        for field in raw.field_nodes
+        if field.selection_set
+    )
 
 
 async def consistent(info: SkillpathInfo, position: int | None) -> None:

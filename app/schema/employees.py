@@ -26,6 +26,7 @@ from app.schema.types import (
     EmployeeConnection,
     EmployeeEdge,
     MediaType,
+    Role,
     SkillSource,
 )
 
@@ -140,12 +141,19 @@ class EmployeeQuery:
             return page, {role_id: found.get(role_id) for role_id in role_ids}
 
         page, roles = await info.context.read(read)
-        loaders.employees.prime_many({row.id: row for row in page.items})
-        loaders.roles.prime_many(roles)
+        if selects(info, "edges", "node", "manager"):  # a manager may be on this page
+            loaders.employees.prime_many({row.id: row for row in page.items})
+        nodes = [Employee(row=r) for r in page.items]
+        if with_roles:
+            loaders.roles.prime_many(roles)
+            views = {
+                role_id: None if row is None else Role(row=row) for role_id, row in roles.items()
+            }
+            nodes = [node.knowing_role(views[node.row.role_id]) for node in nodes]
         return EmployeeConnection(
             edges=[
-                EmployeeEdge(cursor=encode_cursor("employee", r.seq), node=Employee(row=r))
-                for r in page.items
+                EmployeeEdge(cursor=encode_cursor("employee", node.row.seq), node=node)
+                for node in nodes
             ],
             page_info=page_info("employee", [r.seq for r in page.items], page.has_next, cursor),
             total_count=page.total,

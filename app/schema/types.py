@@ -99,6 +99,9 @@ def _role(row: RoleRow | None) -> Role | None:
     return None if row is None else Role(row=row)
 
 
+_UNKNOWN = object()
+
+
 @strawberry.type(description="An assessed skill level of an employee.")
 class SkillLevel:
     skill: str
@@ -174,10 +177,18 @@ class Employee:
             language=self.row.language,
         )
 
+    def knowing_role(self, role: Role | None) -> Employee:
+        """This employee with their role already read (a page of employees reads them all)."""
+        self._role = role
+        return self
+
     @strawberry.field(graphql_type=Role | None, metadata=DIRECT)
     def role(self, info: SkillpathInfo) -> Role | Awaitable[Role | None] | None:
         # Not async: when the page loaded its roles, each row's role is there already.
         # Resolved directly (app/schema/execution.py): use info.context only.
+        known = self.__dict__.get("_role", _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         return from_loader(info.context.loaders.roles, self.row.role_id, _role)
 
     @strawberry.field
