@@ -161,8 +161,11 @@ class SubjectKeys:
         if found is not None:
             return found.sealer
         wrapped = self._wrap(subject, new_key())
-        with self._gateway.transaction(write=True) as tx:
-            # Two writers may race to create the first key: the first insert wins for both.
+        # Not waiting for the disk is safe here: the events sealed with this key commit
+        # after it and do wait, and both logs (WAL) are written in order, so an event that
+        # survives a crash brings its key with it. Two writers may race to create the first
+        # key: the first insert wins for both.
+        with self._gateway.transaction(write=True, durable=False) as tx:
             tx.execute(
                 "INSERT INTO {subject_keys} (subject, wrapped_key, created_at)"
                 " VALUES (%s, %s, %s) ON CONFLICT (subject) DO NOTHING",
