@@ -88,7 +88,9 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         if not self._asks_for_the_ide(request):
             try:
-                request.state.actor = self.tokens.actor(bearer(request.headers.get("authorization")))
+                request.state.actor = self.tokens.actor(
+                    bearer(request.headers.get("authorization"))
+                )
             except TokenRejected as error:
                 await unauthenticated(error.reason)(scope, receive, send)
                 return
@@ -100,7 +102,6 @@ class SkillpathGraphQL(GraphQL[Context, None]):
                 status_code=error.status_code,
             )
         await response(scope, receive, send)
-
 
     def _asks_for_the_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and self.should_render_graphql_ide(request)  # type: ignore[arg-type]
