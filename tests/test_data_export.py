@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from app.bootstrap import Services, build_services
 from app.cli import main
 from app.consent.envelope import ERASED
+from app.main import create_app
 from app.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, auth_headers
 from tests.domain_support import HR
 from tests.trust_support import ANSWER, COMMENT, EMAIL, GOAL, NAME, REASON, Subject
 
@@ -121,3 +123,18 @@ def test_export_subject_command_refuses_an_unknown_or_malformed_id(
     assert "not an employee id" in capsys.readouterr().err
     assert main(["export-subject", "00000000-0000-4000-8000-000000000000"]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+async def test_my_data_is_the_callers_own_export(services: Services) -> None:
+    subject = Subject(services)
+    app = create_app(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    as_subject = auth_headers(services, "employee", str(subject.id))
+    as_hr = auth_headers(services, "hr")
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        mine = await http.post("/graphql", json={"query": "{ myData }"}, headers=as_subject)
+        hr = await http.post("/graphql", json={"query": "{ myData }"}, headers=as_hr)
+
+    document = mine.json()["data"]["myData"]
+    assert (document["employeeId"], document["profile"]["name"]) == (str(subject.id), NAME)
+    assert hr.json()["errors"][0]["extensions"]["field"] == "myData"

@@ -10,6 +10,7 @@ from contextlib import closing
 from datetime import date
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -17,8 +18,10 @@ from app.application import Skillpath
 from app.audit.chain import IntegrityReport
 from app.bootstrap import Services, build_services, master_key_for
 from app.cli import main
+from app.main import create_app
 from app.persistence import eventsourcing_env
 from app.settings import Settings
+from tests.conftest import auth_headers
 from tests.domain_support import HR, Organisation
 from tests.trust_support import Subject
 
@@ -254,3 +257,27 @@ def test_concurrent_writers_on_one_database_keep_one_unbroken_chain(
 
     assert report.intact, report.describe()
     assert report.checked == head >= 9 + 4 * 15 * 2
+
+
+async def test_verify_integrity_over_the_api_names_the_altered_position(
+    sqlite_settings: Settings,
+) -> None:
+    arrange(sqlite_settings)
+    with closing(sqlite3.connect(sqlite_settings.sqlite_path)) as db, db:
+        sqlite_alter(db, 0)
+    services = build_services(sqlite_settings, start_projections=False)
+    query = {"query": "{ verifyIntegrity { intact eventsChecked firstBreak { position kind } } }"}
+    try:
+        transport = httpx.ASGITransport(app=create_app(services.settings, services))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=auth_headers(services, "auditor")
+        ) as http:
+            report = (await http.post("/graphql", json=query)).json()["data"]["verifyIntegrity"]
+    finally:
+        services.close()
+
+    assert report == {
+        "intact": False,
+        "eventsChecked": 4,
+        "firstBreak": {"position": 5, "kind": "altered"},
+    }
