@@ -281,3 +281,23 @@ async def test_verify_integrity_over_the_api_names_the_altered_position(
         "eventsChecked": 4,
         "firstBreak": {"position": 5, "kind": "altered"},
     }
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_log_written_before_the_chain_existed_is_chained_once_when_opened(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    settings: Settings = request.getfixturevalue(f"{engine}_settings")
+    last = arrange(settings)
+    if engine == "sqlite":
+        with closing(sqlite3.connect(settings.sqlite_path)) as db, db:
+            db.execute("ALTER TABLE stored_events DROP COLUMN chain_hash")
+    else:
+        pg = settings.postgres
+        with psycopg.connect(host=pg.host, port=pg.port, dbname=pg.dbname, user=pg.user,
+                             password=pg.password, autocommit=True) as db:  # fmt: skip
+            db.execute(f'ALTER TABLE "{pg.schema}".{PG_TABLE} DROP COLUMN chain_hash')
+
+    report = verify(settings)
+
+    assert report.intact and report.checked == last

@@ -14,7 +14,7 @@ same transaction as the event, after the writer holds the lock that already orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +40,32 @@ def _links(key: bytes, previous: bytes, stored_events: Sequence[StoredEvent]) ->
 def _as_bytes(value: Any) -> bytes:
     # A hand-edited row may hold text where bytes were written: still comparable, never a crash.
     return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _chained(row: Any, position: str) -> ChainedEvent:
+    """A stored row (SQLite or PostgreSQL, by column name) with its chain hash."""
+    return ChainedEvent(
+        position=row[position],
+        originator_id=UUID(str(row["originator_id"])),
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=_as_bytes(row["state"]),
+        chain_hash=None if row["chain_hash"] is None else _as_bytes(row["chain_hash"]),
+    )
+
+
+def _seal(
+    chain_key: bytes,
+    rows_after: Callable[[int], Sequence[ChainedEvent]],
+    set_hash: Callable[[bytes, int], object],
+) -> None:
+    """Chain events stored before the chain existed, once, when the column is added."""
+    previous, after = GENESIS, 0
+    while rows := rows_after(after):
+        for row in rows:
+            previous = row.link_from(chain_key, previous)
+            set_hash(previous, row.position)
+        after = rows[-1].position
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -71,16 +97,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute(f"PRAGMA table_info({self.events_table_name})")
         if "chain_hash" not in {row["name"] for row in c.fetchall()}:
             c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN chain_hash BLOB")
-            self._seal_existing(c)
-
-    def _seal_existing(self, c: SQLiteCursor) -> None:
-        """Chain events stored before the chain existed, once, when the column is added."""
-        previous, after = GENESIS, 0
-        while rows := self._chain_rows(c, after, 5_000):
-            for row in rows:
-                previous = row.link_from(self.chain_key, previous)
-                c.execute(self._set_hash, (previous, row.position))
-            after = rows[-1].position
+            _seal(
+                self.chain_key,
+                lambda after: self._chain_rows(c, after, 5_000),
+                lambda chain_hash, position: c.execute(self._set_hash, (chain_hash, position)),
+            )
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -103,17 +124,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return self._rows(c)
 
     def _rows(self, c: SQLiteCursor) -> list[ChainedEvent]:
-        return [
-            ChainedEvent(
-                position=row["rowid"],
-                originator_id=UUID(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=_as_bytes(row["state"]),
-                chain_hash=None if row["chain_hash"] is None else _as_bytes(row["chain_hash"]),
-            )
-            for row in c.fetchall()
-        ]
+        return [_chained(row, "rowid") for row in c.fetchall()]
 
     def select_chain(self, after: int, limit: int) -> list[ChainedEvent]:
         with self.datastore.transaction(commit=False) as c:
@@ -178,15 +189,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self._has_column, (self.datastore.schema, self.events_table_name))
             if curs.fetchone() is None:
                 curs.execute(self._add_column)
-                self._seal_existing(curs)
-
-    def _seal_existing(self, curs: Cursor[DictRow]) -> None:
-        previous, after = GENESIS, 0
-        while rows := self._chain_rows(curs, after, 5_000):
-            for row in rows:
-                previous = row.link_from(self.chain_key, previous)
-                curs.execute(self._set_hash, (previous, row.position))
-            after = rows[-1].position
+                _seal(
+                    self.chain_key,
+                    lambda after: self._chain_rows(curs, after, 5_000),
+                    lambda chain_hash, position: curs.execute(
+                        self._set_hash, (chain_hash, position)
+                    ),
+                )
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
@@ -215,17 +224,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return self._rows(curs)
 
     def _rows(self, curs: Cursor[DictRow]) -> list[ChainedEvent]:
-        return [
-            ChainedEvent(
-                position=row["notification_id"],
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=_as_bytes(row["state"]),
-                chain_hash=None if row["chain_hash"] is None else _as_bytes(row["chain_hash"]),
-            )
-            for row in curs.fetchall()
-        ]
+        return [_chained(row, "notification_id") for row in curs.fetchall()]
 
     def select_chain(self, after: int, limit: int) -> list[ChainedEvent]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
