@@ -159,7 +159,15 @@ def test_events_build_enrollments_per_employee_and_per_module(manual: Services) 
 
 def test_re_enrolment_shows_the_latest_attempt(manual: Services) -> None:
     org = Organisation(manual.app)
+    manual.app.grant_consent(
+        org.employee_id, purpose="activity_tracking", policy_version="1", actor=LEARNER
+    )
+    manual.app.record_progress(
+        org.enrollment_id, percent=60, minutes=20, position_minutes=18.0, actor=LEARNER
+    )
+    manual.app.record_quiz_attempt(org.enrollment_id, score=40, actor=LEARNER)
     manual.app.complete_enrollment(org.enrollment_id, actor=LEARNER)
+    manual.app.give_feedback(org.enrollment_id, rating=2, comment="too fast", actor=LEARNER)
     manual.runner.catch_up()
     org.enroll()
 
@@ -168,6 +176,9 @@ def test_re_enrolment_shows_the_latest_attempt(manual: Services) -> None:
     row = manual.enrollments.get(str(org.enrollment_id))
     assert row is not None
     assert (row.attempt, row.status, row.percent, row.completed_at) == (2, "active", 0, None)
+    # Nothing of the first attempt is shown as if it belonged to the second.
+    assert (row.minutes_spent, row.last_position_minutes, row.quiz_attempts) == (0, None, 0)
+    assert (row.best_quiz_score, row.rating, row.comment) == (None, None, None)
 
 
 def test_activity_details_reach_the_read_model_only_while_tracking_is_granted(
