@@ -39,7 +39,10 @@ class ModuleContent:
         skills: dict[str, int] = {}
         for name, level in self.skills.items():
             base.in_range(level, "skills.level", 0, 5)
-            skills[base.skill_name(name, "skills.skill")] = level
+            skill = base.skill_name(name, "skills.skill")
+            if skill in skills:
+                raise ValidationFailed("skills.skill", f"{skill!r} is listed twice")
+            skills[skill] = level
         prerequisites = list(dict.fromkeys(self.prerequisite_ids))
         if module_id is not None and module_id in prerequisites:
             raise ValidationFailed("prerequisiteIds", "a module cannot be its own prerequisite")

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from app.aggregates import ModuleContent
+from app.aggregates import ModuleContent, ValidationFailed
 from app.schema.common import (
     ConsistentWith,
     consistent,
@@ -161,7 +161,12 @@ def _content(input: PublishModuleInput) -> ModuleContent:
 
 
 def _skills(skills: list[ModuleSkillInput]) -> dict[str, int]:
-    return {s.skill: s.level for s in skills}
+    taught: dict[str, int] = {}
+    for item in skills:
+        if item.skill in taught:
+            raise ValidationFailed("skills.skill", f"{item.skill!r} is listed twice")
+        taught[item.skill] = item.level
+    return taught
 
 
 def _changes(input: ReviseModuleInput) -> dict[str, Any]:
