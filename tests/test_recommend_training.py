@@ -12,8 +12,9 @@ from app.recommend.dataset import interaction_weight
 from app.recommend.model import ARTEFACT, FitParameters, ModelFileError
 from app.recommend.registry import ModelRegistry, UnknownModelVersion
 from app.recommend.retraining import RetrainingWorker
+from app.recommend.serving import RecommenderService
 from app.recommend.training import collect_training_data
-from tests.recommend_org import Org, analysts_and_engineers, memory_services
+from tests.recommend_org import TINY, Org, analysts_and_engineers, memory_services
 
 
 @pytest.fixture
@@ -186,3 +187,20 @@ def test_large_organisations_get_fewer_epochs_but_never_too_few() -> None:
     assert params.epochs_for(100_000) == 10
     assert params.epochs_for(5_000_000) == 5
     assert FitParameters(epochs=2).epochs_for(5_000_000) == 2
+
+
+def test_a_training_worker_in_another_process_sees_erasures_in_the_read_models(
+    org: Org,
+) -> None:
+    org.train()
+    services = org.services
+    worker = RecommenderService.build(services.app, services.gateway, services.settings)
+    assert worker.retraining_due(min_interactions=0) is None
+    erased = org.hire("analyst")
+    org.settle()
+    org.app.request_erasure(erased, actor=SYSTEM)
+    org.settle()
+    assert worker.retraining_due(min_interactions=0) == "erasure"
+    retrained = worker.train(services.runner.position, params=TINY)
+    assert retrained.erasures_since_previous == 1
+    assert worker.retraining_due(min_interactions=0) is None

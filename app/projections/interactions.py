@@ -158,6 +158,13 @@ class InteractionBook:
             )
         return int(found or 0)
 
+    def erased_since(self, timestamp: str) -> set[str]:
+        """Employees erased after ``timestamp`` (the consent read model's erasures): a model
+        trained before must be replaced by one without them."""
+        with self._gateway.transaction(write=False) as tx:
+            rows = tx.rows("SELECT employee_id FROM {erasures} WHERE erased_at > %s", (timestamp,))
+        return {r["employee_id"] for r in rows}
+
     def quiz_results(self, employee_id: str) -> list[QuizResultRow]:
         """An employee's quiz attempts, oldest first."""
         with self._gateway.transaction(write=False) as tx:

@@ -277,11 +277,15 @@ class RecommenderService:
             self._erased.add(str(employee_id))
 
     def retraining_due(self, min_interactions: int) -> str | None:
-        """Why a retrain is due now (``erasure``, ``new_interactions``), or None."""
-        if self._erased:
-            return "erasure"
+        """Why a retrain is due now (``erasure``, ``new_interactions``), or None.
+
+        Erasures are seen both when this process made them (``subject_erased``) and, for a
+        training worker of its own, in the consent read model.
+        """
         active = self._active
         since = active.metadata.trained_at if active else ""
+        if self._erased or (active is not None and self.interactions.erased_since(since)):
+            return "erasure"
         if min_interactions > 0 and self.interactions.recorded_since(since) >= min_interactions:
             return "new_interactions"
         return None
@@ -295,8 +299,10 @@ class RecommenderService:
         trigger: str = "manual",
     ) -> ModelMetadata:
         """Train, store and activate a new version from the read models."""
+        active = self._active
         with self._lock:
             erased, self._erased = self._erased, set()
+        recorded = self.interactions.erased_since(active.metadata.trained_at) if active else set()
         try:
             metadata = train_version(
                 self.sources,
@@ -305,7 +311,7 @@ class RecommenderService:
                 params=params or FitParameters(),
                 progress=progress,
                 trigger=trigger,
-                erasures=len(erased),
+                erasures=len(erased | recorded),
             )
         except Exception:
             with self._lock:
