@@ -254,15 +254,17 @@ class Skillpath(Application[UUID]):
         manager_id: UUID | None,
         actor: Actor,
         occurred_at: datetime | None = None,
+        keep_manager: bool = False,
     ) -> Written:
+        """An internal move; ``keep_manager`` keeps the current manager whatever ``manager_id``."""
         role = self._current_role(role_id)
-        manager = self._active_manager(manager_id)
+        manager = None if keep_manager else self._active_manager(manager_id)
         return self._on_employee(
             employee_id,
             lambda e: e.change_role(
                 role_id=role,
                 department=department,
-                manager_id=manager,
+                manager_id=e.manager_id if keep_manager else manager,
                 actor=actor,
                 occurred_at=occurred_at,
             ),

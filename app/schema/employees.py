@@ -76,7 +76,10 @@ class ChangeRoleInput:
     department: str | None = strawberry.field(
         default=None, description="Omit to stay in the current department."
     )
-    manager_id: strawberry.ID | None = None
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Omit to keep the current manager; null for no manager.",
+    )
     occurred_at: datetime | None = None
 
 
@@ -226,7 +229,8 @@ class EmployeeMutation:
                 parse_id(input.employee_id, "employeeId"),
                 role_id=parse_id(input.role_id, "roleId"),
                 department=input.department,
-                manager_id=optional_id(input.manager_id, "managerId"),
+                manager_id=optional_id(input.manager_id or None, "managerId"),
+                keep_manager=input.manager_id is strawberry.UNSET,
                 actor=ctx.actor,
                 occurred_at=input.occurred_at,
             ),
