@@ -162,7 +162,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             min_interactions=settings.retrain_min_interactions,
             check_seconds=settings.retrain_check_seconds,
         )
-        retraining.start()
+        if settings.retrain_in_background:
+            retraining.start()
         await services.live.ensure_started()
         # What is loaded by now (code, schema, models) lives as long as the process; frozen,
         # it is no longer scanned by full garbage collections, whose pauses delay pushes.

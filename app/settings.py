@@ -98,6 +98,7 @@ class Settings:
     retrain_min_interactions: int = 200
     retrain_check_seconds: float = 60.0
     fairness_mitigation: bool = False
+    retrain_in_background: bool = True
     seed_if_empty: bool = True
     broadcast: Broadcast = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -152,6 +153,7 @@ class Settings:
             retrain_min_interactions=_int(env, "SKILLPATH_RETRAIN_MIN_INTERACTIONS", 200),
             retrain_check_seconds=_float(env, "SKILLPATH_RETRAIN_CHECK_SECONDS", 60.0),
             fairness_mitigation=_bool(env, "SKILLPATH_FAIRNESS_MITIGATION", False),
+            retrain_in_background=_bool(env, "SKILLPATH_RETRAIN_IN_BACKGROUND", True),
             seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
             broadcast=_broadcast(env),
             redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Any
 
 from tqdm import tqdm
@@ -20,6 +21,8 @@ def _services() -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.follow:
+        return _follow()
     services = _services()
     try:
         with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
@@ -32,6 +35,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         services.close()
     print(_describe(metadata, active=True))
+    return 0
+
+
+def _follow() -> int:
+    """A training worker: retrain whenever it is due, until interrupted."""
+    from app.recommend.retraining import RetrainingWorker
+
+    services = _services()
+    settings = services.settings
+    worker = RetrainingWorker(
+        services.recommender,
+        lambda: min(services.runner.positions().values(), default=0),
+        min_interactions=settings.retrain_min_interactions,
+        check_seconds=settings.retrain_check_seconds,
+    )
+    print(
+        f"Retraining when {settings.retrain_min_interactions} interactions changed or someone"
+        f" was erased (checked every {settings.retrain_check_seconds:g}s); Ctrl-C to stop."
+    )
+    worker.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        services.close()
     return 0
 
 
@@ -116,6 +146,9 @@ def add_commands(sub: Any) -> None:
     train = sub.add_parser("train", help="train a recommender model version from the read models")
     train.add_argument("--epochs", type=int, default=FitParameters.epochs)
     train.add_argument("--components", type=int, default=FitParameters.components)
+    train.add_argument(
+        "--follow", action="store_true", help="run as a training worker (retrain when due)"
+    )
     train.set_defaults(run=cmd_train)
     models = sub.add_parser("models", help="list model versions or activate one (roll back)")
     models.add_argument("action", choices=["list", "activate"])
