@@ -9,10 +9,11 @@ processes following the same log cannot both apply an event.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import Application
@@ -101,6 +102,7 @@ class ProjectionRunner:
         self.last_error: str | None = None
         #: Called with the new position after each committed batch (live pushes, policies).
         self.committed: list[Callable[[int], None]] = []
+        self._quiet = False
         self.create_tables()
 
     # -- set-up -------------------------------------------------------------------------
@@ -179,18 +181,18 @@ class ProjectionRunner:
         )
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Process until the read models reach the head of the log; returns events read."""
-        return self._catch_up(progress, until_empty=True)
+        """Process until the read models reach the head of the log; returns events read.
 
-    def _catch_up(self, progress: Callable[[int], None] | None, *, until_empty: bool) -> int:
+        It stops at a batch that finds nothing new, not at a short one: listeners told of a
+        batch may save events (the quality loop flags modules), which belong to this run."""
         total = 0
         while True:
             count = self.process_batch()
-            total += count
-            if count and progress is not None:
-                progress(count)
-            if not count or (count < self._batch_size and not until_empty):
+            if not count:
                 return total
+            total += count
+            if progress is not None:
+                progress(count)
 
     # -- following ----------------------------------------------------------------------
 
@@ -220,10 +222,7 @@ class ProjectionRunner:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                # A short batch reached the head: no need to ask again, since anything saved
-                # since then here (by a command, or by a listener of this batch) set the
-                # wake event, and another process's saves are found by the next poll.
-                self._catch_up(None, until_empty=False)
+                self.catch_up()
             except Exception:  # a poison event must not kill the follower; retry later
                 log.exception("projection batch failed; retrying")
                 self.last_error = "projection batch failed; see the log"
@@ -238,6 +237,20 @@ class ProjectionRunner:
         with self._progress:
             self._position = max(self._position, position)
             self._progress.notify_all()
+        if not self._quiet:
+            self.notify_committed(position)
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Hold back the listeners of committed batches (a rebuild shows half-built state)."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+    def notify_committed(self, position: int) -> None:
+        """Tell the listeners (live pushes, policies) the read models reached ``position``."""
         for callback in self.committed:
             try:
                 callback(position)
