@@ -10,6 +10,7 @@ import pytest
 from app.aggregates import LearningModule
 from app.bootstrap import Services, build_services
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.replay import replay
 from app.settings import Settings
 from tests.domain_support import HR
 from tests.kpi_support import LEARNER, Company, days_ago, today
@@ -89,3 +90,19 @@ def test_kind_feedback_and_late_drops_flag_nothing(services: Services) -> None:
     settle(services)
     assert flags_of(services, company.module_id) == []
     assert services.module_insights.needing_revision() == []
+
+
+def test_a_replay_does_not_flag_modules_again(services: Services) -> None:
+    company = Company(services.app)
+    for person, minute in zip(company.people["Engineering"], (2, 3, 5, 6, 9), strict=False):
+        company.grant_tracking(person)
+        company.drop(company.enroll(person, 6), 5, minute)
+    settle(services)
+    head = services.app.last_position()
+
+    report = replay(services.runner)
+    settle(services)
+
+    assert report.identical
+    assert services.app.last_position() == head
+    assert len(flags_of(services, company.module_id)) == 1

@@ -48,8 +48,12 @@ def replay(runner: ProjectionRunner, progress: Callable[[int], None] | None = No
     runner.catch_up()
     before = read_model_digest(runner)
     started = time.perf_counter()
-    runner.drop_tables()
-    runner.create_tables()
-    events = runner.catch_up(progress)
+    # Policies acting on half-rebuilt read models would append events the log already has
+    # (a module flagged again), and dashboards would see figures going back to zero.
+    with runner.quiet():
+        runner.drop_tables()
+        runner.create_tables()
+        events = runner.catch_up(progress)
     seconds = time.perf_counter() - started
+    runner.notify_committed(runner.position)
     return ReplayReport(events, seconds, before, read_model_digest(runner))
