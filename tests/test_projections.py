@@ -176,9 +176,11 @@ def test_re_enrolment_shows_the_latest_attempt(manual: Services) -> None:
     row = manual.enrollments.get(str(org.enrollment_id))
     assert row is not None
     assert (row.attempt, row.status, row.percent, row.completed_at) == (2, "active", 0, None)
-    # Nothing of the first attempt is shown as if it belonged to the second.
+    # Progress of the first attempt is not shown as if it belonged to the second;
+    # feedback is about the module and stays the learner's latest word on it.
     assert (row.minutes_spent, row.last_position_minutes, row.quiz_attempts) == (0, None, 0)
-    assert (row.best_quiz_score, row.rating, row.comment) == (None, None, None)
+    assert row.best_quiz_score is None
+    assert (row.rating, row.comment) == (2, "too fast")
 
 
 def test_activity_details_reach_the_read_model_only_while_tracking_is_granted(

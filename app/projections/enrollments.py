@@ -53,8 +53,7 @@ class EnrollmentProjection(Projection):
             "status = 'active', attempt = %s, source = %s, recommendation_id = %s,"
             " enrolled_at = %s, percent = 0, completed_at = NULL, dropped_at = NULL,"
             " dropped_position_minutes = NULL, minutes_spent = 0, last_position_minutes = NULL,"
-            " quiz_attempts = 0, last_quiz_score = NULL, best_quiz_score = NULL, rating = NULL,"
-            " comment = NULL, feedback_at = NULL",
+            " quiz_attempts = 0, last_quiz_score = NULL, best_quiz_score = NULL",
             e.attempt, e.source, _opt(e.recommendation_id), e.occurred_at.isoformat(),
         )  # fmt: skip
 
