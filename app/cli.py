@@ -38,7 +38,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
-    print("Every call needs a bearer token: skillpath token --role admin (see README)")
+    token = _embedded_admin_token(settings)
+    if token is None:
+        print("Every call needs a bearer token from the identity provider (see README)")
+    else:
+        # Embedded mode is a single-machine demo: hand the operator a working token at once.
+        print("An admin token for the next 12 hours (skillpath token mints others):")
+        print(f"  GraphiQL headers: {{\"Authorization\": \"Bearer {token}\"}}")
+        print(f"  Dashboard: http://{host}:{port}/dashboard?token={token}")
     # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
     uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
     return 0
@@ -152,6 +159,20 @@ def cmd_verify(_: argparse.Namespace) -> int:
     print(report.describe())
     print(f"({report.checked} events in {report.seconds:.2f}s, {report.events_per_second:,.0f}/s)")
     return 0 if report.intact else 3
+
+
+def _embedded_admin_token(settings: Settings) -> str | None:
+    """A 12-hour admin token in embedded mode; None where tokens come from a provider."""
+    from app.auth.tokens import mint_token, signing_secret
+    from app.bootstrap import master_key_for
+
+    if settings.persistence == "postgres":
+        return None
+    secret = signing_secret(settings, master_key_for(settings))
+    if secret is None:
+        return None
+    return mint_token(secret, role="admin", subject="admin@skillpath", seconds=12 * 3600,
+                      audience=settings.jwt_audience, issuer=settings.jwt_issuer)  # fmt: skip
 
 
 def cmd_token(args: argparse.Namespace) -> int:
