@@ -24,13 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.aggregates import Enrollment
-from app.auth.tokens import mint_token, signing_secret
 from app.bootstrap import build_services
 from app.main import create_app
 from app.recommend.catalogue import CatalogueIndex
@@ -38,9 +36,10 @@ from app.recommend.model import FitParameters
 from app.recommend.training import collect_training_data
 from bench.harness import (
     BENCH_ACTOR,
+    AsgiClient,
     build_organisation,
     engine_settings,
-    post_graphql,
+    operator_headers,
     print_machine,
     timed,
     timed_async,
@@ -103,31 +102,23 @@ def run(services, settings, requests: int) -> None:  # type: ignore[no-untyped-d
 
     services.runner.start()
     employees = [str(e) for e in org.employee_ids]
-    secret = signing_secret(settings, app.master_key)
-    assert secret is not None
-    headers = {"Authorization": f"Bearer {mint_token(secret, role='admin', subject='bench')}"}
+    client = AsgiClient(create_app(settings, services), headers=operator_headers(services))
+
+    async def one(i: int) -> None:
+        body = await client.graphql("/graphql", QUERY, {"id": employees[i % len(employees)]})
+        assert len(body["data"]["recommendations"]["items"]) == 10, body
 
     async def measure() -> None:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(settings, services)),
-            base_url="http://skillpath.bench", headers=headers,
-        ) as http:  # fmt: skip
-
-            async def one(i: int) -> None:
-                body = await post_graphql(http, "/graphql", QUERY,
-                                          {"id": employees[i % len(employees)]})  # fmt: skip
-                assert len(body["data"]["recommendations"]["items"]) == 10, body
-
-            await timed_async(one, 30)  # warm-up: caches, first loads
-            graphql = await timed_async(one, requests)
-            print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
-                  f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
-                  f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
-            # The same with the projections following in another process (production).
-            services.runner.stop()
-            alone = await timed_async(one, requests)
-            print(f"  the same without the projection thread in this process: p50"
-                  f" {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms")  # fmt: skip
+        await timed_async(one, 30)  # warm-up: caches, first loads
+        graphql = await timed_async(one, requests)
+        print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
+              f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
+              f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
+        # The same with the projections following in another process (production).
+        services.runner.stop()
+        alone = await timed_async(one, requests)
+        print(f"  the same without the projection thread in this process: p50"
+              f" {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms")  # fmt: skip
 
     asyncio.run(measure())
     breakdown(services, employees, requests)
