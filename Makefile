@@ -19,10 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/test-prerequisites.sh
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 schema: $(STAMP)
