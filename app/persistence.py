@@ -189,15 +189,9 @@ class SqlGateway:
         # later synced commit also flushes the earlier relaxed ones (WAL and PostgreSQL's log
         # are written in order), so the event store loses nothing.
         if self.dialect == "postgres":
-            # Pipelined too: a batch's many small writes go out without waiting for each
-            # answer (a read still waits for its rows; an error still aborts the whole batch).
-            datastore = self._datastore
-            with (
-                datastore.get_connection() as connection,
-                connection.pipeline(),
-                connection.transaction(),
-            ):
-                cursor = connection.cursor()
+            # Not pipelined: with psycopg 3.3 a handler's read after its own writes in a
+            # pipeline could fetch the result of an earlier UPDATE instead of its rows.
+            with self._datastore.transaction(commit=True) as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 yield cursor
             return

@@ -63,3 +63,19 @@ def test_failed_relaxed_commit_writes_nothing_and_restores_the_sync_level(
     with gateway.transaction(write=False) as tx:
         assert tx.scalar("SELECT COUNT(*) AS n FROM {relaxed_probe}") == 0
     assert _event_store_sync_level(stored_services) == before
+
+
+def test_a_relaxed_batch_reads_back_what_it_just_wrote(stored_services: Services) -> None:
+    gateway = stored_services.gateway
+    with gateway.transaction(write=True) as tx:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS {relaxed_counts} (id INTEGER PRIMARY KEY, n INTEGER)"
+        )
+    seen = []
+    with gateway.transaction(write=True, durable=False) as tx:
+        # Enough repeats for the driver to prepare the statements, as a replay does.
+        for i in range(12):
+            tx.execute("INSERT INTO {relaxed_counts} (id, n) VALUES (%s, %s)", (i, i))
+            tx.execute("UPDATE {relaxed_counts} SET n = n + 1 WHERE id = %s", (i,))
+            seen.append(tx.scalar("SELECT n FROM {relaxed_counts} WHERE id = %s", (i,)))
+    assert seen == [i + 1 for i in range(12)]
