@@ -97,7 +97,7 @@ def test_a_corrupt_model_file_is_refused_and_the_previous_version_stays(org: Org
     assert recommender.load_error is not None and "corrupt" in recommender.load_error
 
 
-def test_a_new_hire_and_a_new_module_are_served_on_day_one(org: Org) -> None:
+def test_a_new_hire_without_history_is_served_their_roles_skills_first(org: Org) -> None:
     org.train()
     newcomer = org.hire("engineer")
     org.settle()
