@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
@@ -70,7 +70,7 @@ async def test_kpi_push_follows_a_change_and_carries_its_position(
     company = await asyncio.to_thread(Company, app)
     enrollment = await asyncio.to_thread(company.enroll, company.people["Sales"][0], 1)
     assert await asyncio.to_thread(live_services.read_models_reach, app.last_position(), 20)
-    stream = session.subscribe(KPIS, variable_values={"groupBy": "COMPANY"})
+    stream = session.subscribe(GraphQLRequest(KPIS, variable_values={"groupBy": "COMPANY"}))
     first = await next_push(stream)
     assert completion(first) == {"value": 0.0, "numerator": 0.0, "denominator": 1.0}
     written = await asyncio.to_thread(company.complete, enrollment, 0)
@@ -87,7 +87,7 @@ async def test_a_burst_of_events_is_coalesced_into_fewer_pushes(
 ) -> None:
     app = live_services.app
     company = await asyncio.to_thread(Company, app)
-    stream = session.subscribe(KPIS, variable_values={"groupBy": "COMPANY"})
+    stream = session.subscribe(GraphQLRequest(KPIS, variable_values={"groupBy": "COMPANY"}))
     await next_push(stream)
     people = company.people["Engineering"] + company.people["Sales"]
 
@@ -112,7 +112,7 @@ async def test_events_replay_from_a_position_then_follow_live(
     app = live_services.app
     company = await asyncio.to_thread(Company, app)
     resume_after = app.last_position() - 5
-    stream = session.subscribe(EVENTS, variable_values={"from": resume_after})
+    stream = session.subscribe(GraphQLRequest(EVENTS, variable_values={"from": resume_after}))
     replayed = [(await next_push(stream))["events"] for _ in range(5)]
     assert [e["position"] for e in replayed] == list(range(resume_after + 1, resume_after + 6))
     written = await asyncio.to_thread(company.enroll, company.people["Sales"][1], 0)
@@ -127,7 +127,9 @@ async def test_events_filtered_by_type_skip_the_others(
 ) -> None:
     app = live_services.app
     company = await asyncio.to_thread(Company, app)
-    stream = session.subscribe(EVENTS, variable_values={"from": 0, "types": ["Employee.Hired"]})
+    stream = session.subscribe(
+        GraphQLRequest(EVENTS, variable_values={"from": 0, "types": ["Employee.Hired"]})
+    )
     hired = [(await next_push(stream))["events"] for _ in range(12)]
     assert {e["type"] for e in hired} == {"Employee.Hired"}
     assert len({e["aggregateId"] for e in hired}) == 12 == len(company.people["Sales"]) * 2
@@ -157,12 +159,12 @@ async def test_bad_arguments_get_an_error_frame_and_the_connection_stays_open(
     session: Any, live_services: Services, query: Any, variables: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(TransportQueryError) as raised:
-        async for _ in session.subscribe(query, variable_values=variables):
+        async for _ in session.subscribe(GraphQLRequest(query, variable_values=variables)):
             pass
     assert raised.value.errors is not None
     assert raised.value.errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
     # The same connection still serves a good subscription.
-    stream = session.subscribe(KPIS, variable_values={"groupBy": "COMPANY"})
+    stream = session.subscribe(GraphQLRequest(KPIS, variable_values={"groupBy": "COMPANY"}))
     assert "position" in (await next_push(stream))["kpiUpdated"]
     await stream.aclose()
 
@@ -182,7 +184,9 @@ async def test_identical_subscriptions_share_one_stream_and_each_gets_every_push
         for _ in range(3)
     ]  # fmt: skip
     opened = [await client.connect_async() for client in sessions]
-    streams = [s.subscribe(KPIS, variable_values={"groupBy": "COMPANY"}) for s in opened]
+    streams = [
+        s.subscribe(GraphQLRequest(KPIS, variable_values={"groupBy": "COMPANY"})) for s in opened
+    ]
     firsts = [await next_push(stream) for stream in streams]
     assert len(live_services.live.streams) == 1
     assert {completion(f)["value"] for f in firsts} == {0.0}

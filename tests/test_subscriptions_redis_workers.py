@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from tests.conftest import fresh_postgres_schema
@@ -142,7 +142,7 @@ async def test_an_event_written_through_worker_a_reaches_subscribers_on_worker_b
 ) -> None:
     api = Api(workers[0])
     enrollment, module = await asyncio.to_thread(api.learner_enrolled)
-    stream = on_b.subscribe(KPIS, variable_values={"m": module})
+    stream = on_b.subscribe(GraphQLRequest(KPIS, variable_values={"m": module}))
     await push_where(stream, lambda p: completion(p)["denominator"] == 1)
     position = await asyncio.to_thread(api.complete, enrollment)
     push = await push_where(stream, lambda p: completion(p)["value"] == 1.0)
@@ -166,7 +166,7 @@ async def test_worker_b_reconnects_after_redis_drops_and_subscribers_catch_up(
 ) -> None:
     api = Api(workers[0])
     enrollment, module = await asyncio.to_thread(api.learner_enrolled)
-    stream = on_b.subscribe(KPIS, variable_values={"m": module})
+    stream = on_b.subscribe(GraphQLRequest(KPIS, variable_values={"m": module}))
     await push_where(stream, lambda p: completion(p)["denominator"] == 1)
     assert await asyncio.to_thread(kill_connections, prefix, "-sub") >= 2  # A's and B's listeners
     position = await asyncio.to_thread(api.complete, enrollment)
