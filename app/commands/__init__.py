@@ -1,0 +1,1 @@
+"""Command methods of the Skillpath application, one module per area."""

@@ -1,0 +1,63 @@
+"""Commands about recommendation decisions: every served list and its answers."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from app.aggregates import (
+    Actor,
+    RecommendationDecision,
+)
+from app.commands.base import Written
+from app.commands.learning import LearningCommands
+
+
+class DecisionCommands(LearningCommands):
+    """Issued recommendations and the human answers to them."""
+
+    def issue_recommendation(
+        self,
+        *,
+        employee_id: UUID,
+        module_ids: list[UUID],
+        scores: list[float],
+        reasons: list[list[dict[str, Any]]],
+        model_version: str | None,
+        consent_basis: str,
+        goal: str | None,
+        actor: Actor,
+    ) -> Written:
+        """Log a served list; the recommender has checked that the employee exists."""
+        decision = RecommendationDecision.issue(
+            employee_id=employee_id,
+            module_ids=module_ids,
+            scores=scores,
+            reasons=reasons,
+            model_version=model_version,
+            consent_basis=consent_basis,
+            goal=goal,
+            actor=actor,
+        )
+        return Written(self._store(decision), decision.id)
+
+    def answer_recommendation(
+        self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor
+    ) -> Written:
+        """Record the answer to one item; an accepted item is enrolled in the same save."""
+        decision = self._load(
+            RecommendationDecision, decision_id, "recommendation decision", "decisionId"
+        )
+        decision.answer(module_id=module_id, answer=answer, comment=comment, actor=actor)
+        changed: list[Aggregate] = [decision]
+        if answer == "accepted":
+            changed.append(
+                self._enrolment(decision.employee_id, module_id, "recommendation", decision.id,
+                                actor, None)
+            )  # fmt: skip
+        position = self._store(
+            *changed, conflict="the item was answered or enrolled concurrently", field="itemId"
+        )
+        return Written(position, decision.id)

@@ -1,0 +1,178 @@
+"""Commands about learning: the module catalogue and enrolments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from app.aggregates import (
+    Actor,
+    Employee,
+    Enrollment,
+    LearningModule,
+    ModuleContent,
+    ValidationFailed,
+)
+from app.commands.base import CommandBase, Written
+
+
+class LearningCommands(CommandBase):
+    """The catalogue and every step of an enrolment."""
+
+    def _check_prerequisites(self, content: ModuleContent) -> None:
+        for prerequisite in content.prerequisite_ids:
+            module = self.module(prerequisite, "prerequisiteIds")
+            if module.retired:
+                raise ValidationFailed("prerequisiteIds", f"module {prerequisite} is retired")
+
+    def publish_module(
+        self, content: ModuleContent, *, actor: Actor, module_id: UUID | None = None
+    ) -> Written:
+        self._check_prerequisites(content)
+        module = LearningModule.publish(content, actor, module_id)
+        return Written(self._store(module, conflict="a module with this id exists"), module.id)
+
+    def revise_module(self, module_id: UUID, *, changes: dict[str, Any], actor: Actor) -> Written:
+        """Apply the given content fields (ModuleContent names) over the current ones."""
+        module = self.module(module_id)
+        content = ModuleContent(**{**module.content.__dict__, **changes})
+        self._check_prerequisites(content)
+        module.revise(content, actor)
+        return Written(self._store(module), module.id)
+
+    def flag_module_for_revision(
+        self, module_id: UUID, *, reason: str, figures: dict[str, float], actor: Actor
+    ) -> Written:
+        module = self.module(module_id)
+        module.flag_for_revision(reason, figures, actor)
+        return Written(self._store(module), module.id)
+
+    def retire_module(self, module_id: UUID, *, reason: str, actor: Actor) -> Written:
+        module = self.module(module_id)
+        module.retire(reason, actor)
+        return Written(self._store(module), module.id)
+
+    # -- enrolments -------------------------------------------------------------------
+
+    def enroll(
+        self,
+        *,
+        employee_id: UUID,
+        module_id: UUID,
+        source: str,
+        recommendation_id: UUID | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        enrollment = self._enrolment(
+            employee_id, module_id, source, recommendation_id, actor, occurred_at
+        )
+        position = self._store(
+            enrollment, conflict="the employee is already enrolled in this module", field="moduleId"
+        )
+        return Written(position, enrollment.id)
+
+    def _enrolment(
+        self,
+        employee_id: UUID,
+        module_id: UUID,
+        source: str,
+        recommendation_id: UUID | None,
+        actor: Actor,
+        occurred_at: datetime | None,
+    ) -> Enrollment:
+        """A first enrolment or another attempt, not yet saved."""
+        employee = self._load(Employee, employee_id, "employee", "employeeId", readonly=True)
+        module = self._load(LearningModule, module_id, "module", "moduleId", readonly=True)
+        enrollment_id = Enrollment.id_for(employee.id, module.id)
+        details: dict[str, Any] = {
+            "employee": employee,
+            "module": module,
+            "source": source,
+            "recommendation_id": recommendation_id,
+            "actor": actor,
+            "occurred_at": occurred_at,
+        }
+        try:
+            enrollment: Enrollment = self.repository.get(enrollment_id)
+        except AggregateNotFoundError:
+            enrollment = Enrollment.open(**details)
+        else:
+            enrollment.reenrol(**details)
+        return enrollment
+
+    def _on_enrollment(self, enrollment_id: UUID, change: Callable[[Enrollment], None]) -> Written:
+        enrollment = self.enrollment(enrollment_id)
+        change(enrollment)
+        return Written(self._store(enrollment), enrollment.id)
+
+    def record_progress(
+        self,
+        enrollment_id: UUID,
+        *,
+        percent: int,
+        minutes: int | None,
+        position_minutes: float | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        def progress(e: Enrollment) -> None:
+            Enrollment.check_activity(minutes=minutes, position_minutes=position_minutes)
+            details = self.policy.activity_details(
+                e.employee_id, {"minutes": minutes, "position_minutes": position_minutes}
+            )
+            e.record_progress(percent=percent, actor=actor, occurred_at=occurred_at, **details)
+
+        return self._on_enrollment(enrollment_id, progress)
+
+    def record_quiz_attempt(
+        self, enrollment_id: UUID, *, score: int, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.record_quiz_attempt(score=score, actor=actor, occurred_at=occurred_at),
+        )
+
+    def complete_enrollment(
+        self, enrollment_id: UUID, *, actor: Actor, occurred_at: datetime | None = None
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id, lambda e: e.complete(actor=actor, occurred_at=occurred_at)
+        )
+
+    def drop_enrollment(
+        self,
+        enrollment_id: UUID,
+        *,
+        position_minutes: float | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        def drop(e: Enrollment) -> None:
+            Enrollment.check_activity(minutes=None, position_minutes=position_minutes)
+            details = self.policy.activity_details(
+                e.employee_id, {"position_minutes": position_minutes}
+            )
+            e.drop(actor=actor, occurred_at=occurred_at, **details)
+
+        return self._on_enrollment(enrollment_id, drop)
+
+    def give_feedback(
+        self,
+        enrollment_id: UUID,
+        *,
+        rating: int,
+        comment: str,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        return self._on_enrollment(
+            enrollment_id,
+            lambda e: e.give_feedback(
+                rating=rating, comment=comment, actor=actor, occurred_at=occurred_at
+            ),
+        )
