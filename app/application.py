@@ -20,8 +20,8 @@ from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.consent.cipher import derive_secret, new_key
 from app.consent.envelope import PersonalDataMapper
-from app.consent.keys import subject_keys_for
 from app.consent.policy import ConsentPolicy
+from app.keystore import subject_keys_for
 from app.persistence import register_transcodings
 
 __all__ = ["Erasure", "Skillpath", "Written"]

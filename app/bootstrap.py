@@ -11,7 +11,7 @@ from eventsourcing.persistence import PersistenceError
 from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
-from app.consent.keys import MasterKeyError, development_master_key, resolve_master_key
+from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
     ConsentBook,
@@ -128,7 +128,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
 
 
 def master_key_for(settings: Settings) -> bytes:
-    """The master key these settings name (see app/consent/keys.py for where it comes from)."""
+    """The master key these settings name (see app/keystore.py for where it comes from)."""
     try:
         if settings.persistence == "postgres" and not settings.master_key:
             # Only settings built in code get here (from_env refuses): tests and benchmarks.

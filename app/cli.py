@@ -202,7 +202,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_master_key(_: argparse.Namespace) -> int:
     """Print a fresh master key for SKILLPATH_MASTER_KEY (keep it in the secret store)."""
     from app.consent.cipher import new_key
-    from app.consent.keys import encode_master_key
+    from app.keystore import encode_master_key
 
     print(encode_master_key(new_key()))
     return 0

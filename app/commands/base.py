@@ -21,8 +21,8 @@ from app.aggregates import (
     Role,
     ValidationFailed,
 )
-from app.consent.keys import SubjectKeys
 from app.consent.policy import ConsentPolicy
+from app.keystore import SubjectKeys
 
 A = TypeVar("A", bound=Aggregate)
 

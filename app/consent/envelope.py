@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -22,7 +22,9 @@ from eventsourcing.utils import get_topic
 
 from app.aggregates.base import PersonalData
 from app.consent.cipher import SealBroken
-from app.consent.keys import SubjectKeys
+
+if TYPE_CHECKING:  # the key store is an adapter; the envelope only uses its interface
+    from app.keystore import SubjectKeys
 
 log = logging.getLogger(__name__)
 
