@@ -3,19 +3,18 @@
 # Kept separate so `make test` stays one command on a fresh machine.
 set -euo pipefail
 
+as_root() { if [ "$(id -u)" -ne 0 ]; then sudo "$@"; else "$@"; fi; }
+apt_updated=no
+apt_install() {
+    if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
 # pg_dump: the erasure tests dump the whole PostgreSQL schema and grep it.
-if ! command -v pg_dump >/dev/null; then
-    sudo_if_needed() { if [ "$(id -u)" -ne 0 ]; then sudo "$@"; else "$@"; fi; }
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed apt-get install -y -qq postgresql-client
-fi
+command -v pg_dump >/dev/null || apt_install postgresql-client
 # Chromium: the dashboard test opens /dashboard in a headless browser (Debian's package; the
 # page loads nothing from outside the server, so no browser download is needed).
-if ! command -v chromium >/dev/null; then
-    if [ "$(id -u)" -ne 0 ]; then sudo apt-get update -qq; else apt-get update -qq; fi
-    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
+command -v chromium >/dev/null || apt_install chromium
 
 # The stock graphql-ws JavaScript client for the subscription tests, pinned by its lock file.
 JS_DIR="$(dirname "$0")/../tests/js"
