@@ -253,59 +253,39 @@ class EnrollmentCountsType:
 
 @strawberry.type(name="LearningModule", description="A module of the learning catalogue.")
 class LearningModule:
+    # Plain attributes, copied from the row once (as Employee); links and lists stay resolvers.
+    id: strawberry.ID
+    title: str
+    description: str
+    topics: list[str]
+    difficulty: int = strawberry.field(description="1 (introductory) to 5 (expert).")
+    media_type: MediaType
+    minutes: int
+    language: str
+    status: ModuleStatus
+    flag_reason: str | None
+    revision: int = strawberry.field(description="How many times the module has been revised.")
+    published_at: datetime
     row: strawberry.Private[ModuleRow]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description
-
-    @strawberry.field
-    def topics(self) -> list[str]:
-        return self.row.topics
+    def __init__(self, row: ModuleRow) -> None:
+        self.row = row
+        self.id = strawberry.ID(row.id)
+        self.title = row.title
+        self.description = row.description
+        self.topics = row.topics
+        self.difficulty = row.difficulty
+        self.media_type = MediaType(row.media_type)
+        self.minutes = row.minutes
+        self.language = row.language
+        self.status = ModuleStatus(row.status)
+        self.flag_reason = row.flag_reason
+        self.revision = row.revision
+        self.published_at = datetime.fromisoformat(row.published_at)
 
     @strawberry.field
     def skills(self) -> list[ModuleSkill]:
         return [ModuleSkill(skill=s, level=lvl) for s, lvl in self.row.skills.items()]
-
-    @strawberry.field(description="1 (introductory) to 5 (expert).")
-    def difficulty(self) -> int:
-        return self.row.difficulty
-
-    @strawberry.field
-    def media_type(self) -> MediaType:
-        return MediaType(self.row.media_type)
-
-    @strawberry.field
-    def minutes(self) -> int:
-        return self.row.minutes
-
-    @strawberry.field
-    def language(self) -> str:
-        return self.row.language
-
-    @strawberry.field
-    def status(self) -> ModuleStatus:
-        return ModuleStatus(self.row.status)
-
-    @strawberry.field
-    def flag_reason(self) -> str | None:
-        return self.row.flag_reason
-
-    @strawberry.field(description="How many times the module has been revised.")
-    def revision(self) -> int:
-        return self.row.revision
-
-    @strawberry.field
-    def published_at(self) -> datetime:
-        return datetime.fromisoformat(self.row.published_at)
 
     @strawberry.field
     async def prerequisites(self, info: SkillpathInfo) -> list[LearningModule]:
