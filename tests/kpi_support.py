@@ -15,8 +15,10 @@ LEARNER = Actor(id="learner", role="employee")
 
 
 def days_ago(days: int) -> datetime:
-    """Noon UTC, ``days`` days before today."""
-    return datetime.combine(today() - timedelta(days=days), time(12), tzinfo=UTC)
+    """Noon UTC, ``days`` days before today; today before noon, the current moment (business
+    time is never in the future)."""
+    noon = datetime.combine(today() - timedelta(days=days), time(12), tzinfo=UTC)
+    return min(noon, datetime.now(UTC))
 
 
 def today() -> date:
