@@ -28,6 +28,7 @@ from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
+from app.subjects import Subjects
 
 
 class StartupError(RuntimeError):
@@ -53,6 +54,7 @@ class Services:
     recommender: RecommenderService
     fairness_attributes: FairnessAttributes
     audit: Audit
+    subjects: Subjects
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -112,6 +114,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         fairness_attributes=FairnessAttributes(gateway),
         audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
+        subjects=Subjects(app, gateway),
     )
     # The next model version leaves an erased employee out (the consent withdrawal that
     # erasure records does the same for every other process at its next training).

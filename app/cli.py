@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.auth.tokens import ROLES
+from app.access import ROLES
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         # Embedded mode is a single-machine demo: hand the operator a working token at once.
         print("An admin token for the next 12 hours (skillpath token mints others):")
-        print(f"  GraphiQL headers: {{\"Authorization\": \"Bearer {token}\"}}")
+        print(f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}')
         print(f"  Dashboard: http://{host}:{port}/dashboard?token={token}")
     # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
     uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
@@ -177,7 +177,8 @@ def _embedded_admin_token(settings: Settings) -> str | None:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """Print a development bearer token (HS256) for a role, acting as an employee or not."""
-    from app.auth.tokens import PERSONAL_ROLES, mint_token, signing_secret
+    from app.access import PERSONAL_ROLES
+    from app.auth.tokens import mint_token, signing_secret
     from app.bootstrap import master_key_for
 
     settings = Settings.from_env()

@@ -20,20 +20,29 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from app.access import PERSONAL_ROLES
 from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
-from app.schema.context import Context
+from app.schema.context import Context, read_model
+from app.schema.limits import InputLimits
+from app.schema.sessions import Sessions
 from app.schema.subscription_transport import SharingTransportWSHandler
 from app.settings import Settings
+from app.subjects import Standing
 
 log = logging.getLogger("skillpath")
 
 #: A WebSocket before its connection_init carried a valid token; it can subscribe to nothing.
 NOBODY = Actor(id="anonymous", role="anonymous")
+STANDING_REASONS = {
+    Standing.LEFT: "the token's employee has left the organisation",
+    Standing.ERASED: "the token's employee was erased",
+    Standing.UNKNOWN: "the token's subject is no employee of this organisation",
+}
 
 
 class SkillpathGraphQL(GraphQL[Context, None]):
@@ -48,15 +57,27 @@ class SkillpathGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SharingTransportWSHandler
 
     def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
-        super().__init__(build_schema(services.settings.max_query_depth), **kwargs)
+        settings = services.settings
+        limits = InputLimits(settings.max_string_length, settings.max_list_size)
+        super().__init__(build_schema(settings.max_query_depth, limits), **kwargs)
         self.services = services
         self.tokens = tokens
+        self.sessions = Sessions(services)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
         actor = getattr(request.state, "actor", NOBODY)
         return Context(services=self.services, actor=actor, request=request, response=response)
+
+    async def actor_of(self, token: str) -> Actor:
+        """The actor a verified token speaks for; only real, active people act."""
+        actor = self.tokens.actor(token)
+        if actor.role in PERSONAL_ROLES:
+            standing = await read_model(self.services, self.services.subjects.standing, actor.id)
+            if standing is not Standing.ACTIVE:
+                raise TokenRejected(STANDING_REASONS[standing])
+        return actor
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
@@ -65,7 +86,8 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             if not isinstance(token, str):
                 raise TokenRejected('connection_init must carry a token: {"token": "..."}')
             raw = bearer(token) if token.lower().startswith("bearer ") else token
-            context.actor = self.tokens.actor(raw)
+            context.actor = await self.actor_of(raw)
+            self.sessions.opened(context)
         except TokenRejected as error:
             log.warning("refused a WebSocket: %s", error.reason)
             raise ConnectionRejectionError({"reason": error.reason}) from None
@@ -88,7 +110,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         if not self._asks_for_the_ide(request):
             try:
-                request.state.actor = self.tokens.actor(
+                request.state.actor = await self.actor_of(
                     bearer(request.headers.get("authorization"))
                 )
             except TokenRejected as error:
@@ -175,6 +197,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         try:
             yield
         finally:
+            await graphql.sessions.stop()
             await services.live.stop()
             retraining.stop()
             services.close()

@@ -106,6 +106,9 @@ class Settings:
     min_group_size: int = 5
     push_interval_seconds: float = 0.25
     subscription_queue_size: int = 1000
+    session_check_seconds: float = 5.0
+    max_string_length: int = 5_000
+    max_list_size: int = 100
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
     #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
@@ -161,6 +164,9 @@ class Settings:
             min_group_size=_int(env, "SKILLPATH_MIN_GROUP_SIZE", 5, minimum=1),
             push_interval_seconds=_float(env, "SKILLPATH_PUSH_INTERVAL_SECONDS", 0.25),
             subscription_queue_size=_int(env, "SKILLPATH_SUBSCRIPTION_QUEUE_SIZE", 1000, minimum=1),
+            session_check_seconds=_float(env, "SKILLPATH_SESSION_CHECK_SECONDS", 5.0),
+            max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
+            max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
             **trust,
         )
 

@@ -27,14 +27,19 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 FUTURE_DATE = (date.today() + timedelta(days=2)).isoformat()
 FUTURE_TIME = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 
-#: The typed errors every mutation result union has. ``Conflict.field`` is nullable where the
-#: others are not, so it gets its own name (GraphQL cannot merge the two shapes).
+#: The typed errors every mutation result union has, through their one interface.
 OUTCOME = """
     __typename
-    ... on ValidationError { field message }
-    ... on NotFound { field id message }
-    ... on Conflict { conflictField: field message }
+    ... on UserError { field message code }
+    ... on NotFound { id }
 """
+
+#: Mutations only the employee they are about may call (their own decisions and learning).
+SELF_SERVICE = frozenset({
+    "updateProfile", "answerPulse", "recordProgress", "recordQuizAttempt",
+    "completeEnrollment", "dropEnrollment", "giveFeedback", "grantConsent", "withdrawConsent",
+    "declareAttributes", "answerRecommendation",
+})  # fmt: skip
 
 PAYLOADS = {
     "EmployeePayload": "position employeeId",
@@ -101,10 +106,23 @@ async def http_client(
         yield http
 
 
+def client_of(http: httpx.AsyncClient, services: Services) -> GraphQLClient:
+    return GraphQLClient(http, services)
+
+
 async def mutate(
-    gql: GraphQLClient, name: str, input: dict[str, Any], read_back: str = ""
+    gql: GraphQLClient,
+    name: str,
+    input: dict[str, Any],
+    read_back: str = "",
+    employee: object | None = None,
 ) -> dict[str, Any]:
-    """Run mutation ``name`` with ``input``; its result (payload or typed error) as a dict."""
+    """Run mutation ``name`` with ``input``; its result (payload or typed error) as a dict.
+
+    Self-service mutations are sent as ``employee``, the others as the client's caller."""
+    if name in SELF_SERVICE:
+        assert employee is not None, f"{name} is called by the employee it is about"
+        gql = gql.as_employee(employee)
     payload = PAYLOAD_OF[name]
     document = (
         f"mutation($input: {name[0].upper()}{name[1:]}Input!) {{ {name}(input: $input) {{"

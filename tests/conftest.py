@@ -107,13 +107,31 @@ def services(any_settings: Settings) -> Iterator[Services]:
 
 
 class GraphQLClient:
-    """Posts GraphQL over HTTP to the real ASGI app and returns the decoded body."""
+    """Posts GraphQL over HTTP to the real ASGI app and returns the decoded body.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    ``as_employee(id)`` is the same client acting as that employee (``services`` given)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        services: Services | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.http = http
+        self.services = services
+        self.headers = headers or {}
+
+    def acting_as(self, role: str, subject: str | None = None) -> GraphQLClient:
+        assert self.services is not None, "acting as someone needs the client's services"
+        return GraphQLClient(self.http, self.services, auth_headers(self.services, role, subject))
+
+    def as_employee(self, employee_id: object) -> GraphQLClient:
+        return self.acting_as("employee", str(employee_id))
 
     async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -156,4 +174,4 @@ async def gql(services: Services) -> AsyncIterator[GraphQLClient]:
     async with httpx.AsyncClient(
         transport=transport, base_url="http://skillpath.test", headers=auth_headers(services)
     ) as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, services)

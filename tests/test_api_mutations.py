@@ -180,16 +180,21 @@ SUCCESSES = [
         "consents { employeeId granted { purpose policyVersion }"
         " history { purpose action policyVersion actor { role } } }",
         lambda o: {
-            "granted": [{"purpose": "personalisation", "policyVersion": "2024-1"}],
-            "history": [{"purpose": "personalisation", "action": "granted",
-                         "policyVersion": "2024-1", "actor": {"role": "admin"}}],
+            "granted": [{"purpose": "personalisation", "policyVersion": "2024-1"},
+                        {"purpose": "profile_sharing", "policyVersion": "2024-1"}],
+            "history": [{"purpose": "profile_sharing", "action": "granted",
+                         "policyVersion": "2024-1", "actor": {"role": "employee"}},
+                        {"purpose": "personalisation", "action": "granted",
+                         "policyVersion": "2024-1", "actor": {"role": "employee"}}],
         },
         target=employee,
     ),
     Success(
         "withdrawConsent",
         "consents { employeeId granted { purpose } history { action } }",
-        lambda o: {"granted": [], "history": [{"action": "granted"}, {"action": "withdrawn"}]},
+        lambda o: {"granted": [{"purpose": "profile_sharing"}],
+                   "history": [{"action": "granted"}, {"action": "granted"},
+                               {"action": "withdrawn"}]},
         target=employee,
         given=granted,
     ),
@@ -228,13 +233,19 @@ async def test_mutation_returns_position_id_and_the_changed_object(
     case: Success, shared: Services
 ) -> None:
     org = Organisation(shared.app, tag=f"-{uuid.uuid4().hex[:8]}")
+    # Ada shares her profile, so the operator sees what HR would read back of her.
+    shared.app.grant_consent(
+        org.employee_id, purpose="profile_sharing", policy_version="2024-1", actor=LEARNER
+    )
     if case.given is not None:
         case.given(org)
 
     async with http_client(shared) as http:
-        gql = GraphQLClient(http)
+        gql = GraphQLClient(http, shared)
         before = await head(gql)
-        outcome = await mutate(gql, case.mutation, valid_input(case.mutation, org), case.read_back)
+        outcome = await mutate(
+            gql, case.mutation, valid_input(case.mutation, org), case.read_back, org.employee_id
+        )
         after = await head(gql)
 
     payload_type = outcome["__typename"]

@@ -260,7 +260,7 @@ async def test_an_internal_error_in_a_mutation_is_masked_and_writes_nothing(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(services.app, "answer_pulse", broken)
-    body = await gql(
+    body = await gql.as_employee(org.employee_id)(
         "mutation($id: ID!) { answerPulse(input: {employeeId: $id, score: 5}) { __typename } }",
         id=str(org.employee_id),
     )

@@ -38,6 +38,13 @@ query($first: Int!, $after: String, $skill: String, $search: String, $retired: B
 """
 
 
+def shares_profile(services: Services, employee_id: object) -> None:
+    """The employee opts in to profile_sharing, so HR (and operators) see their learning."""
+    services.app.grant_consent(
+        employee_id, purpose="profile_sharing", policy_version="v1", actor=LEARNER
+    )
+
+
 def bad_input_field(body: dict[str, Any]) -> str:
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -50,6 +57,7 @@ async def test_employee_shows_the_directory_with_role_manager_skills_gaps_and_en
 ) -> None:
     org = Organisation(services.app)
     app = services.app
+    shares_profile(services, org.employee_id)
     app.assess_skill(org.employee_id, skill="sql", level=1, source="self", actor=LEARNER)
     app.update_profile(org.employee_id, media_types=["article"], weekly_minutes=30, goals=[],
                        language="en", actor=LEARNER)  # fmt: skip
@@ -191,12 +199,40 @@ async def test_module_shows_content_prerequisites_and_enrolment_counts(
         "prerequisites": [{"title": "SQL for analysts"}],
         "enrollmentCounts": {"total": 0, "completed": 0},
     }
+    # Two learners are fewer than k (5): their counts and ratings are not shown.
     assert data["first"] == {
         "title": "SQL for analysts", "topics": ["data"], "skills": [{"skill": "sql", "level": 3}],
         "difficulty": 2, "mediaType": "COURSE", "minutes": 90, "language": "en",
         "status": "PUBLISHED",
-        "enrollmentCounts": {"total": 2, "active": 1, "completed": 1, "dropped": 0,
-                             "averageRating": 3.5},
+        "enrollmentCounts": {"total": None, "active": None, "completed": None, "dropped": 0,
+                             "averageRating": None},
+    }  # fmt: skip
+
+
+async def test_module_counts_are_shown_once_they_rest_on_k_learners() -> None:
+    services = build_services(Settings(persistence="memory", seed_if_empty=False, min_group_size=2))
+    try:
+        org = Organisation(services.app)
+        app = services.app
+        app.give_feedback(org.enrollment_id, rating=5, comment="", actor=LEARNER)
+        app.complete_enrollment(org.enrollment_id, actor=LEARNER)
+        grace = org.enroll(employee_id=org.manager_id)
+        app.give_feedback(grace, rating=2, comment="", actor=LEARNER)
+        async with http_client(services) as http:
+            gql = GraphQLClient(http, services)
+            await caught_up(gql, app.last_position())
+            data = await gql.data(
+                """query($id: ID!) { module(id: $id) { enrollmentCounts {
+                     total active completed dropped averageRating raters suppressed } } }""",
+                id=str(org.module_id),
+            )
+    finally:
+        services.close()
+
+    # One active and one completed learner: each part rests on one person, fewer than k.
+    assert data["module"]["enrollmentCounts"] == {
+        "total": 2, "active": None, "completed": None, "dropped": 0, "averageRating": 3.5,
+        "raters": 2, "suppressed": True,
     }  # fmt: skip
 
 
@@ -251,6 +287,7 @@ async def test_modules_page_with_cursors(services: Services, gql: GraphQLClient)
 async def test_enrollments_of_an_employee_by_status(services: Services, gql: GraphQLClient) -> None:
     org = Organisation(services.app)
     app = services.app
+    shares_profile(services, org.employee_id)
     app.complete_enrollment(org.enrollment_id, actor=LEARNER)
     dropped = org.enroll(module_id=org.other_module_id)
     app.drop_enrollment(dropped, position_minutes=None, actor=LEARNER)
@@ -269,6 +306,7 @@ async def test_enrollments_of_an_employee_by_status(services: Services, gql: Gra
     ]  # fmt: skip
     assert {e["employee"]["name"] for e in everything["enrollments"]} == {"Ada Lovelace"}
     assert [e["id"] for e in completed["enrollments"]] == [str(org.enrollment_id)]
+    # Grace does not share her profile: her enrolments are left out for HR and operators.
     assert of_grace == of_nobody == {"enrollments": []}
     assert bad_input_field(await gql(query, id="ada")) == "employeeId"
 
@@ -277,6 +315,7 @@ async def test_re_enrolment_after_completion_starts_attempt_2_of_the_same_enrolm
     services: Services, gql: GraphQLClient
 ) -> None:
     org = Organisation(services.app)
+    shares_profile(services, org.employee_id)
     services.app.complete_enrollment(org.enrollment_id, actor=LEARNER)
 
     again = await mutate(
@@ -302,7 +341,7 @@ async def test_two_simultaneous_enrolments_in_one_module_store_one(
     kinds = sorted(o["__typename"] for o in outcomes)
     assert kinds == ["Conflict", "EnrollmentPayload"]
     [conflict] = [o for o in outcomes if o["__typename"] == "Conflict"]
-    assert conflict["conflictField"] == "moduleId"
+    assert conflict["field"] == "moduleId"
     assert await head(gql) == before + 1
 
 

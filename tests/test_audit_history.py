@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.access import Viewer
 from app.aggregates import Actor
 from app.audit.payload import REDACTED
+from app.audit.screen import PolicyScreen
 from app.bootstrap import Services
 from app.projections.replay import replay
-from app.schema.audit import personal_reader
 from tests.conftest import GraphQLClient
 from tests.domain_support import HR, LEARNER, Organisation, content
 from tests.trust_support import NAME, Subject
@@ -131,6 +132,10 @@ async def test_employee_as_of_shows_the_past_and_now_equals_the_read_model_after
     services: Services, gql: GraphQLClient
 ) -> None:
     org = Organisation(services.app)
+    # Ada shares her profile: the operator then reads it in the record and the directory.
+    services.app.grant_consent(
+        org.employee_id, purpose="profile_sharing", policy_version="v1", actor=LEARNER
+    )
     before_move = datetime.now(UTC)
     services.app.change_role(
         org.employee_id, role_id=org.lead_role_id, department="Data", manager_id=None, actor=HR
@@ -165,9 +170,9 @@ async def test_employee_as_of_before_the_hire_is_null(
     long_ago = datetime.now(UTC) - timedelta(days=1)
     org = Organisation(services.app)
 
-    body = await gql.data(EMPLOYEE_AS_OF, id=str(org.employee_id), at=long_ago.isoformat())
+    body = await gql(EMPLOYEE_AS_OF, id=str(org.employee_id), at=long_ago.isoformat())
 
-    assert body["employeeAsOf"] is None
+    assert body["data"]["employeeAsOf"] is None
 
 
 async def test_module_as_of_shows_each_revision_in_its_time(
@@ -193,11 +198,36 @@ def test_personal_fields_are_shown_to_the_subject_and_hr_but_redacted_for_an_aud
     auditor = Actor(id="dpo-1", role="auditor")
     history = services.audit.history
 
-    def hired_name(actor: Actor) -> Any:
-        page = history.stream(subject.id, first=1, may_read=personal_reader(actor))
-        return page.events[0].payload["name"]
+    def hired(actor: Actor) -> Any:
+        screen = PolicyScreen(Viewer(actor.id, actor.role), services.subjects)
+        page = history.stream(subject.id, first=1, screen=screen)
+        return page.events[0].payload["name"] if page.events else None
 
-    assert hired_name(auditor) == REDACTED
-    assert hired_name(Actor(id=str(subject.id), role="employee")) == NAME
-    assert hired_name(Actor(id=str(subject.org.employee_id), role="employee")) == REDACTED
-    assert hired_name(HR) == NAME
+    assert hired(auditor) == REDACTED
+    assert hired(Actor(id=str(subject.id), role="employee")) == NAME
+    # Another employee sees nothing of the subject: the event is not shown at all.
+    assert hired(Actor(id=str(subject.org.employee_id), role="employee")) is None
+    assert hired(HR) == NAME
+
+
+def test_hr_reads_a_profile_event_only_while_the_subject_shares_their_profile(
+    services: Services,
+) -> None:
+    subject = Subject(services)
+    history = services.audit.history
+
+    def profile_events() -> list[Any]:
+        screen = PolicyScreen(Viewer(HR.id, HR.role), services.subjects)
+        page = history.stream(subject.id, first=50, screen=screen)
+        return [e for e in page.events if e.type in ("Employee.ProfileUpdated",
+                                                      "Employee.SkillAssessed")]  # fmt: skip
+
+    assert profile_events() == []
+    services.app.grant_consent(
+        subject.id, purpose="profile_sharing", policy_version="v1", actor=LEARNER
+    )
+    services.runner.catch_up()
+
+    shown = profile_events()
+    assert [e.type for e in shown] == ["Employee.ProfileUpdated", "Employee.SkillAssessed"]
+    assert shown[1].payload["level"] == 3

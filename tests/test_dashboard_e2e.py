@@ -61,8 +61,9 @@ def test_dashboard_figures_change_live_after_a_mutation(services: Services, page
         expect(completion).to_have_text("0.0 %", timeout=15_000)
         expect(page.locator("#kpi-dropOffMinutes .value")).to_have_text("6.0 min")
         position = int(page.locator("#position").get_attribute("data-position") or 0)
-        # HR-facing mutation over the API: one of six enrolments is completed.
-        response = httpx.post(f"{base}/graphql", timeout=20, headers=auth_headers(services), json={
+        # The sixth learner completes their enrolment over the API.
+        learner = auth_headers(services, "employee", str(people[5]))
+        response = httpx.post(f"{base}/graphql", timeout=20, headers=learner, json={
             "query": "mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id})"
                      " { ... on EnrollmentPayload { position } } }",
             "variables": {"id": str(enrollments[5])},

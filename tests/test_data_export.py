@@ -137,4 +137,5 @@ async def test_my_data_is_the_callers_own_export(services: Services) -> None:
 
     document = mine.json()["data"]["myData"]
     assert (document["employeeId"], document["profile"]["name"]) == (str(subject.id), NAME)
-    assert hr.json()["errors"][0]["extensions"]["field"] == "myData"
+    # myData is the employee's own: HR asks for someone's export by id instead.
+    assert hr.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"

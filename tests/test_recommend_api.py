@@ -28,7 +28,7 @@ query($id: ID!, $first: Int!, $goal: String) {
     }
     ... on ValidationError { field message }
     ... on NotFound { field id }
-    ... on Conflict { conflictField: field message }
+    ... on Conflict { field message }
   }
 }"""
 ANSWER = """
@@ -38,9 +38,7 @@ mutation($decision: ID!, $item: ID!, $answer: RecommendationAnswer!) {
     __typename
     ... on RecommendationAnswerPayload { position answer enrollmentId
                                          enrollment { source status moduleId } }
-    ... on ValidationError { field message }
-    ... on NotFound { field }
-    ... on Conflict { conflictField: field message }
+    ... on UserError { field message }
   }
 }"""
 
@@ -51,7 +49,7 @@ async def client_for(services: Services) -> AsyncIterator[GraphQLClient]:
     async with httpx.AsyncClient(
         transport=transport, base_url="http://skillpath.test", headers=auth_headers(services)
     ) as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, services)
 
 
 @pytest.fixture
@@ -66,8 +64,14 @@ async def org_api(tmp_path: Path) -> AsyncIterator[tuple[Org, GraphQLClient]]:
 
 
 async def recommend(gql: GraphQLClient, employee: Any, first: int = 5, **extra: Any) -> Any:
-    data = await gql.data(RECOMMEND, id=str(employee), first=first, **extra)
+    """The employee's own recommendations: only they may ask for them."""
+    data = await gql.as_employee(employee).data(RECOMMEND, id=str(employee), first=first, **extra)
     return data["recommendations"]
+
+
+async def answer(gql: GraphQLClient, employee: Any, **variables: Any) -> Any:
+    data = await gql.as_employee(employee).data(ANSWER, **variables)
+    return data["answerRecommendation"]
 
 
 async def test_a_served_list_is_a_decision_and_accepting_an_item_enrols(
@@ -83,15 +87,16 @@ async def test_a_served_list_is_a_decision_and_accepting_an_item_enrols(
     assert [i["rank"] for i in served["items"]] == [1, 2, 3, 4, 5]
     assert all(i["reasons"] and i["module"]["title"] for i in served["items"])
     item = served["items"][0]["moduleId"]
-    answered = await gql.data(ANSWER, decision=served["decisionId"], item=item, answer="ACCEPTED")
-    payload = answered["answerRecommendation"]
+    payload = await answer(gql, employee, decision=served["decisionId"], item=item,
+                           answer="ACCEPTED")  # fmt: skip
     assert payload["__typename"] == "RecommendationAnswerPayload"
     assert payload["enrollment"] == {"source": "RECOMMENDATION", "status": "ACTIVE",
                                      "moduleId": item}  # fmt: skip
     decision = services.app.repository.get(UUID(served["decisionId"]))
     assert decision.answers == {decision.module_ids[0]: "accepted"}
-    again = await gql.data(ANSWER, decision=served["decisionId"], item=item, answer="DISMISSED")
-    assert again["answerRecommendation"]["__typename"] == "Conflict"
+    again = await answer(gql, employee, decision=served["decisionId"], item=item,
+                         answer="DISMISSED")  # fmt: skip
+    assert again["__typename"] == "Conflict"
 
 
 async def test_without_a_trained_model_results_are_role_and_popularity_based(
@@ -135,9 +140,13 @@ async def test_bad_input_gets_typed_errors_naming_the_field(
     org, gql = org_api
     employee = org.hire("engineer")
     org.settle()
-    unknown = await recommend(gql, "00000000-0000-4000-8000-000000000000")
-    assert (unknown["__typename"], unknown["field"]) == ("NotFound", "employeeId")
-    malformed = await recommend(gql, "not-an-id")
+    someone_else = await gql.as_employee(employee)(
+        RECOMMEND, id="00000000-0000-4000-8000-000000000000", first=5
+    )
+    assert someone_else["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    malformed = (await gql.as_employee(employee).data(RECOMMEND, id="not-an-id", first=5))[
+        "recommendations"
+    ]
     assert (malformed["__typename"], malformed["field"]) == ("ValidationError", "employeeId")
     for first in (0, 101):
         wrong = await recommend(gql, employee, first=first)
@@ -145,11 +154,12 @@ async def test_bad_input_gets_typed_errors_naming_the_field(
     served = await recommend(gql, employee)
     stranger = str(org.modules["sql-1"]) if str(org.modules["sql-1"]) not in [
         i["moduleId"] for i in served["items"]] else str(org.modules["leadership-4"])  # fmt: skip
-    answer = await gql.data(ANSWER, decision=served["decisionId"], item=stranger, answer="WRONG")
-    assert answer["answerRecommendation"]["field"] == "itemId"
-    missing = await gql.data(ANSWER, decision=str(employee), item=stranger, answer="WRONG")
-    assert (missing["answerRecommendation"]["__typename"],
-            missing["answerRecommendation"]["field"]) == ("NotFound", "decisionId")  # fmt: skip
+    wrong_item = await answer(gql, employee, decision=served["decisionId"], item=stranger,
+                              answer="WRONG")  # fmt: skip
+    assert wrong_item["field"] == "itemId"
+    # An id that names no decision of the caller's is refused, naming the field.
+    missing = await answer(gql, employee, decision=str(employee), item=stranger, answer="WRONG")
+    assert (missing["__typename"], missing["field"]) == ("NotAllowed", "decisionId")
     report = await gql.data(
         '{ fairnessReport(modelVersion: "20990101T000000-abcdef") { __typename'
         " ... on NotFound { field } } }"
@@ -171,14 +181,14 @@ async def test_attributes_are_declared_only_with_fairness_audit_consent(
         "mutation($id: ID!) { declareAttributes(input: {employeeId: $id, gender: FEMALE,"
         " ageBand: FROM_30_TO_44}) { __typename ... on Conflict { message } } }"
     )
-    refused = await gql.data(declare, id=str(employee))
+    refused = await gql.as_employee(employee).data(declare, id=str(employee))
     assert refused["declareAttributes"]["__typename"] == "Conflict"
     assert "fairness_audit consent is required" in refused["declareAttributes"]["message"]
     org.settle()
     assert org.services.fairness_attributes.all() == {}
     org.app.grant_consent(employee, purpose="fairness_audit", policy_version="1",
                           actor=SYSTEM)  # fmt: skip
-    stored = await gql.data(declare, id=str(employee))
+    stored = await gql.as_employee(employee).data(declare, id=str(employee))
     assert stored["declareAttributes"]["__typename"] == "EmployeePayload"
     org.settle()
     assert org.services.fairness_attributes.all()[str(employee)].gender == "female"
@@ -216,13 +226,13 @@ async def test_reviews_are_due_for_modules_completed_a_while_ago(
     org.app.complete_enrollment(enrollment, actor=SYSTEM, occurred_at=weeks_ago)
     org.complete(employee, "testing-1")  # just now: not due yet
     org.settle()
-    due = await gql.data(query, id=str(employee))
+    due = await gql.as_employee(employee).data(query, id=str(employee))
     assert due["reviewsDue"]["personalised"] is True
     [item] = due["reviewsDue"]["items"]
     assert (item["title"], item["skills"], item["reviews"]) == ("python-1", ["python"], 1)
     assert 0 < item["retrievability"] < 0.9
     opted_out = org.hire("engineer", consent=False)
     org.settle()
-    nothing = await gql.data(query, id=str(opted_out))
+    nothing = await gql.as_employee(opted_out).data(query, id=str(opted_out))
     assert nothing["reviewsDue"] == {"__typename": "ReviewsDue", "personalised": False,
                                      "items": []}  # fmt: skip

@@ -16,6 +16,7 @@ import redis
 from gql import Client, GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 
+from app.auth.tokens import mint_token
 from tests.conftest import fresh_postgres_schema
 from tests.worker_processes import Worker, worker, worker_env
 
@@ -62,11 +63,19 @@ class Api:
     def __init__(self, worker: Worker) -> None:
         self.url = worker.url
         self.headers = {"Authorization": f"Bearer {worker.token}"}
+        self.learners: dict[str, str] = {}
+        self.secret = worker.secret
 
-    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+    def __call__(
+        self, query: str, as_employee: str | None = None, **variables: Any
+    ) -> dict[str, Any]:
+        headers = self.headers
+        if as_employee is not None:
+            token = mint_token(self.secret.encode(), role="employee", subject=as_employee)
+            headers = {"Authorization": f"Bearer {token}"}
         response = httpx.post(
             self.url + "/graphql", json={"query": query, "variables": variables}, timeout=20,
-            headers=self.headers,
+            headers=headers,
         )  # fmt: skip
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body
@@ -103,12 +112,15 @@ class Api:
             e=person["employeeId"],
             m=module["moduleId"],
         )
+        self.learners[str(enrolled["enrollmentId"])] = str(person["employeeId"])
         return str(enrolled["enrollmentId"]), str(module["moduleId"])
 
     def complete(self, enrollment: str) -> int:
+        """The learner completes their enrolment (only they may)."""
         done = self(
             "mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id})"
             " { ... on EnrollmentPayload { position } } }",
+            as_employee=self.learners[enrollment],
             id=enrollment,
         )
         return int(done["position"])

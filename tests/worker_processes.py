@@ -46,6 +46,8 @@ class Worker:
     log: Path
     #: An operator's bearer token for this worker (signed with its SKILLPATH_JWT_SECRET).
     token: str = ""
+    #: The worker's SKILLPATH_JWT_SECRET, to mint tokens for other roles.
+    secret: str = ""
 
     @property
     def ws_url(self) -> str:
@@ -78,7 +80,8 @@ def worker(env: Mapping[str, str], log_dir: Path, name: str) -> Iterator[Worker]
             assert process.poll() is None, f"{name} exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"{name} did not start: {log.read_text()[-2000:]}"
             time.sleep(0.1)
-        yield Worker(process, url, log, operator_token(env["SKILLPATH_JWT_SECRET"]))
+        secret = env["SKILLPATH_JWT_SECRET"]
+        yield Worker(process, url, log, operator_token(secret), secret)
     finally:
         process.terminate()
         try:

@@ -8,7 +8,7 @@ may read the subject's personal data; elsewhere they read ``[redacted]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
@@ -24,6 +24,7 @@ from app.aggregates.programme import Programme
 from app.application import Skillpath
 from app.audit.chain import ChainedEvent
 from app.audit.payload import event_payload, event_type
+from app.audit.screen import UNINDEXED, EventScreen, Unscreened
 from app.consent.envelope import subject_of
 from app.consent.ledger import ConsentLedger
 
@@ -32,6 +33,7 @@ from app.consent.ledger import ConsentLedger
 ORDER_SLACK = timedelta(minutes=5)
 SCAN_BATCH = 500
 A = TypeVar("A", bound=Aggregate)
+UNSCREENED = Unscreened()
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Employee, EmailClaim, LearningModule, Enrollment, Role, ConsentLedger,
@@ -79,15 +81,6 @@ class EventPage:
     has_next: bool
 
 
-#: Decides, per subject (an employee id, or None for events about no one), whether the
-#: caller may read the subject's personal fields.
-MayReadPersonal = Callable[[str | None], bool]
-
-
-def _everyone(_: str | None) -> bool:
-    return True
-
-
 class History:
     """Queries over the event store itself."""
 
@@ -99,8 +92,12 @@ class History:
     def type_names(self) -> list[str]:
         return sorted(self._types)
 
-    def _recorded(self, position: int, event: Any, may_read: MayReadPersonal) -> RecordedEvent:
-        subject = subject_of(event) if hasattr(type(event), "personal_fields") else None
+    def _recorded(self, position: int, event: Any, screen: EventScreen) -> RecordedEvent | None:
+        """The event as the screen lets its caller read it; None when it is not shown."""
+        person = screen.subject_of(str(event.originator_id), event)
+        if not screen.shows(person, event):
+            return None
+        sealed_for = subject_of(event) if hasattr(type(event), "personal_fields") else None
         actor = getattr(event, "actor", None)
         return RecordedEvent(
             position=position,
@@ -109,8 +106,8 @@ class History:
             type=event_type(event),
             recorded_at=event.timestamp,
             actor=actor if isinstance(actor, Actor) else None,
-            subject_id=subject,
-            payload=event_payload(event, redact_personal=not may_read(subject)),
+            subject_id=sealed_for or (person if person != UNINDEXED else None),
+            payload=event_payload(event, readable=lambda f: screen.readable(person, event, f)),
         )
 
     def _decode(self, row: ChainedEvent) -> Any:
@@ -126,15 +123,16 @@ class History:
         *,
         first: int,
         after_version: int = 0,
-        may_read: MayReadPersonal = _everyone,
+        screen: EventScreen = UNSCREENED,
     ) -> EventPage:
-        """The stream's events in version order, after a version."""
+        """The stream's events in version order, after a version; events the screen does
+        not show are left out (the page may then hold fewer than ``first``)."""
         log = cast(StreamLog, self._app.recorder)
         rows = log.select_stream(stream_id, after_version, first + 1)
-        # Personal fields of one stream may be about several people (an enrolment's
-        # feedback is about its employee): each event is judged on its own subject.
-        events = [self._recorded(r.position, self._decode(r), may_read) for r in rows[:first]]
-        return EventPage(events, has_next=len(rows) > first)
+        decoded = [(r.position, self._decode(r)) for r in rows[:first]]
+        screen.prepare((str(e.originator_id), e) for _, e in decoded)
+        events = [self._recorded(position, e, screen) for position, e in decoded]
+        return EventPage([e for e in events if e is not None], has_next=len(rows) > first)
 
     # -- the whole log ------------------------------------------------------------------
 
@@ -154,9 +152,10 @@ class History:
         since: datetime | None = None,
         until: datetime | None = None,
         types: Sequence[str] = (),
-        may_read: MayReadPersonal = _everyone,
+        screen: EventScreen = UNSCREENED,
     ) -> EventPage:
-        """The global log in position order, optionally within recording times and types."""
+        """The global log in position order, optionally within recording times and types;
+        events the screen does not show are skipped."""
         topics = self.topics(types)
         start = after_position + 1
         if since is not None and after_position == 0:
@@ -168,15 +167,19 @@ class History:
             )
             if not batch:
                 break
-            for notification in batch:
-                event: Any = self._app.mapper.to_domain_event(notification)
+            decoded: list[tuple[int, Any]] = [
+                (n.id, self._app.mapper.to_domain_event(n)) for n in batch
+            ]
+            screen.prepare((str(e.originator_id), e) for _, e in decoded)
+            for position, event in decoded:
                 if until is not None and event.timestamp > until + ORDER_SLACK:
                     return EventPage(found[:first], has_next=False)
                 in_window = (since is None or event.timestamp >= since) and (
                     until is None or event.timestamp <= until
                 )
-                if in_window:
-                    found.append(self._recorded(notification.id, event, may_read))
+                recorded = self._recorded(position, event, screen) if in_window else None
+                if recorded is not None:
+                    found.append(recorded)
                     if len(found) > first:
                         break
             start = batch[-1].id + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -40,12 +41,20 @@ def event_type(event: Any) -> str:
     return type(event).__qualname__
 
 
-def event_payload(event: Any, *, redact_personal: bool = False) -> dict[str, Any]:
-    """The event's own fields (not its id, version or time), personal ones redacted if asked."""
+def event_payload(
+    event: Any,
+    *,
+    redact_personal: bool = False,
+    readable: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
+    """The event's own fields (not its id, version or time); personal ones redacted if
+    asked, and any field ``readable`` refuses. An empty value says nothing and stays."""
     hidden = personal_fields(type(event)) if redact_personal else frozenset()
     payload: dict[str, Any] = {}
     for name, value in sorted(vars(event).items()):
         if name in _ENVELOPE_FIELDS or name.startswith("_"):
             continue
-        payload[name] = REDACTED if name in hidden and value else plain(value)
+        refused = name in hidden or (readable is not None and not readable(name))
+        empty = value is None or value == "" or value == [] or value == ()
+        payload[name] = REDACTED if refused and not empty else plain(value)
     return payload

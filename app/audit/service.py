@@ -11,7 +11,7 @@ from uuid import UUID
 from app.application import Skillpath
 from app.audit.chain import ChainedLog, IntegrityReport, verify_chain
 from app.audit.history import History
-from app.consent.export import SubjectExport
+from app.consent.export import ExportScreen, SubjectExport
 from app.persistence import SqlGateway
 from app.projections.engine import ProjectionRunner
 from app.projections.subject_streams import SubjectStreams
@@ -30,13 +30,16 @@ class Audit:
     def build(cls, app: Skillpath, gateway: SqlGateway, runner: ProjectionRunner) -> Audit:
         return cls(app, runner, SubjectStreams(gateway), History(app))
 
-    def export_subject(self, employee_id: UUID) -> dict[str, Any]:
-        """Everything held about the employee, decrypted, as one JSON-ready document.
+    def export_subject(
+        self, employee_id: UUID, screen: ExportScreen | None = None
+    ) -> dict[str, Any]:
+        """Everything held about the employee, decrypted, as one JSON-ready document; with
+        a ``screen``, only what the access policy lets its caller read.
 
         The streams come from a read model: callers let it reach the log's head first.
         """
         streams = [(s.stream_id, s.kind) for s in self.streams.of(str(employee_id))]
-        return SubjectExport(self.app).build(employee_id, streams)
+        return SubjectExport(self.app, screen).build(employee_id, streams)
 
     def verify(self, progress: Callable[[int], None] | None = None) -> IntegrityReport:
         """Walk the hash chain from the first event; the read models' position shows a

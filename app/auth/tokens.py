@@ -11,14 +11,11 @@ from uuid import UUID
 
 import jwt
 
+from app.access import PERSONAL_ROLES, ROLES
 from app.aggregates import Actor
 from app.consent.cipher import derive_secret
 from app.settings import Settings
 
-#: Every role a token may carry. Employees and managers act as themselves (their employee
-#: id is the subject); the others are functions of the organisation.
-ROLES = ("employee", "manager", "hr", "auditor", "works_council", "leadership", "admin")
-PERSONAL_ROLES = frozenset({"employee", "manager"})
 #: Clock difference between the identity provider and this server that is forgiven.
 LEEWAY_SECONDS = 30
 DEV_TOKEN_SECONDS = 8 * 3600

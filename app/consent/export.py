@@ -7,9 +7,9 @@ models summarise away. An erased employee's export shows the erasure and the mar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -28,20 +28,65 @@ _PROFILE = (
 )  # fmt: skip
 
 
-def _entry(event: Any) -> dict[str, Any]:
-    return {
-        "type": event_type(event),
-        "version": event.originator_version,
-        "recordedAt": event.timestamp.isoformat(),
-        **event_payload(event),
-    }
+class ExportScreen(Protocol):
+    """What the caller may read of the subject's record (the access policy's screen)."""
+
+    def prepare(self, events: Iterable[tuple[str, Any]]) -> None: ...
+
+    def subject_of(self, stream_id: str, event: Any) -> str | None: ...
+
+    def shows(self, subject: str | None, event: Any) -> bool: ...
+
+    def readable(self, subject: str | None, event: Any, field: str) -> bool: ...
+
+    def profile_readable(self, subject: str, field: str) -> bool: ...
+
+    def withheld(self, subject: str) -> dict[str, str]: ...
+
+
+class Complete:
+    """The whole record: the subject's own export, and the operators' command line."""
+
+    def prepare(self, events: Iterable[tuple[str, Any]]) -> None:
+        return None
+
+    def subject_of(self, stream_id: str, event: Any) -> str | None:
+        return None
+
+    def shows(self, subject: str | None, event: Any) -> bool:
+        return True
+
+    def readable(self, subject: str | None, event: Any, field: str) -> bool:
+        return True
+
+    def profile_readable(self, subject: str, field: str) -> bool:
+        return True
+
+    def withheld(self, subject: str) -> dict[str, str]:
+        return {}
 
 
 class SubjectExport:
     """Builds the export of one employee from the streams an index names."""
 
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(self, app: Application[UUID], screen: ExportScreen | None = None) -> None:
         self._app = app
+        self._screen: ExportScreen = screen or Complete()
+
+    def _entry(self, event: Any) -> dict[str, Any]:
+        subject = self._screen.subject_of(str(event.originator_id), event)
+        return {
+            "type": event_type(event),
+            "version": event.originator_version,
+            "recordedAt": event.timestamp.isoformat(),
+            **event_payload(event, readable=lambda f: self._screen.readable(subject, event, f)),
+        }
+
+    def _shown(self, events: list[Any]) -> list[Any]:
+        """The events the caller may see (all of them for the subject)."""
+        screen = self._screen
+        screen.prepare((str(e.originator_id), e) for e in events)
+        return [e for e in events if screen.shows(screen.subject_of(str(e.originator_id), e), e)]
 
     def _events(self, stream_id: UUID) -> list[Any]:
         return list(self._app.events.get(stream_id))
@@ -62,20 +107,26 @@ class SubjectExport:
         for event in employee_events:
             employee = event.mutate(employee)
         ledger_events = self._events(ConsentLedger.id_for(employee_id))
+        subject = str(employee_id)
+        screen = self._screen
+        shown = self._shown(employee_events)
         document: dict[str, Any] = {
             "format": FORMAT,
-            "employeeId": str(employee_id),
+            "employeeId": subject,
             "exportedAt": datetime.now(UTC).isoformat(),
-            "erasure": _erasure(ledger_events),
-            "profile": {name: plain(getattr(employee, name, None)) for name in _PROFILE},
-            "profileHistory": [_entry(e) for e in employee_events],
-            "consentHistory": [_entry(e) for e in ledger_events],
+            "withheld": screen.withheld(subject),
+            "erasure": _erasure(ledger_events) if self._shown(ledger_events) else None,
+            "profile": {
+                name: plain(getattr(employee, name, None))
+                for name in _PROFILE
+                if screen.profile_readable(subject, name)
+            },
+            "profileHistory": [self._entry(e) for e in shown],
+            "consentHistory": [self._entry(e) for e in self._shown(ledger_events)],
             "enrolments": [],
             "feedback": [],
             "assessments": {
-                "skills": [
-                    _entry(e) for e in employee_events if isinstance(e, Employee.SkillAssessed)
-                ],
+                "skills": [self._entry(e) for e in shown if isinstance(e, Employee.SkillAssessed)],
                 "quizzes": [],
             },
             "recommendations": [],
@@ -84,28 +135,36 @@ class SubjectExport:
             if kind == "enrollment":
                 self._enrolment(document, UUID(stream_id))
             elif kind == "recommendation":
-                document["recommendations"].append(self._recommendation(UUID(stream_id)))
+                recommendation = self._recommendation(UUID(stream_id))
+                if recommendation is not None:
+                    document["recommendations"].append(recommendation)
         return document
 
     def _enrolment(self, document: dict[str, Any], enrollment_id: UUID) -> None:
-        events = self._events(enrollment_id)
+        events = self._shown(self._events(enrollment_id))
+        if not events:
+            return
         first = events[0]
         assert isinstance(first, Enrollment.Enrolled)
         module = {"moduleId": str(first.module_id), "moduleTitle": self._title(first.module_id)}
+        entries = [self._entry(e) for e in events]
         document["enrolments"].append(
-            {"enrollmentId": str(enrollment_id), **module, "events": [_entry(e) for e in events]}
+            {"enrollmentId": str(enrollment_id), **module, "events": entries}
         )
         for event in events:
             if isinstance(event, Enrollment.FeedbackGiven):
                 document["feedback"].append({"enrollmentId": str(enrollment_id), **module,
-                                             **_entry(event)})  # fmt: skip
+                                             **self._entry(event)})  # fmt: skip
             elif isinstance(event, Enrollment.QuizAttempted):
                 document["assessments"]["quizzes"].append(
-                    {"enrollmentId": str(enrollment_id), **module, **_entry(event)}
+                    {"enrollmentId": str(enrollment_id), **module, **self._entry(event)}
                 )
 
-    def _recommendation(self, decision_id: UUID) -> dict[str, Any]:
-        issued, *answers = self._events(decision_id)
+    def _recommendation(self, decision_id: UUID) -> dict[str, Any] | None:
+        events = self._events(decision_id)
+        if not self._shown(events[:1]):
+            return None
+        issued, *answers = events
         assert isinstance(issued, RecommendationDecision.RecommendationIssued)
         answered = {a.module_id: a for a in answers
                     if isinstance(a, RecommendationDecision.RecommendationAnswered)}  # fmt: skip

@@ -170,6 +170,14 @@ class EmployeeDirectory:
         }
         return page_query(self._gateway, "employees", filters, first, after, EmployeeRow.from_row)
 
+    def reports_of(self, manager_id: str) -> list[EmployeeRow]:
+        """The manager's direct reports, in hiring order."""
+        with self._gateway.transaction(write=False) as tx:
+            rows = tx.rows(
+                "SELECT * FROM {employees} WHERE manager_id = %s ORDER BY seq", (manager_id,)
+            )
+        return [EmployeeRow.from_row(row) for row in rows]
+
     def skills_of(self, employee_ids: Sequence[str]) -> dict[str, list[SkillRow]]:
         found: dict[str, list[SkillRow]] = {i: [] for i in employee_ids}
         if not employee_ids:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.access import too_few_to_show
 from app.aggregates import Enrollment
 from app.persistence import SqlGateway, Transaction
 from app.projections.engine import Projection, handles
@@ -132,13 +133,52 @@ class EnrollmentRow:
 
 @dataclass(frozen=True)
 class EnrollmentCounts:
-    """How many enrolments are in each state."""
+    """How many enrolments are in each state (one per learner: the latest attempt)."""
 
     total: int = 0
     active: int = 0
     completed: int = 0
     dropped: int = 0
     average_rating: float | None = None
+    raters: int = 0
+
+    def disclosed(self, k: int) -> DisclosedCounts:
+        """The counts as they may be shown: none resting on 1 to k-1 learners, and none
+        that subtracting the shown ones would reveal."""
+        parts = {"active": self.active, "completed": self.completed, "dropped": self.dropped}
+        hidden = {name for name, people in parts.items() if too_few_to_show(people, k)}
+        total_hidden = too_few_to_show(self.total, k)
+        if not total_hidden and len(hidden) == 1:
+            # The total minus the two shown parts would give the hidden one away.
+            others = [(people, name) for name, people in parts.items()
+                      if name not in hidden and people > 0]  # fmt: skip
+            if others:
+                hidden.add(min(others)[1])
+            else:
+                total_hidden = True
+        rating_hidden = too_few_to_show(self.raters, k)
+        return DisclosedCounts(
+            total=None if total_hidden else self.total,
+            active=None if "active" in hidden else self.active,
+            completed=None if "completed" in hidden else self.completed,
+            dropped=None if "dropped" in hidden else self.dropped,
+            average_rating=None if rating_hidden else self.average_rating,
+            raters=None if rating_hidden else self.raters,
+            suppressed=total_hidden or bool(hidden) or rating_hidden,
+        )
+
+
+@dataclass(frozen=True)
+class DisclosedCounts:
+    """Enrolment counts with the figures on fewer than k learners left out (None)."""
+
+    total: int | None
+    active: int | None
+    completed: int | None
+    dropped: int | None
+    average_rating: float | None
+    raters: int | None
+    suppressed: bool
 
 
 class EnrollmentBook:
@@ -195,7 +235,7 @@ class EnrollmentBook:
                 " SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS active,"
                 " SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed,"
                 " SUM(CASE WHEN status = 'dropped' THEN 1 ELSE 0 END) AS dropped,"
-                " AVG(rating) AS average_rating"
+                " AVG(rating) AS average_rating, COUNT(rating) AS raters"
                 f" FROM {{enrollments}} WHERE module_id IN ({marks}) GROUP BY module_id",
                 list(module_ids),
             )
@@ -207,5 +247,6 @@ class EnrollmentBook:
                 completed=int(row["completed"]),
                 dropped=int(row["dropped"]),
                 average_rating=None if average is None else round(float(average), 2),
+                raters=int(row["raters"]),
             )
         return found

@@ -20,8 +20,10 @@ from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
+from app.schema.guard import install_guards
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
+from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
@@ -65,8 +67,9 @@ class SkillpathSchema(strawberry.Schema):
             super().process_errors(internal, execution_context)
 
 
-def build_schema(max_depth: int = 12) -> strawberry.Schema:
-    """The schema with its guards (depth, tokens, aliases) and document caches."""
+def build_schema(max_depth: int = 12, limits: InputLimits | None = None) -> strawberry.Schema:
+    """The schema with its guards (depth, tokens, aliases, input sizes, the access policy)
+    and document caches."""
     # The guard rules are classes made once per schema: the validation cache is keyed by the
     # rule classes, and limiters built per request would make a new class, and a miss, each time.
     enforce(Query, Mutation, Subscription)  # default deny: app/schema/authorization.py
@@ -88,4 +91,6 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         execution_context_class=PlainFieldsExecutionContext,
     )
     install_direct_resolvers(schema._schema)
+    install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
+    install_limits(schema._schema, limits or InputLimits())
     return schema

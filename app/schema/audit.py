@@ -9,11 +9,12 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
-from app.aggregates import Actor, Employee, LearningModule
+from app.aggregates import Employee, LearningModule
 from app.aggregates.errors import NotFound
 from app.audit.chain import IntegrityReport as ChainReport
-from app.audit.history import EventPage, MayReadPersonal, RecordedEvent, UnknownEventType
+from app.audit.history import EventPage, RecordedEvent, UnknownEventType
 from app.audit.payload import REDACTED
+from app.audit.screen import PolicyScreen
 from app.schema.common import (
     PageInfo,
     consistent,
@@ -26,18 +27,10 @@ from app.schema.consent import ActorView
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input, query_id
 
-#: Roles that read every employee's personal data (an employee reads their own).
-PERSONAL_DATA_ROLES = frozenset({"hr", "admin", "system"})
 
-
-def personal_reader(actor: Actor) -> MayReadPersonal:
-    """Whose personal fields this caller may read in the record: their own, or everyone's
-    for HR and operators; auditors and others see ``[redacted]``."""
-
-    def may_read(subject: str | None) -> bool:
-        return actor.role in PERSONAL_DATA_ROLES or (subject is not None and subject == actor.id)
-
-    return may_read
+def screen_for(info: SkillpathInfo) -> PolicyScreen:
+    """The access policy's view of the record for this caller (app/audit/screen.py)."""
+    return PolicyScreen(info.context.access.viewer, info.context.services.subjects)
 
 
 @strawberry.type(description="One stored event: its place in the log, who caused it, what it says.")
@@ -52,8 +45,8 @@ class LoggedEvent:
         description="The employee the event's personal fields are about, if any."
     )
     payload: JSON = strawberry.field(
-        description=f"The event's fields; personal ones read {REDACTED} unless the caller may"
-        " read the subject's personal data, and [erased] once the subject is erased."
+        description=f"The event's fields; those the access policy does not show the caller"
+        f" read {REDACTED}, and personal ones [erased] once the subject is erased."
     )
 
     @classmethod
@@ -99,27 +92,34 @@ class RecordedSkill:
     level: int
 
 
-@strawberry.type(description="An employee as the events recorded up to a time describe them.")
+@strawberry.type(
+    description="An employee as the events recorded up to a time describe them; each field"
+    " belongs to a facet of the access policy, and one the caller may not see is null."
+)
 class EmployeeState:
     id: strawberry.ID
     as_of: datetime
     version: int = strawberry.field(description="Events of the employee up to that time.")
-    name: str
-    email: str
-    role_id: strawberry.ID
-    department: str
+    name: str | None
+    email: str | None
+    role_id: strawberry.ID | None
+    department: str | None
     manager_id: strawberry.ID | None
-    location: str
-    years_experience: int
-    hire_date: date
-    status: str
+    location: str | None
+    years_experience: int | None
+    hire_date: date | None
+    status: str | None
     left_on: date | None
     productive_since: date | None
-    skills: list[RecordedSkill]
-    media_types: list[str]
-    weekly_minutes: int
-    goals: list[str]
-    language: str
+    skills: list[RecordedSkill] | None
+    media_types: list[str] | None
+    weekly_minutes: int | None
+    goals: list[str] | None
+    language: str | None
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.id)
 
 
 @strawberry.type(description="A module as the events recorded up to a time describe it.")
@@ -179,16 +179,13 @@ def _skills(skills: dict[str, int]) -> list[RecordedSkill]:
     return [RecordedSkill(skill=k, level=v) for k, v in sorted(skills.items())]
 
 
-def _employee_state(e: Employee, version: int, at: datetime, visible: bool) -> EmployeeState:
-    def hidden(value: str) -> str:
-        return value if visible or not value else REDACTED
-
+def _employee_state(e: Employee, version: int, at: datetime) -> EmployeeState:
     return EmployeeState(
         id=strawberry.ID(str(e.id)),
         as_of=at,
         version=version,
-        name=hidden(e.name),
-        email=hidden(e.email),
+        name=e.name,
+        email=e.email,
         role_id=strawberry.ID(str(e.role_id)),
         department=e.department,
         manager_id=None if e.manager_id is None else strawberry.ID(str(e.manager_id)),
@@ -201,7 +198,7 @@ def _employee_state(e: Employee, version: int, at: datetime, visible: bool) -> E
         skills=_skills(e.skills),
         media_types=list(e.media_types),
         weekly_minutes=e.weekly_minutes,
-        goals=list(e.goals) if visible else [REDACTED for _ in e.goals],
+        goals=list(e.goals),
         language=e.language,
     )
 
@@ -234,11 +231,13 @@ def _caller_employee(info: SkillpathInfo) -> UUID:
 
 
 async def _export(info: SkillpathInfo, employee_id: UUID) -> JSON:
+    """The employee's export as the access policy lets the caller read it: whole for the
+    employee, without the facets others may not see (listed under ``withheld``)."""
     services = info.context.services
     await consistent(info, await info.context.run(services.app.last_position))
     try:
         document: dict[str, Any] = await info.context.run(
-            services.audit.export_subject, employee_id
+            services.audit.export_subject, employee_id, screen_for(info)
         )
     except NotFound:
         raise bad_input("employeeId", f"employee {employee_id} does not exist") from None
@@ -259,7 +258,10 @@ class AuditQuery:
     async def my_data(self, info: SkillpathInfo) -> JSON:
         return await _export(info, _caller_employee(info))
 
-    @strawberry.field(description="The data export of one employee, for HR on request.")
+    @strawberry.field(
+        description="The data export of one employee, for HR on request: what HR may see"
+        " of them (facets left out are listed under withheld); the employee's own is myData."
+    )
     async def employee_data_export(self, info: SkillpathInfo, employee_id: strawberry.ID) -> JSON:
         return await _export(info, UUID(query_id(employee_id, "employeeId")))
 
@@ -274,7 +276,7 @@ class AuditQuery:
             stream,
             first=page_size(first),
             after_version=since or 0,
-            may_read=personal_reader(info.context.actor),
+            screen=screen_for(info),
         )
         return _connection(page, "version", "version", since)
 
@@ -302,7 +304,7 @@ class AuditQuery:
                 since=since,
                 until=until,
                 types=types or (),
-                may_read=personal_reader(info.context.actor),
+                screen=screen_for(info),
             )
         except UnknownEventType as error:
             raise bad_input("types", str(error)) from None
@@ -316,10 +318,7 @@ class AuditQuery:
         found = await info.context.run(
             info.context.services.audit.history.as_of, Employee, employee_id, at
         )
-        if found is None:
-            return None
-        visible = personal_reader(info.context.actor)(str(employee_id))
-        return _employee_state(found[0], found[1], at, visible)
+        return None if found is None else _employee_state(found[0], found[1], at)
 
     @strawberry.field(description="A module as recorded up to a time (null before publishing).")
     async def module_as_of(

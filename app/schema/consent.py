@@ -49,6 +49,10 @@ class ConsentOverview:
     granted: list[ConsentGrant]
     history: list[ConsentChange]
 
+    @property
+    def subject_id(self) -> str:
+        return str(self.employee_id)
+
 
 @strawberry.type(description="A consent decision was recorded.")
 class ConsentPayload:
@@ -70,6 +74,10 @@ class ErasurePayload:
         description="True when an earlier request had erased the employee: nothing changed."
     )
     message: str
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.employee_id)
 
 
 GrantConsentResult = result("GrantConsentResult", ConsentPayload)

@@ -12,12 +12,14 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from app.access import Viewer
 from app.aggregates import Actor
 from app.bootstrap import Services
 from app.projections.catalogue import ModuleRow
 from app.projections.directory import EmployeeRow, SkillRow
 from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
+from app.schema.guard import AccessScope
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -99,9 +101,19 @@ class Context:
     #: A WebSocket's connection_init payload (graphql-transport-ws), e.g. a bearer token.
     connection_params: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
+    _access: AccessScope | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_services(self.services)
+
+    @property
+    def access(self) -> AccessScope:
+        """What the access policy lets this caller see of each person (app/schema/guard.py);
+        a WebSocket learns its caller only at connection_init, so this follows ``actor``."""
+        viewer = Viewer(self.actor.id, self.actor.role)
+        if self._access is None or self._access.viewer != viewer:
+            self._access = AccessScope(viewer, self.services.subjects, self.read)
+        return self._access
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking service code (database I/O) off the event loop."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -18,30 +19,49 @@ from app.application import Written
 log = logging.getLogger(__name__)
 
 
+@strawberry.enum(description="What kind of error a client can act on.")
+class ErrorCode(Enum):
+    VALIDATION_FAILED = "validation_failed"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    NOT_ALLOWED = "not_allowed"
+
+
+@strawberry.interface(
+    description="An error a client can act on. Every mutation result union's error types"
+    " implement it, so `... on UserError { field message code }` selects them all."
+)
+class UserError:
+    field: str | None = strawberry.field(
+        description="The input field at fault, as named in the schema (e.g. employeeId,"
+        " skills.skill); null when the error is about the operation as a whole."
+    )
+    message: str = strawberry.field(description="What is wrong, in a sentence.")
+    code: ErrorCode
+
+
 @strawberry.type(description="An input value is missing, malformed or out of range.")
-class ValidationError:
-    field: str = strawberry.field(description="The input field at fault, as named in the schema.")
-    message: str
+class ValidationError(UserError):
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED
 
 
 @strawberry.type(description="The operation names something that does not exist.")
-class NotFound:
-    field: str
-    id: str
-    message: str
+class NotFound(UserError):
+    id: str = strawberry.field(description="The id that names nothing.")
+    code: ErrorCode = ErrorCode.NOT_FOUND
 
 
 @strawberry.type(description="The operation clashes with the current state.")
-class Conflict:
-    field: str | None
-    message: str
+class Conflict(UserError):
+    code: ErrorCode = ErrorCode.CONFLICT
 
 
 @strawberry.type(description="The caller's role may not do this; the attempt is logged.")
-class NotAllowed:
+class NotAllowed(UserError):
     operation: str = strawberry.field(description="The refused field, e.g. Mutation.hireEmployee.")
     role: str = strawberry.field(description="The caller's role.")
-    message: str
+    field: str | None = None
+    code: ErrorCode = ErrorCode.NOT_ALLOWED
 
 
 MutationError = ValidationError | NotFound | Conflict

@@ -37,6 +37,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from app.access import PERSON_TYPES
+from app.schema.guard import plain_field_visible
+
 #: Scalars whose serialisation depends on the value alone (strawberry's custom scalars,
 #: such as dates, go the full way).
 _PLAIN_SCALARS = {
@@ -145,10 +148,22 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plain = self._plain.get(parent_type.name)
         if plain is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, *args)
+        # A person's fields are answered directly only where the access policy shows them;
+        # the others take the full path, where their guard refuses them (app/schema/guard).
+        person = parent_type.name in PERSON_TYPES
         answered: dict[str, Any] = {}
         rest: dict[str, Any] = {}
         for response_name, field_details_list in grouped_field_set.items():
-            shortcut = plain.get(field_details_list[0].node.name.value)
+            name = field_details_list[0].node.name.value
+            shortcut = plain.get(name)
+            if (
+                shortcut is not None
+                and person
+                and not plain_field_visible(
+                    self.context_value, parent_type.name, name, source_value
+                )
+            ):
+                shortcut = None
             value = _MISS if shortcut is None else _read(shortcut, source_value)
             if value is _MISS:
                 rest[response_name] = field_details_list

@@ -18,7 +18,6 @@ from app.schema.kpi_types import (
     ModuleInsights,
     RevisionFlag,
     bucket_minutes,
-    require_kpi_reader,
     to_filter,
     to_window,
 )
@@ -82,7 +81,6 @@ class KpiQuery:
         filter: KpiFilterInput | None = None,
         consistent_with: ConsistentWith = None,
     ) -> KpiReport:
-        require_kpi_reader(info)
         span, where = to_window(window), to_filter(filter)
         await consistent(info, consistent_with)
         book = info.context.services.kpis
@@ -100,7 +98,6 @@ class KpiQuery:
         bucket_minutes: float = 5.0,
         consistent_with: ConsistentWith = None,
     ) -> ModuleInsights | None:
-        require_kpi_reader(info)
         return await module_insights(info, module_id, window, bucket_minutes, consistent_with)
 
     @strawberry.field(
@@ -109,7 +106,6 @@ class KpiQuery:
     async def modules_needing_revision(
         self, info: SkillpathInfo, consistent_with: ConsistentWith = None
     ) -> list[RevisionFlag]:
-        require_kpi_reader(info)
         await consistent(info, consistent_with)
         book = info.context.services.module_insights
         return [RevisionFlag.of(row) for row in await info.context.run(book.needing_revision)]

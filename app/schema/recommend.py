@@ -163,25 +163,32 @@ class RecommendMutation:
         item_id = input.item_id
         answer = input.answer
 
+        owner: list[str] = []
+
         def answer_it() -> Written:
-            return ctx.services.app.answer_recommendation(
+            written = ctx.services.app.answer_recommendation(
                 parse_id(decision_id, "decisionId"),
                 module_id=parse_id(item_id, "itemId"),
                 answer=answer.value,
                 comment=input.comment,
                 actor=ctx.actor,
             )
+            found = ctx.services.subjects.owner_of_decision(written.id)
+            assert found is not None  # the answer was just recorded on this decision
+            owner.append(found)
+            return written
 
         def payload(written: Written) -> RecommendationAnswerPayload:
+            employee = owner[0]
             enrollment = None
             if answer is RecommendationAnswer.ACCEPTED:
-                employee: UUID = ctx.services.app.repository.get(written.id).employee_id
                 enrollment = strawberry.ID(
-                    str(EnrollmentAggregate.id_for(employee, parse_id(item_id, "itemId")))
+                    str(EnrollmentAggregate.id_for(UUID(employee), parse_id(item_id, "itemId")))
                 )
             return RecommendationAnswerPayload(
-                position=written.position, decision_id=strawberry.ID(str(written.id)),
-                item_id=item_id, answer=answer, enrollment_id=enrollment,
+                position=written.position, employee_id=strawberry.ID(employee),
+                decision_id=strawberry.ID(str(written.id)), item_id=item_id, answer=answer,
+                enrollment_id=enrollment,
             )  # fmt: skip
 
         return await execute(ctx.run, answer_it, payload)

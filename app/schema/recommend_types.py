@@ -96,7 +96,11 @@ class RecommendationList:
         description="null when no model is trained yet (role and popularity based)."
     )
     basis: RecommendationBasis
-    items: list[RecommendedItem]
+    items: list[RecommendedItem] | None
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.employee_id)
 
 
 @strawberry.type(description="A completed module whose skills are due for a refresher.")
@@ -117,6 +121,10 @@ class ReviewsDue:
         description="false without personalisation consent: no schedule is kept then."
     )
     items: list[ReviewDue]
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.employee_id)
 
 
 @strawberry.type(description="A named figure of a model version.")
@@ -202,10 +210,15 @@ class FairnessReport:
 @strawberry.type(description="An answer was recorded; accepted items are enrolled.")
 class RecommendationAnswerPayload:
     position: int
+    employee_id: strawberry.ID = strawberry.field(description="Whose list it was.")
     decision_id: strawberry.ID
     item_id: strawberry.ID
     answer: RecommendationAnswer
     enrollment_id: strawberry.ID | None
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.employee_id)
 
     @strawberry.field(description="The enrolment an accepted item led to.")
     async def enrollment(self, info: SkillpathInfo) -> Enrollment | None:

@@ -32,7 +32,6 @@ from app.schema.kpi_types import (
     KpiWindowInput,
     ModuleInsights,
     bucket_minutes,
-    require_kpi_reader,
     to_filter,
     to_window,
 )
@@ -115,7 +114,6 @@ class Subscription:
         group_by: KpiGrouping = KpiGrouping.COMPANY,
         filter: KpiFilterInput | None = None,
     ) -> AsyncGenerator[KpiReport, None]:
-        require_kpi_reader(info)
         to_window(window)
         where = to_filter(filter)
         services = info.context.services
@@ -141,7 +139,6 @@ class Subscription:
         window: KpiWindowInput | None = None,
         bucket_minutes: float = 5.0,
     ) -> AsyncGenerator[ModuleInsights, None]:
-        require_kpi_reader(info)
         key_id, width = query_id(module_id, "moduleId"), _bucket(bucket_minutes)
         to_window(window)
         services = info.context.services
@@ -173,7 +170,6 @@ class Subscription:
         from_position: int | None = None,
         types: list[str] | None = None,
     ) -> AsyncGenerator[LogEvent, None]:
-        require_kpi_reader(info)
         if from_position is not None and from_position < 0:
             raise bad_input("fromPosition", "must not be negative")
         wanted = _event_types(types)

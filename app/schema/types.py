@@ -12,7 +12,7 @@ from app.projections.catalogue import ModuleRow
 from app.projections.directory import EmployeeRow, SkillRow
 from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
-from app.schema.common import PageInfo, to_date, to_datetime
+from app.schema.common import PageInfo, page_size, to_date, to_datetime
 from app.schema.context import SkillpathInfo, from_loader
 from app.schema.execution import DIRECT
 
@@ -136,26 +136,36 @@ class LearningProfile:
     language: str
 
 
-@strawberry.type(description="A person of the organisation, from the employee directory.")
+@strawberry.type(
+    description="A person of the organisation, from the employee directory. Each field"
+    " belongs to a facet of the access policy (docs/trust.md): one the caller may not see"
+    " is null, with an error coded FORBIDDEN naming its path."
+)
 class Employee:
-    # Plain attributes, copied from the row once (see Role); links stay resolvers.
+    # Plain attributes, copied from the row once (see Role); links stay resolvers. Every
+    # field but the id is nullable: the access policy decides per caller.
     id: strawberry.ID
-    name: str
-    email: str
-    department: str
-    location: str
-    years_experience: int
-    hire_date: date
-    status: EmployeeStatus
+    name: str | None = strawberry.field(description="Identity facet.")
+    email: str | None = strawberry.field(description="Identity facet.")
+    department: str | None
+    location: str | None = strawberry.field(description="Identity facet.")
+    years_experience: int | None
+    hire_date: date | None
+    status: EmployeeStatus | None
     left_on: date | None
     productive_since: date | None = strawberry.field(
         description="When onboarding ended (time to productivity)."
     )
-    role_changes: int = strawberry.field(description="Internal moves so far.")
+    role_changes: int | None = strawberry.field(description="Internal moves so far.")
+    manager_id: strawberry.ID | None = strawberry.field(
+        description="The direct manager's id; null for none."
+    )
     row: strawberry.Private[EmployeeRow]
+    subject_id: strawberry.Private[str]
 
     def __init__(self, row: EmployeeRow) -> None:
         self.row = row
+        self.subject_id = row.id
         self.id = strawberry.ID(row.id)
         self.name = row.name
         self.email = row.email
@@ -167,9 +177,10 @@ class Employee:
         self.left_on = to_date(row.left_on)
         self.productive_since = to_date(row.productive_since)
         self.role_changes = row.role_changes
+        self.manager_id = None if row.manager_id is None else strawberry.ID(row.manager_id)
 
-    @strawberry.field
-    def profile(self) -> LearningProfile:
+    @strawberry.field(description="Profile facet.")
+    def profile(self) -> LearningProfile | None:
         return LearningProfile(
             media_types=[MediaType(m) for m in self.row.media_types],
             weekly_minutes=self.row.weekly_minutes,
@@ -191,20 +202,31 @@ class Employee:
             return known
         return from_loader(info.context.loaders.roles, self.row.role_id, _role)
 
-    @strawberry.field
+    @strawberry.field(description="The direct manager, as far as the caller may see them.")
     async def manager(self, info: SkillpathInfo) -> Employee | None:
         if self.row.manager_id is None:
             return None
         row = await info.context.loaders.employees.load(self.row.manager_id)
         return None if row is None else Employee(row=row)
 
-    @strawberry.field
-    async def skills(self, info: SkillpathInfo) -> list[SkillLevel]:
+    @strawberry.field(
+        description="The employee's direct reports, in hiring order; reports the caller may"
+        " see nothing of are left out."
+    )
+    async def reports(self, info: SkillpathInfo) -> list[Employee] | None:
+        rows = await info.context.read(info.context.services.directory.reports_of, self.row.id)
+        info.context.loaders.employees.prime_many({row.id: row for row in rows})
+        return [Employee(row=row) for row in rows]
+
+    @strawberry.field(description="Profile facet.")
+    async def skills(self, info: SkillpathInfo) -> list[SkillLevel] | None:
         rows = await info.context.loaders.skills.load(self.row.id) or []
         return [SkillLevel.of(r) for r in rows]
 
-    @strawberry.field(description="Skills below what the current role requires, largest first.")
-    async def skill_gaps(self, info: SkillpathInfo) -> list[SkillGap]:
+    @strawberry.field(
+        description="Skills below what the current role requires, largest first (profile facet)."
+    )
+    async def skill_gaps(self, info: SkillpathInfo) -> list[SkillGap] | None:
         role = await info.context.loaders.roles.load(self.row.role_id)
         levels = {
             s.skill: s.level for s in await info.context.loaders.skills.load(self.row.id) or []
@@ -222,10 +244,10 @@ class Employee:
         ]
         return sorted(gaps, key=lambda g: (-g.gap * g.importance, g.skill))
 
-    @strawberry.field
+    @strawberry.field(description="Learning facet.")
     async def enrollments(
         self, info: SkillpathInfo, status: EnrollmentStatus | None = None
-    ) -> list[Enrollment]:
+    ) -> list[Enrollment] | None:
         rows = await info.context.loaders.enrollments_of_employee.load(self.row.id) or []
         return [Enrollment(row=r) for r in rows if status is None or r.status == status.value]
 
@@ -237,18 +259,23 @@ class ModuleSkill:
 
 
 @strawberry.type(
-    name="EnrollmentCounts", description="How many enrolments a module has in each state."
+    name="EnrollmentCounts",
+    description="How many learners a module has in each state. A figure resting on fewer"
+    " than k learners (SKILLPATH_MIN_GROUP_SIZE), or one the others would give away, is"
+    " null and suppressed is true.",
 )
 class EnrollmentCountsType:
-    total: int
-    active: int
-    completed: int
-    dropped: int
-    average_rating: float | None
+    total: int | None
+    active: int | None
+    completed: int | None
+    dropped: int | None
+    average_rating: float | None = strawberry.field(description="Mean rating 1-5.")
+    raters: int | None = strawberry.field(description="Learners who rated the module.")
+    suppressed: bool
 
     @classmethod
-    def of(cls, counts: EnrollmentCounts) -> EnrollmentCountsType:
-        return cls(**counts.__dict__)
+    def of(cls, counts: EnrollmentCounts, k: int) -> EnrollmentCountsType:
+        return cls(**counts.disclosed(k).__dict__)
 
 
 @strawberry.type(name="LearningModule", description="A module of the learning catalogue.")
@@ -295,7 +322,24 @@ class LearningModule:
     @strawberry.field
     async def enrollment_counts(self, info: SkillpathInfo) -> EnrollmentCountsType:
         counts = await info.context.loaders.module_counts.load(self.row.id)
-        return EnrollmentCountsType.of(counts or EnrollmentCounts())
+        k = info.context.services.settings.min_group_size
+        return EnrollmentCountsType.of(counts or EnrollmentCounts(), k)
+
+    @strawberry.field(
+        description="The module's learners' enrolments, oldest first: only those the caller"
+        " may see (their own, their reports' who share their profile, and for HR those who"
+        " share it)."
+    )
+    async def enrollments(
+        self, info: SkillpathInfo, status: EnrollmentStatus | None = None, first: int = 20
+    ) -> list[Enrollment]:
+        size = page_size(first)
+        found = await info.context.read(
+            info.context.services.enrollments.of_modules,
+            [self.row.id],
+            None if status is None else status.value,
+        )
+        return [Enrollment(row=r) for r in found[self.row.id]][:size]
 
 
 @strawberry.type(description="Feedback an employee gave on a module.")
@@ -305,9 +349,16 @@ class Feedback:
     given_at: datetime
 
 
-@strawberry.type(description="An employee's enrolment in a module (its latest attempt).")
+@strawberry.type(
+    description="An employee's enrolment in a module (its latest attempt): the learning facet"
+    " of the access policy."
+)
 class Enrollment:
     row: strawberry.Private[EnrollmentRow]
+
+    @property
+    def subject_id(self) -> str:
+        return self.row.employee_id
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -378,7 +429,7 @@ class Enrollment:
     def dropped_position_minutes(self) -> float | None:
         return self.row.dropped_position_minutes
 
-    @strawberry.field
+    @strawberry.field(description="Null when none was given, or for a redacted view.")
     def feedback(self) -> Feedback | None:
         if self.row.rating is None or self.row.feedback_at is None:
             return None

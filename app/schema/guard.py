@@ -1,0 +1,245 @@
+"""The access policy (``app/access.py``) enforced on every field the schema resolves.
+
+Installed once per schema (``install_guards``), after the resolvers are in place:
+
+- every field of a person's type (``access.PERSON_TYPES``) checks the viewer's sight of its
+  facet for the object's subject; a field the viewer may not see resolves to null with an
+  error coded ``FORBIDDEN`` naming its path, and never to data;
+- every field that may return a person's object (a link such as ``manager``, a list such as
+  ``enrollments``, a payload's ``employee``, a union member) shows only the people the
+  viewer may see something of: a single one the viewer may see nothing of is refused, and
+  left out of a list;
+- every field of a type nobody declared in the policy is refused, so a new type that holds
+  a person's data is denied until someone decides what it is.
+
+The facts the policy needs (a subject's manager and consents) are read once per request
+and subject, in one query per batch of people (``AccessScope``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    default_field_resolver,
+)
+
+from app import access
+from app.access import Seen, Sight, Subject, Viewer
+from app.subjects import Subjects
+
+log = logging.getLogger("skillpath.access")
+
+FORBIDDEN = "FORBIDDEN"
+_GUARDED = "_skillpath_guarded"
+_NOT_DECLARED = object()
+
+Reader = Callable[..., Awaitable[Any]]
+
+
+def forbidden(message: str, **extensions: Any) -> GraphQLError:
+    """The error of a value the caller may not see; graphql-core adds its path."""
+    return GraphQLError(f"not allowed: {message}", extensions={"code": FORBIDDEN, **extensions})
+
+
+def person_type_of(value: Any) -> str | None:
+    """The GraphQL type name of ``value`` when it is a person's object, else None."""
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    name = getattr(definition, "name", None)
+    return name if name in access.PERSON_TYPES else None
+
+
+class AccessScope:
+    """One request's viewer, and what the policy decided for it so far."""
+
+    def __init__(self, viewer: Viewer, subjects: Subjects, read: Reader) -> None:
+        self.viewer = viewer
+        self._subjects = subjects
+        self._read = read
+        self._facts: dict[str, Subject] = {}
+        self._fields: dict[tuple[str, str, str], Seen] = {}
+        self._shown: dict[tuple[str, str], bool] = {}
+
+    # -- facts --------------------------------------------------------------------------
+
+    def missing(self, subject_ids: Iterable[str]) -> list[str]:
+        return [i for i in subject_ids if i not in self._facts]
+
+    async def load(self, subject_ids: Iterable[str]) -> None:
+        """Read the facts of subjects not known yet (one batch)."""
+        missing = sorted(set(self.missing(subject_ids)))
+        if missing:
+            self._facts.update(await self._read(self._subjects.facts_many, missing))
+
+    def remember(self, subjects: Iterable[Subject]) -> None:
+        """Facts a resolver read anyway (a page of employees with their consents)."""
+        for subject in subjects:
+            self._facts.setdefault(subject.id, subject)
+
+    def subject(self, subject_id: str) -> Subject:
+        found = self._facts.get(subject_id)
+        if found is None:
+            # Every object of a person's type reaches a field through a guarded link, which
+            # loads its facts first; this read is the fallback that keeps the check exact.
+            found = self._facts[subject_id] = self._subjects.subject(subject_id)
+        return found
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def field(self, type_name: str, field_name: str, subject_id: str) -> Seen:
+        key = (type_name, field_name, subject_id)
+        found = self._fields.get(key)
+        if found is None:
+            found = access.field_seen(self.viewer, self.subject(subject_id), type_name, field_name)
+            self._fields[key] = found
+        return found
+
+    def shows(self, type_name: str, subject_id: str) -> bool:
+        key = (type_name, subject_id)
+        found = self._shown.get(key)
+        if found is None:
+            subject = self.subject(subject_id)
+            found = self._shown[key] = access.sees_anything(self.viewer, subject, type_name)
+        return found
+
+
+# -- installation -----------------------------------------------------------------------
+
+
+def install_guards(schema: GraphQLSchema) -> None:
+    """Wrap every resolver of the schema with the checks above (once per schema)."""
+    for type_name, graphql_type in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        person = access.PERSON_TYPES.get(type_name)
+        for field_name, field in graphql_type.fields.items():
+            resolve = field.resolve or default_field_resolver
+            if getattr(resolve, _GUARDED, False):
+                continue
+            if not access.declared(type_name):
+                resolve = _undeclared(type_name, field_name)
+            else:
+                if person is not None and person.fields.get(field_name, _NOT_DECLARED) is not None:
+                    resolve = _gated(type_name, field_name, resolve)
+                if _may_return_people(field.type):
+                    resolve = _linked(resolve)
+            setattr(resolve, _GUARDED, True)
+            field.resolve = resolve
+
+
+def _may_return_people(graphql_type: Any) -> bool:
+    """Whether a field's values may be people: a person's type, a union with one, or
+    edges of a connection whose nodes are people."""
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    if isinstance(graphql_type, GraphQLUnionType):
+        return any(t.name in access.PERSON_TYPES for t in graphql_type.types)
+    if isinstance(graphql_type, GraphQLObjectType) and "node" in graphql_type.fields:
+        node = graphql_type.fields["node"].type
+        return _may_return_people(node)
+    return getattr(graphql_type, "name", None) in access.PERSON_TYPES
+
+
+def _undeclared(type_name: str, field_name: str) -> Callable[..., Any]:
+    def refuse(_source: Any, _info: Any, **_kwargs: Any) -> Any:
+        raise forbidden(
+            f"{type_name} is not declared in the access policy (app/access.py)",
+            type=type_name,
+            field=field_name,
+        )
+
+    return refuse
+
+
+def _gated(type_name: str, field_name: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def gated(source: Any, info: Any, **kwargs: Any) -> Any:
+        seen = info.context.access.field(type_name, field_name, source.subject_id)
+        if not seen.visible:
+            log.debug("withheld %s.%s of %s: %s", type_name, field_name, source.subject_id,
+                      seen.reason)  # fmt: skip
+            raise forbidden(seen.reason, type=type_name, field=field_name)
+        return resolve(source, info, **kwargs)
+
+    return gated
+
+
+def _linked(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def linked(source: Any, info: Any, **kwargs: Any) -> Any:
+        result = resolve(source, info, **kwargs)
+        if inspect.isawaitable(result):
+            return _screen_later(result, info)
+        return _screen(result, info)
+
+    return linked
+
+
+async def _screen_later(result: Awaitable[Any], info: Any) -> Any:
+    value = _screen(await result, info)
+    return await value if inspect.isawaitable(value) else value
+
+
+def _people(result: Any) -> list[tuple[str, str]]:
+    """(type, subject) of the person objects in a result: itself, or its items (or the
+    nodes of its edges)."""
+    items = result if isinstance(result, list) else [result]
+    found = []
+    for item in items:
+        value: Any = getattr(item, "node", item) if person_type_of(item) is None else item
+        name = person_type_of(value)
+        if name is not None:
+            found.append((name, value.subject_id))
+    return found
+
+
+def _screen(result: Any, info: Any) -> Any:
+    people = _people(result)
+    if not people:
+        return result
+    scope: AccessScope = info.context.access
+    missing = scope.missing(subject for _, subject in people)
+    if missing:
+
+        async def after_loading() -> Any:
+            await scope.load(missing)
+            return _filter(result, scope)
+
+        return after_loading()
+    return _filter(result, scope)
+
+
+def _filter(result: Any, scope: AccessScope) -> Any:
+    def shown(item: Any) -> bool:
+        value = item if person_type_of(item) else getattr(item, "node", item)
+        name = person_type_of(value)
+        return name is None or scope.shows(name, value.subject_id)
+
+    if isinstance(result, list):
+        return [item for item in result if shown(item)]
+    if not shown(result):
+        raise forbidden(
+            "the caller may see nothing of this person",
+            relation=str(access.relation(scope.viewer, scope.subject(result.subject_id))),
+        )
+    return result
+
+
+def plain_field_visible(context: Any, type_name: str, field_name: str, source: Any) -> bool:
+    """For the plain-field shortcut of app/schema/execution.py: whether a field of a
+    person's type may be answered directly (else its guarded resolver refuses it)."""
+    person = access.PERSON_TYPES[type_name]
+    part = person.fields.get(field_name, _NOT_DECLARED)
+    if part is None:
+        return True
+    if part is _NOT_DECLARED:
+        return False
+    seen = context.access.field(type_name, field_name, source.subject_id)
+    return bool(seen.sight is not Sight.NONE)

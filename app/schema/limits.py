@@ -1,0 +1,139 @@
+"""Bounded input: every string argument and input field has a maximum length, every list a
+maximum size, checked before any resolver (or the access check) runs.
+
+The bounds are settings (``SKILLPATH_MAX_STRING_LENGTH``, ``SKILLPATH_MAX_LIST_SIZE``);
+a few arguments have narrower ones of their own (``NARROWER``): a search text is bounded
+far below what a database pattern matcher copes with. An oversized value is answered with a
+``ValidationError`` naming the field where the operation's result has one (mutations),
+and with an error coded ``BAD_USER_INPUT`` naming the field elsewhere; nothing is run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+)
+
+from app.schema.errors import ValidationError, bad_input
+
+#: Bounds narrower than the settings', by ``Type.field.argument[.input field]``.
+NARROWER: dict[str, int] = {
+    "Query.modules.search": 200,
+    "Query.modules.skill": 100,
+    "Query.recommendations.goal": 100,
+}
+
+
+_BOUNDED = "_skillpath_bounded"
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """The largest string and list any argument may carry."""
+
+    max_string_length: int = 5_000
+    max_list_size: int = 100
+
+
+class TooLarge(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _named(graphql_type: Any) -> Any:
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type
+
+
+def _check(value: Any, graphql_type: Any, where: str, key: str, limits: InputLimits) -> None:
+    """Raise ``TooLarge`` for the first oversized value, named by its schema path."""
+    if value is None:
+        return
+    if isinstance(graphql_type, GraphQLNonNull):
+        graphql_type = graphql_type.of_type
+    if isinstance(value, str):
+        longest = NARROWER.get(key, limits.max_string_length)
+        if len(value) > longest:
+            raise TooLarge(where, f"must be at most {longest} characters long")
+        return
+    if isinstance(value, list):
+        if len(value) > limits.max_list_size:
+            raise TooLarge(where, f"must hold at most {limits.max_list_size} items")
+        item_type = graphql_type.of_type if isinstance(graphql_type, GraphQLList) else None
+        for item in value:
+            _check(item, item_type, where, key, limits)
+        return
+    named = _named(graphql_type)
+    if isinstance(value, Mapping) and isinstance(named, GraphQLInputObjectType):
+        for name, field_value in value.items():
+            field = named.fields.get(name)
+            _check(field_value, None if field is None else field.type,
+                   f"{where}.{name}" if where else name, f"{key}.{name}", limits)  # fmt: skip
+
+
+def _error_field(path: str) -> str:
+    """Input fields are named as the domain names them: without the ``input.`` prefix."""
+    return path.removeprefix("input.")
+
+
+def _typed(return_type: Any) -> bool:
+    named = _named(return_type)
+    return isinstance(named, GraphQLUnionType) and any(
+        t.name == "ValidationError" for t in named.types
+    )
+
+
+def _bounded(
+    type_name: str, field_name: str, field: Any, resolve: Callable[..., Any], limits: InputLimits,
+    *, typed: bool,
+) -> Callable[..., Any]:  # fmt: skip
+    arguments = dict(field.args)
+
+    def refuse(error: TooLarge) -> Any:
+        if typed:
+            return ValidationError(field=_error_field(error.field), message=error.message)
+        raise bad_input(error.field, error.message)
+
+    def bounded(source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            for name, value in kwargs.items():
+                argument = arguments.get(name)
+                _check(value, None if argument is None else argument.type, name,
+                       f"{type_name}.{field_name}.{name}", limits)  # fmt: skip
+        except TooLarge as error:
+            return refuse(error)
+        return resolve(source, info, **kwargs)
+
+    bounded._skillpath_bounded = True  # type: ignore[attr-defined]
+    return bounded
+
+
+def install_limits(schema: GraphQLSchema, limits: InputLimits) -> None:
+    """Bound the arguments of every field that takes some (once per schema)."""
+    for type_name, graphql_type in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            if not field.args or getattr(field.subscribe or field.resolve, _BOUNDED, False):
+                continue
+            typed = _typed(field.type)
+            if field.subscribe is not None:
+                field.subscribe = _bounded(
+                    type_name, field_name, field, field.subscribe, limits, typed=False
+                )
+            elif field.resolve is not None:
+                field.resolve = _bounded(
+                    type_name, field_name, field, field.resolve, limits, typed=typed
+                )
