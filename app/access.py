@@ -267,101 +267,57 @@ def _parts(facet: Facet, *names: str, text: tuple[str, ...] = ()) -> dict[str, P
 
 
 _EMPLOYMENT_FIELDS = (
-    "department", "role", "roleId", "manager", "managerId", "reports", "status", "leftOn",
-    "hireDate", "yearsExperience", "productiveSince", "roleChanges",
+    "department", "managerId", "status", "leftOn", "hireDate", "yearsExperience",
+    "productiveSince",
 )  # fmt: skip
 
 PERSON_TYPES: dict[str, PersonType] = {
-    "Employee": PersonType(
-        "id",
-        {
-            "id": None,
-            **_parts(Facet.IDENTITY, text=("name", "email", "location")),
-            **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS),
-            **_parts(Facet.PROFILE, "profile", "skills", "skillGaps"),
-            **_parts(Facet.LEARNING, "enrollments"),
-        },
-    ),
-    "EmployeeState": PersonType(
-        "id",
-        {
-            "id": None,
-            "asOf": None,
-            "version": None,
-            **_parts(Facet.IDENTITY, text=("name", "email", "location")),
-            **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS),
-            **_parts(
-                Facet.PROFILE, "skills", "mediaTypes", "weeklyMinutes", "language", text=("goals",)
-            ),
-        },
-    ),
-    "Enrollment": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            "employee": None,  # the person: their own type decides what is shown of them
-            **_parts(
-                Facet.LEARNING,
-                "id",
-                "moduleId",
-                "module",
-                "status",
-                "attempt",
-                "source",
-                "recommendationId",
-                "enrolledAt",
-                "percent",
-                "minutesSpent",
-                "lastPositionMinutes",
-                "quizAttempts",
-                "lastQuizScore",
-                "bestQuizScore",
-                "completedAt",
-                "droppedAt",
-                "droppedPositionMinutes",
-                "feedback",
-            ),
-        },
-    ),
-    "ReviewsDue": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            **_parts(Facet.LEARNING, "personalised", "items"),
-        },
-    ),
-    "RecommendationList": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            **_parts(Facet.DECISIONS, "decisionId", "position", "modelVersion", "basis", "items"),
-        },
-    ),
-    "RecommendationAnswerPayload": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            "position": None,
-            **_parts(Facet.DECISIONS, "decisionId", "itemId", "answer"),
-            **_parts(Facet.LEARNING, "enrollmentId", "enrollment"),
-        },
-    ),
-    "ConsentOverview": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            **_parts(Facet.CONSENT, "granted", "history"),
-        },
-    ),
-    "ErasurePayload": PersonType(
-        "employeeId",
-        {
-            "employeeId": None,
-            "position": None,
-            **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
-        },
-    ),
-}
+    "Employee": PersonType("id", {
+        "id": None,
+        **_parts(Facet.IDENTITY, text=("name", "email", "location")),
+        **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS, "role", "manager", "reports",
+                 "roleChanges"),
+        **_parts(Facet.PROFILE, "skills", "skillGaps", text=("profile",)),
+        **_parts(Facet.LEARNING, "enrollments"),
+    }),
+    "EmployeeState": PersonType("id", {
+        "id": None, "asOf": None, "version": None,
+        **_parts(Facet.IDENTITY, text=("name", "email", "location")),
+        **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS, "roleId"),
+        **_parts(Facet.PROFILE, "skills", "mediaTypes", "weeklyMinutes", "language",
+                 text=("goals",)),
+    }, record=True),
+    "Enrollment": PersonType("employeeId", {
+        "employeeId": None,
+        "employee": None,  # the person: their own type decides what is shown of them
+        **_parts(
+            Facet.LEARNING, "id", "moduleId", "module", "status", "attempt", "source",
+            "recommendationId", "enrolledAt", "percent", "minutesSpent", "lastPositionMinutes",
+            "quizAttempts", "lastQuizScore", "bestQuizScore", "completedAt", "droppedAt",
+            "droppedPositionMinutes", text=("feedback",),
+        ),
+    }),
+    "ReviewsDue": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.LEARNING, "personalised", "items"),
+    }),
+    "RecommendationList": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.DECISIONS, "decisionId", "position", "modelVersion", "basis",
+                 text=("items",)),
+    }),
+    "RecommendationAnswerPayload": PersonType("employeeId", {
+        "employeeId": None, "position": None,
+        **_parts(Facet.DECISIONS, "decisionId", "itemId", "answer"),
+        **_parts(Facet.LEARNING, "enrollmentId", "enrollment"),
+    }),
+    "ConsentOverview": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.CONSENT, "granted", "history"),
+    }),
+    "ErasurePayload": PersonType("employeeId", {
+        "employeeId": None, "position": None,
+        **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
+    }),
+}  # fmt: skip
 
 #: Types that hold a person's data but are reached only through a field of a person's
 #: type that is gated by this facet (a test walks the schema to check that).
@@ -705,6 +661,22 @@ _SHOWN_RELATIONS = (
     Relation.SELF, Relation.MANAGER, Relation.HR, Relation.ADMIN, Relation.AUDITOR,
     Relation.WORKS_COUNCIL, Relation.LEADERSHIP, Relation.INTEGRATION, Relation.STRANGER,
 )  # fmt: skip
+
+
+def operations_markdown() -> str:
+    """Who may call each root field, as a Markdown table (also embedded in docs/trust.md)."""
+
+    def roles(names: frozenset[str]) -> str:
+        return ", ".join(r for r in ROLES if r in names) or "-"
+
+    rows = ["| operation | any subject | only for themselves | for their direct reports |",
+            "| --- | --- | --- | --- |"]  # fmt: skip
+    for name, operation in OPERATIONS.items():
+        rows.append(
+            f"| `{name}` | {roles(operation.roles)} | {roles(operation.own)}"
+            f" | {roles(operation.team)} |"
+        )
+    return "\n".join(rows)
 
 
 def rules_markdown() -> str:

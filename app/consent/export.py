@@ -74,13 +74,22 @@ class SubjectExport:
         self._screen: ExportScreen = screen or Complete()
 
     def _entry(self, event: Any) -> dict[str, Any]:
-        subject = self._screen.subject_of(str(event.originator_id), event)
         return {
             "type": event_type(event),
             "version": event.originator_version,
             "recordedAt": event.timestamp.isoformat(),
-            **event_payload(event, readable=lambda f: self._screen.readable(subject, event, f)),
+            **self._payload(event),
         }
+
+    def _payload(self, event: Any) -> dict[str, Any]:
+        """The event's fields as the caller may read them."""
+        subject = self._screen.subject_of(str(event.originator_id), event)
+        return event_payload(event, readable=lambda f: self._screen.readable(subject, event, f))
+
+    def _answer(self, event: Any) -> dict[str, Any]:
+        shown = self._payload(event)
+        return {"answer": shown["answer"], "comment": shown["comment"],
+                "answeredAt": event.occurred_at.isoformat()}  # fmt: skip
 
     def _shown(self, events: list[Any]) -> list[Any]:
         """The events the caller may see (all of them for the subject)."""
@@ -166,34 +175,29 @@ class SubjectExport:
             return None
         issued, *answers = events
         assert isinstance(issued, RecommendationDecision.RecommendationIssued)
-        answered = {a.module_id: a for a in answers
+        answered = {a.module_id: self._answer(a) for a in answers
                     if isinstance(a, RecommendationDecision.RecommendationAnswered)}  # fmt: skip
-        reasons = issued.reasons if len(issued.reasons) == len(issued.module_ids) else None
+        shown = self._payload(issued)
+        reasons = shown["reasons"]
+        per_item = isinstance(reasons, list) and len(reasons) == len(issued.module_ids)
         return {
             "decisionId": str(decision_id),
             "issuedAt": issued.occurred_at.isoformat(),
             "modelVersion": issued.model_version,
             "consentBasis": issued.consent_basis,
-            "goal": issued.goal,
+            "goal": shown["goal"],
             "items": [
                 {
                     "moduleId": str(module_id),
                     "moduleTitle": self._title(module_id),
                     "score": issued.scores[rank],
-                    # After erasure the reasons are one marker for the whole list.
-                    "reasons": plain(reasons[rank]) if reasons else plain(issued.reasons),
-                    "answer": _answer(answered.get(module_id)),
+                    # After erasure (or redaction) the reasons are one marker for the list.
+                    "reasons": reasons[rank] if per_item else reasons,
+                    "answer": answered.get(module_id),
                 }
                 for rank, module_id in enumerate(issued.module_ids)
             ],
         }
-
-
-def _answer(event: Any) -> dict[str, Any] | None:
-    if event is None:
-        return None
-    return {"answer": event.answer, "comment": event.comment,
-            "answeredAt": event.occurred_at.isoformat()}  # fmt: skip
 
 
 def _erasure(ledger_events: list[Any]) -> dict[str, Any] | None:

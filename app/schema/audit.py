@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -26,6 +27,8 @@ from app.schema.common import (
 from app.schema.consent import ActorView
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input, query_id
+
+log = logging.getLogger("skillpath.audit")
 
 
 def screen_for(info: SkillpathInfo) -> PolicyScreen:
@@ -241,6 +244,8 @@ async def _export(info: SkillpathInfo, employee_id: UUID) -> JSON:
         )
     except NotFound:
         raise bad_input("employeeId", f"employee {employee_id} does not exist") from None
+    actor = info.context.actor
+    log.info("export of %s read by %s (%s)", employee_id, actor.id, actor.role)
     return JSON(document)
 
 

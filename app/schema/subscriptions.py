@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import re
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from functools import cache
 
 import strawberry
-from eventsourcing.domain import Aggregate
 from starlette.websockets import WebSocket
 
 from app.broadcast.tail import LogEntry
@@ -63,34 +60,9 @@ class LogEvent:
         )
 
 
-@cache
-def known_event_types() -> frozenset[str]:
-    """``Aggregate.Event`` names of every event class the domain defines."""
-    # Importing registers every aggregate class, so the walk below sees them all.
-    for module in (
-        "app.aggregates",
-        "app.aggregates.decision",
-        "app.aggregates.programme",
-        "app.consent",
-    ):
-        importlib.import_module(module)
-
-    names: set[str] = set()
-    pending: list[type] = [Aggregate]
-    while pending:
-        klass = pending.pop()
-        pending.extend(klass.__subclasses__())
-        if klass.__module__.startswith("app."):
-            for value in vars(klass).values():
-                if isinstance(value, type) and issubclass(value, Aggregate.Event):
-                    names.add(f"{klass.__name__}.{value.__name__}")
-    return frozenset(names)
-
-
-def _event_types(types: list[str] | None) -> frozenset[str] | None:
+def _event_types(types: list[str] | None, known: frozenset[str]) -> frozenset[str] | None:
     if types is None:
         return None
-    known = known_event_types()
     for name in types:
         if not _TYPE_NAME.match(name) or name not in known:
             raise bad_input("types", f"{name!r} is not an event type (e.g. Enrollment.Completed)")
@@ -172,7 +144,7 @@ class Subscription:
     ) -> AsyncGenerator[LogEvent, None]:
         if from_position is not None and from_position < 0:
             raise bad_input("fromPosition", "must not be negative")
-        wanted = _event_types(types)
+        wanted = _event_types(types, frozenset(info.context.services.audit.history.type_names))
         services = info.context.services
         await services.live.ensure_started()
         start = from_position
