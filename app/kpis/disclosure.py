@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.access import too_few_to_show
+
 
 @dataclass(frozen=True)
 class Cells:
@@ -39,7 +41,7 @@ class Hidden:
 
 
 def _differs_by_few(wider: int | None, narrower: int | None, k: int) -> bool:
-    return wider is not None and narrower is not None and 0 < wider - narrower < k
+    return wider is not None and narrower is not None and too_few_to_show(wider - narrower, k)
 
 
 def to_hide(
@@ -53,9 +55,9 @@ def to_hide(
     """Groups and (group, figure) cells to hide; ``whole`` is the report's population as one
     group, ``wider`` the same grouping under each coarser filter."""
     hidden = Hidden(
-        groups={g.key for g in groups if g.size is None or g.size < k},
+        groups={g.key for g in groups if not g.size or too_few_to_show(g.size, k)},
         figures={(g.key, n) for g in groups for n, p in g.people.items()
-                 if p is not None and 0 < p < k},
+                 if too_few_to_show(p, k)},
     )  # fmt: skip
     for report in wider:
         same = {cells.key: cells for cells in report}
@@ -80,7 +82,7 @@ def _hide_one_more(
     shown = [g for g in groups if g.key not in hidden.groups]
     if disjoint and len(groups) > 1 and shown:
         rest = (whole.size or 0) - sum(g.size or 0 for g in shown)
-        if 0 < rest < k:
+        if too_few_to_show(rest, k):
             hidden.groups.add(min(shown, key=lambda g: (g.size or 0, g.key)).key)
             return True
     if len(groups) < 2 and groups and groups[0].key == whole.key:
@@ -93,7 +95,7 @@ def _hide_one_more(
         if total is None or not cells:
             continue
         rest = total - sum(g.people.get(name) or 0 for g in cells)
-        if 0 < rest < k:
+        if too_few_to_show(rest, k):
             smallest = min(cells, key=lambda g: (g.people.get(name) or 0, g.key))
             hidden.figures.add((smallest.key, name))
             return True

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.access import too_few_to_show
 from app.kpis import figures as f
 from app.kpis.figures import Bucket, Figure
 from app.kpis.windows import Window
@@ -94,7 +95,7 @@ class ModuleInsightsBook:
             )
         k = self.min_group_size
         learners |= {r["employee_id"] for r in attempts + feedback}
-        suppressed = 0 < len(learners) < k
+        suppressed = too_few_to_show(len(learners), k)
         positions = [float(r["drop_position"]) for r in drops]
         drop_people = len({r["employee_id"] for r in drops})
         scored = [r for r in feedback if r["sentiment"] is not None]
@@ -116,7 +117,7 @@ class ModuleInsightsBook:
             completion_rate=hide(f.completion_rate(completed, len(attempts), people)),
             drop_off_minutes=hide(f.median_figure(positions, drop_people)),
             drop_off_distribution=[]
-            if suppressed or 0 < drop_people < k
+            if suppressed or too_few_to_show(drop_people, k)
             else f.distribution(positions, bucket_minutes),
             average_rating=hide(
                 f.mean_figure(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
+from app.access import too_few_to_show
 from app.projections.fairness_attributes import DeclaredAttributes
 from app.recommend.ranking import Learner, Ranking
 
@@ -116,7 +117,7 @@ def _compare(
             continue
         members[group] += 1
         cells[(str(stratum), group)].append(shares.get(topic, 0.0))
-    compared = sorted(g for g, n in members.items() if n >= min_group_size)
+    compared = sorted(g for g, n in members.items() if n and not too_few_to_show(n, min_group_size))
     strata = {s for s, _ in cells}
     # Direct standardisation over strata where every compared group has members.
     shared = [s for s in sorted(strata) if all((s, g) in cells for g in compared)]
