@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
@@ -27,6 +28,7 @@ from app.cli import main
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import token_for
+from tests.domain_support import HR, Organisation
 from tests.live_server import free_port, serving
 
 ROLES_QUERY = {"query": "{ roles { id } }"}
@@ -230,3 +232,86 @@ def test_production_tokens_are_rs256_checked_against_the_identity_providers_key_
         )
         with pytest.raises(TokenRejected, match="another audience"):
             verifier.actor(wrong_audience)
+
+
+STANDING = "the token's subject is no employee of this organisation"
+
+
+async def answer(services: Services, token: str, body: dict[str, Any]) -> httpx.Response:
+    transport = httpx.ASGITransport(app=create_app(services.settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        return await http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+async def test_a_token_for_nobody_who_left_or_who_was_erased_is_refused_at_the_door(
+    memory_services: Services,
+) -> None:
+    org = Organisation(memory_services.app)
+    left = org.hire("leaver@example.com", name="Lee Leaver")
+    erased = org.hire("eraser@example.com", name="Erin Eraser")
+    memory_services.app.offboard_employee(left, left_on=date(2024, 6, 30), actor=HR)
+    memory_services.app.request_erasure(erased, actor=HR)
+    memory_services.runner.catch_up()
+
+    def employee_token(subject: object, role: str = "employee") -> str:
+        return token_for(memory_services, role, str(subject))
+
+    nobody = await answer(memory_services, employee_token(uuid4()), {"query": "{ myData }"})
+    leaver = await answer(memory_services, employee_token(left), {"query": "{ myData }"})
+    gone = await answer(memory_services, employee_token(erased), {"query": "{ myData }"})
+    active = await answer(memory_services, employee_token(org.employee_id),
+                          {"query": "{ myData }"})  # fmt: skip
+
+    assert (nobody.status_code, nobody.json()["errors"][0]["extensions"]["reason"]) == (
+        401, STANDING,
+    )  # fmt: skip
+    assert leaver.status_code == 401 and "has left" in leaver.text
+    assert gone.status_code == 401 and "was erased" in gone.text
+    assert "data" not in gone.json() or gone.json()["data"] is None
+    assert active.status_code == 200 and active.json()["data"]["myData"]
+
+
+async def test_an_erased_manager_can_no_longer_assess_their_reports(
+    memory_services: Services,
+) -> None:
+    org = Organisation(memory_services.app)
+    token = token_for(memory_services, "manager", str(org.manager_id))
+    assess = {
+        "query": 'mutation($e: ID!) { assessSkill(input: {employeeId: $e, skill: "sql",'
+        " level: 2, source: MANAGER}) { __typename } }",
+        "variables": {"e": str(org.employee_id)},
+    }
+    before = await answer(memory_services, token, assess)
+    memory_services.app.request_erasure(org.manager_id, actor=HR)
+    head = memory_services.app.last_position()
+
+    after = await answer(memory_services, token, assess)
+
+    assert before.json()["data"]["assessSkill"]["__typename"] == "EmployeePayload"
+    assert after.status_code == 401
+    assert memory_services.app.last_position() == head
+
+
+async def test_an_open_websocket_of_an_employee_is_closed_once_they_are_erased(
+    memory_services: Services,
+) -> None:
+    org = Organisation(memory_services.app)
+    memory_services.runner.catch_up()
+    gone = org.hire("gone@example.com", name="Gwen Gone")
+    token = token_for(memory_services, "employee", str(gone))
+    with serving(memory_services) as base:
+        url = base.replace("http", "ws") + "/graphql"
+        refused_later = await socket_answer(url, {"token": token_for(
+            memory_services, "employee", str(uuid4()))})  # fmt: skip
+        async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+            acked = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            await asyncio.to_thread(memory_services.app.request_erasure, gone, actor=HR)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 10)
+        after = await socket_answer(url, {"token": token})
+
+    assert acked["type"] == "connection_ack"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    assert "erased" in closed.value.rcvd.reason
+    assert refused_later == after == 4403

@@ -33,6 +33,20 @@ async def test_kpis_by_department_are_labelled_and_carry_their_position(
     assert by_key["Engineering"]["figures"]["enps"] == {"value": None, "people": 0}
 
 
+async def test_team_groups_are_labelled_by_the_teams_id_never_by_a_persons_name(
+    gql: GraphQLClient, services: Services
+) -> None:
+    company = Company(services.app)
+    head = services.app.last_position()
+    found = (await gql.data(REPORT, at=head, by="TEAM"))["kpis"]
+    managers = {str(people[0]) for people in company.people.values()}
+
+    labels = {g["key"]: g["label"] for g in found["groups"]}
+    assert set(labels) == managers
+    assert all(label == f"Team {key[:8]}" for key, label in labels.items())
+    assert not [label for label in labels.values() if "Person" in label]
+
+
 async def test_a_bad_window_is_a_coded_error_naming_the_field(gql: GraphQLClient) -> None:
     body = await gql(REPORT, by="COMPANY", window={"kind": "CUSTOM", "from": "2026-02-01"})
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "window.to"}
