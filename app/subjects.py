@@ -1,6 +1,6 @@
 """What the access policy needs to know about people, read once per question.
 
-The policy (``app/access.py``) is pure: it is told who a subject is (their manager, the
+The policy (``app/access/``) is pure: it is told who a subject is (their manager, the
 consents they grant). This service finds that out: from the read models for reads, which
 answer a page of people in two queries, and from the event store for the subject of a
 command, where a stale answer could let a write through.

@@ -2,7 +2,7 @@
 a stranger, and personal data with unique markers in every facet that has free text.
 
 The facts the access policy needs are known here from the arrangement itself (who manages
-whom, who shares), so tests can judge every answer against ``app/access.py`` without
+whom, who shares), so tests can judge every answer against ``app/access/`` without
 asking the system under test.
 """
 

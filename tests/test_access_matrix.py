@@ -6,7 +6,7 @@ subscriptions) a document selects every field up to depth 4 (root, link, link, f
 ``module { enrollments { feedback { comment } } }`` are all asked. Each document is sent
 over HTTP by every role acting as someone (the employee themselves, a manager about their
 report who shares their profile, about one who does not, a stranger, and every function
-of the organisation), and every answer is judged twice against ``app/access.py``, from
+of the organisation), and every answer is judged twice against ``app/access/``, from
 what the arrangement says about each person (not from the system under test):
 
 - every non-null field of a person's object must be one the policy shows that caller;

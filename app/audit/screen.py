@@ -1,7 +1,7 @@
 """What one viewer may read of recorded events: the access policy applied to the record.
 
 History, the event log and exports show events as they were stored. Which events a viewer
-sees, and which of their fields, follows ``app/access.py`` like every other read: an event
+sees, and which of their fields, follows ``app/access/`` like every other read: an event
 belongs to the person its stream is about, each field to a facet of that person.
 """
 

@@ -1,4 +1,4 @@
-"""The access policy (``app/access.py``) enforced on every field the schema resolves.
+"""The access policy (``app/access/``) enforced on every field the schema resolves.
 
 Installed once per schema (``install_guards``), after the resolvers are in place:
 
@@ -152,7 +152,7 @@ def _may_return_people(graphql_type: Any) -> bool:
 def _undeclared(type_name: str, field_name: str) -> Callable[..., Any]:
     def refuse(_source: Any, _info: Any, **_kwargs: Any) -> Any:
         raise forbidden(
-            f"{type_name} is not declared in the access policy (app/access.py)",
+            f"{type_name} is not declared in the access policy (app/access/)",
             type=type_name,
             field=field_name,
         )

@@ -1,0 +1,186 @@
+"""Which facet each field of each GraphQL type that carries a person's data belongs to.
+
+A type nobody declared here is denied to everyone (``declared``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.access.rules import (
+    PERSONAL_ROLES,
+    Facet,
+    Seen,
+    Sight,
+    Subject,
+    Viewer,
+    record_sight,
+    relation,
+    sight,
+)
+
+# -- what each GraphQL type's fields are ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One field of a person's type: its facet, and whether it is personal text (hidden
+    from redacted sight). ``None`` in a declaration marks a field every viewer who reaches
+    the object may read (the subject's id)."""
+
+    facet: Facet
+    text: bool = False
+
+
+@dataclass(frozen=True)
+class PersonType:
+    """A GraphQL type whose objects are about one person."""
+
+    #: The field naming the person (an employee id), for tests and clients.
+    subject_field: str
+    fields: Mapping[str, Part | None]
+    #: A view of the record (state rebuilt from events): read as the record is read.
+    record: bool = False
+
+
+def _parts(facet: Facet, *names: str, text: tuple[str, ...] = ()) -> dict[str, Part]:
+    found = {name: Part(facet) for name in names}
+    found.update({name: Part(facet, text=True) for name in text})
+    return found
+
+
+_EMPLOYMENT_FIELDS = (
+    "department", "managerId", "status", "leftOn", "hireDate", "yearsExperience",
+    "productiveSince",
+)  # fmt: skip
+
+PERSON_TYPES: dict[str, PersonType] = {
+    "Employee": PersonType("id", {
+        "id": None,
+        **_parts(Facet.IDENTITY, text=("name", "email", "location")),
+        **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS, "role", "manager", "reports",
+                 "roleChanges"),
+        **_parts(Facet.PROFILE, "skills", "skillGaps", text=("profile",)),
+        **_parts(Facet.LEARNING, "enrollments"),
+    }),
+    "EmployeeState": PersonType("id", {
+        "id": None, "asOf": None, "version": None,
+        **_parts(Facet.IDENTITY, text=("name", "email", "location")),
+        **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS, "roleId"),
+        **_parts(Facet.PROFILE, "skills", "mediaTypes", "weeklyMinutes", "language",
+                 text=("goals",)),
+    }, record=True),
+    "Enrollment": PersonType("employeeId", {
+        "employeeId": None,
+        "employee": None,  # the person: their own type decides what is shown of them
+        **_parts(
+            Facet.LEARNING, "id", "moduleId", "module", "status", "attempt", "source",
+            "recommendationId", "enrolledAt", "percent", "minutesSpent", "lastPositionMinutes",
+            "quizAttempts", "lastQuizScore", "bestQuizScore", "completedAt", "droppedAt",
+            "droppedPositionMinutes", text=("feedback",),
+        ),
+    }),
+    "ReviewsDue": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.LEARNING, "personalised", "items"),
+    }),
+    "RecommendationList": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.DECISIONS, "decisionId", "position", "modelVersion", "basis",
+                 text=("items",)),
+    }),
+    "RecommendationAnswerPayload": PersonType("employeeId", {
+        "employeeId": None, "position": None,
+        **_parts(Facet.DECISIONS, "decisionId", "itemId", "answer"),
+        **_parts(Facet.LEARNING, "enrollmentId", "enrollment"),
+    }),
+    "ConsentOverview": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.CONSENT, "granted", "history"),
+    }),
+    "ErasurePayload": PersonType("employeeId", {
+        "employeeId": None, "position": None,
+        **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
+    }),
+}  # fmt: skip
+
+#: Types that hold a person's data but are reached only through a field of a person's
+#: type that is gated by this facet (a test walks the schema to check that).
+PART_OF: dict[str, Facet] = {
+    "SkillLevel": Facet.PROFILE,
+    "SkillGap": Facet.PROFILE,
+    "LearningProfile": Facet.PROFILE,
+    "Feedback": Facet.LEARNING,
+    "ReviewDue": Facet.LEARNING,
+    "RecommendedItem": Facet.DECISIONS,
+    "RecommendationReason": Facet.DECISIONS,
+    "ConsentGrant": Facet.CONSENT,
+    "ConsentChange": Facet.CONSENT,
+}
+
+#: Types whose objects the service layer builds already screened by this policy, item by
+#: item (events of the log and history: ``event_field_seen``).
+SCREENED: dict[str, str] = {
+    "LoggedEvent": "history and event log: each event's fields by event_field_seen",
+    "ActorView": "who acted: screened with the event or consent change it belongs to",
+}
+
+#: Types of figures over many people; every figure follows ``too_few_to_show``.
+AGGREGATES = frozenset({
+    "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
+    "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
+    "TopicExposure", "GroupExposure",
+})  # fmt: skip
+
+#: Types that hold nothing about any person.
+IMPERSONAL = frozenset({
+    "Query", "Mutation", "Subscription", "PageInfo", "EmployeeConnection", "EmployeeEdge",
+    "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
+    "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
+    "Role", "RequiredSkill", "ConsentPurpose", "ReadModelStatus", "ReadModelPosition",
+    "IntegrityReport", "ChainBreak", "ModelVersion", "ModelMetric", "ModelVersionPayload",
+    "LogEvent", "EmployeePayload", "ModulePayload", "EnrollmentPayload", "RolePayload",
+    "ConsentPayload", "ProgrammePayload", "ValidationError", "NotFound", "Conflict",
+    "NotAllowed",
+})  # fmt: skip
+
+
+def declared(type_name: str) -> bool:
+    """Whether someone decided what the type holds; undeclared types are denied."""
+    return (
+        type_name in PERSON_TYPES
+        or type_name in PART_OF
+        or type_name in SCREENED
+        or type_name in AGGREGATES
+        or type_name in IMPERSONAL
+    )
+
+
+def field_seen(viewer: Viewer, subject: Subject, type_name: str, field_name: str) -> Seen:
+    """Whether the viewer may read one field of a person's type about ``subject``."""
+    person = PERSON_TYPES.get(type_name)
+    if person is None or field_name not in person.fields:
+        if viewer.id == subject.id and viewer.role in PERSONAL_ROLES:
+            return Seen(Sight.FULL)
+        return Seen(Sight.NONE, f"{type_name}.{field_name} has no facet in the access policy")
+    part = person.fields[field_name]
+    if part is None:
+        return Seen(Sight.FULL)
+    seen = sight(viewer, subject, part.facet)
+    if person.record and not seen.visible:
+        also = record_sight(viewer, subject, part.facet)
+        seen = seen if also is Sight.NONE else Seen(also)
+    if seen.sight is Sight.REDACTED and part.text:
+        return Seen(Sight.NONE, f"{type_name}.{field_name} is personal text, redacted for the"
+                                f" {relation(viewer, subject)}")  # fmt: skip
+    return seen
+
+
+def sees_anything(viewer: Viewer, subject: Subject, type_name: str) -> bool:
+    """Whether the viewer may see any gated field of the object (else it is not shown)."""
+    person = PERSON_TYPES.get(type_name)
+    if person is None:
+        return False
+    facets = {part.facet for part in person.fields.values() if part is not None}
+    if person.record:
+        return any(record_sight(viewer, subject, f) is not Sight.NONE for f in facets)
+    return any(sight(viewer, subject, facet).visible for facet in facets)

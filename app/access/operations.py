@@ -1,0 +1,166 @@
+"""Who may call each root field: for anyone, only for themselves, or for their reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.access.rules import (
+    AGGREGATE_READERS,
+    AUDIT,
+    EVERYONE,
+    HR,
+    SELF,
+    TEAM,
+    Subject,
+    Viewer,
+)
+
+# -- who may call what ------------------------------------------------------------------
+
+
+class TargetKind(StrEnum):
+    """What the argument naming the call's subject identifies."""
+
+    EMPLOYEE = "employee"
+    ENROLLMENT = "enrollment"
+    DECISION = "decision"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a root field's arguments name the person the call is about."""
+
+    #: ``employeeId`` as an argument, or ``input.employeeId``.
+    path: str
+    kind: TargetKind = TargetKind.EMPLOYEE
+
+
+def argument(name: str, kind: TargetKind = TargetKind.EMPLOYEE) -> Target:
+    return Target(name, kind)
+
+
+def input_field(name: str, kind: TargetKind = TargetKind.EMPLOYEE) -> Target:
+    return Target(f"input.{name}", kind)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Who may call one root field: any roles for anyone, some only for themselves
+    (``own``), managers for their direct reports (``team``)."""
+
+    roles: frozenset[str]
+    own: frozenset[str] = frozenset()
+    team: frozenset[str] = frozenset()
+    target: Target | None = None
+
+
+_EMPLOYEE = argument("employeeId")
+_INPUT_EMPLOYEE = input_field("employeeId")
+_ENROLMENT = input_field("enrollmentId", TargetKind.ENROLLMENT)
+
+OPERATIONS: dict[str, Operation] = {
+    # -- queries --------------------------------------------------------------------------
+    "Query.employee": Operation(HR, SELF, TEAM, argument("id")),
+    "Query.employees": Operation(HR),
+    "Query.module": Operation(EVERYONE),
+    "Query.modules": Operation(EVERYONE),
+    "Query.role": Operation(EVERYONE),
+    "Query.roles": Operation(EVERYONE),
+    "Query.consentPurposes": Operation(EVERYONE),
+    "Query.readModelStatus": Operation(EVERYONE),
+    "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.consents": Operation(HR | {"auditor"}, SELF, target=_EMPLOYEE),
+    "Query.recommendations": Operation(frozenset(), SELF, target=_EMPLOYEE),
+    "Query.reviewsDue": Operation(frozenset(), SELF, target=_EMPLOYEE),
+    "Query.fairnessReport": Operation(AGGREGATE_READERS),
+    "Query.modelVersions": Operation(HR | {"auditor"}),
+    "Query.kpis": Operation(AGGREGATE_READERS),
+    "Query.moduleInsights": Operation(AGGREGATE_READERS),
+    "Query.modulesNeedingRevision": Operation(AGGREGATE_READERS),
+    "Query.myData": Operation(SELF),
+    "Query.employeeDataExport": Operation(HR),
+    "Query.history": Operation(AUDIT | {"hr"}),
+    "Query.eventLog": Operation(AUDIT),
+    "Query.employeeAsOf": Operation(AUDIT | {"hr"}),
+    "Query.moduleAsOf": Operation(AUDIT | {"hr"}),
+    "Query.verifyIntegrity": Operation(AUDIT),
+    # -- mutations: people ----------------------------------------------------------------
+    "Mutation.hireEmployee": Operation(HR),
+    "Mutation.updateProfile": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.assessSkill": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
+    "Mutation.changeRole": Operation(HR),
+    "Mutation.recordProductivityReached": Operation(HR, team=TEAM, target=_INPUT_EMPLOYEE),
+    "Mutation.answerPulse": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.offboardEmployee": Operation(HR),
+    # -- mutations: catalogue and competence model ----------------------------------------
+    "Mutation.publishModule": Operation(HR),
+    "Mutation.reviseModule": Operation(HR),
+    "Mutation.flagModuleForRevision": Operation(HR),
+    "Mutation.retireModule": Operation(HR),
+    "Mutation.defineRole": Operation(HR),
+    "Mutation.reviseRole": Operation(HR),
+    "Mutation.retireRole": Operation(HR),
+    # -- mutations: learning --------------------------------------------------------------
+    "Mutation.enroll": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
+    "Mutation.recordProgress": Operation(frozenset(), SELF, target=_ENROLMENT),
+    "Mutation.recordQuizAttempt": Operation(frozenset(), SELF, target=_ENROLMENT),
+    "Mutation.completeEnrollment": Operation(frozenset(), SELF, target=_ENROLMENT),
+    "Mutation.dropEnrollment": Operation(frozenset(), SELF, target=_ENROLMENT),
+    "Mutation.giveFeedback": Operation(frozenset(), SELF, target=_ENROLMENT),
+    # -- mutations: consent and data rights: the employee's own decisions -----------------
+    "Mutation.grantConsent": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.withdrawConsent": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.requestErasure": Operation(HR, SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.declareAttributes": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    # -- mutations: recommender -----------------------------------------------------------
+    "Mutation.answerRecommendation": Operation(
+        frozenset(), SELF, target=input_field("decisionId", TargetKind.DECISION)
+    ),
+    "Mutation.activateModelVersion": Operation(HR),
+    # -- mutations: programmes (ROI) ------------------------------------------------------
+    "Mutation.defineProgramme": Operation(HR),
+    "Mutation.recordProgrammeCost": Operation(HR),
+    "Mutation.estimateTimeSaved": Operation(HR),
+    # -- subscriptions --------------------------------------------------------------------
+    "Subscription.kpiUpdated": Operation(AGGREGATE_READERS),
+    "Subscription.moduleInsightsUpdated": Operation(AGGREGATE_READERS),
+    "Subscription.events": Operation(AUDIT),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    #: The argument naming whom the call is about, when that is why it was refused.
+    field: str | None = None
+
+
+def may_call_by_role(operation: str, viewer: Viewer) -> Decision | None:
+    """The decision when the role alone settles it; None when it depends on whom the call
+    is about (the caller's own or their team's data)."""
+    access = OPERATIONS.get(operation)
+    if access is None:
+        return Decision(False, f"{operation} is not in the access policy")
+    if viewer.role in access.roles:
+        return Decision(True)
+    if viewer.role not in access.own | access.team or access.target is None:
+        return Decision(False, f"the {viewer.role} role may not call {operation}")
+    return None
+
+
+def may_call_for(operation: str, viewer: Viewer, subject: Subject | None) -> Decision:
+    """Whether the viewer may call ``operation`` about ``subject`` (None: nobody found)."""
+    by_role = may_call_by_role(operation, viewer)
+    if by_role is not None:
+        return by_role
+    access = OPERATIONS[operation]
+    if subject is None:
+        return Decision(False, f"{operation} names nobody the {viewer.role} role may act for")
+    if viewer.role in access.own and subject.id == viewer.id:
+        return Decision(True)
+    if viewer.role in access.team and subject.manager_id == viewer.id:
+        return Decision(True)
+    whom = "their team" if viewer.role in access.team else "themselves"
+    return Decision(False, f"the {viewer.role} role may call {operation} only for {whom}")
