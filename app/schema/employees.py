@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
+from app.access import Subject
 from app.projections.directory import EmployeeRow
 from app.projections.paging import Page
 from app.projections.roles import RoleRow
@@ -134,16 +135,19 @@ class EmployeeQuery:
         services, loaders = info.context.services, info.context.loaders
         with_roles = selects(info, "edges", "node", "role")
 
-        def read() -> tuple[Page[EmployeeRow], dict[str, RoleRow | None]]:
+        def read() -> tuple[Page[EmployeeRow], dict[str, RoleRow | None], list[Subject]]:
             page = services.directory.page(
                 first=size, after=cursor, department=department, role_id=role
             )
-            # The page's roles in the same trip to the database, so `role` resolves at once.
+            # The page's roles in the same trip to the database, so `role` resolves at once,
+            # and what the access policy needs to know of each person on it.
             role_ids = sorted({row.role_id for row in page.items}) if with_roles else []
             found = services.roles.get_many(role_ids)
-            return page, {role_id: found.get(role_id) for role_id in role_ids}
+            facts = services.subjects.facts_many(row.id for row in page.items)
+            return page, {role_id: found.get(role_id) for role_id in role_ids}, list(facts.values())
 
-        page, roles = await info.context.read(read)
+        page, roles, facts = await info.context.read(read)
+        info.context.access.remember(facts)
         if selects(info, "edges", "node", "manager"):  # a manager may be on this page
             loaders.employees.prime_many({row.id: row for row in page.items})
         nodes = [Employee(row=r) for r in page.items]

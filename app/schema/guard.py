@@ -32,6 +32,7 @@ from graphql import (
     GraphQLUnionType,
     default_field_resolver,
 )
+from strawberry.dataloader import DataLoader
 
 from app import access
 from app.access import Seen, Sight, Subject, Viewer
@@ -68,6 +69,12 @@ class AccessScope:
         self._facts: dict[str, Subject] = {}
         self._fields: dict[tuple[str, str, str], Seen] = {}
         self._shown: dict[tuple[str, str], bool] = {}
+        # Links resolved side by side (each row's manager) ask in the same tick: one query.
+        self._loader: DataLoader[str, Subject] = DataLoader(load_fn=self._load_batch)
+
+    async def _load_batch(self, subject_ids: list[str]) -> list[Subject]:
+        found: dict[str, Subject] = await self._read(self._subjects.facts_many, subject_ids)
+        return [found[i] for i in subject_ids]
 
     # -- facts --------------------------------------------------------------------------
 
@@ -75,10 +82,11 @@ class AccessScope:
         return [i for i in subject_ids if i not in self._facts]
 
     async def load(self, subject_ids: Iterable[str]) -> None:
-        """Read the facts of subjects not known yet (one batch)."""
+        """Read the facts of subjects not known yet (batched with other links' loads)."""
         missing = sorted(set(self.missing(subject_ids)))
         if missing:
-            self._facts.update(await self._read(self._subjects.facts_many, missing))
+            for subject in await self._loader.load_many(missing):
+                self._facts.setdefault(subject.id, subject)
 
     def remember(self, subjects: Iterable[Subject]) -> None:
         """Facts a resolver read anyway (a page of employees with their consents)."""
