@@ -57,17 +57,18 @@ class Subjects:
             return {}
         marks = ", ".join(["%s"] * len(wanted))
         with self._gateway.transaction(write=False) as tx:
-            managers = tx.rows(
-                f"SELECT id, manager_id FROM {{employees}} WHERE id IN ({marks})", wanted
-            )
-            granted = tx.rows(
-                f"SELECT employee_id, purpose FROM {{consents}} WHERE employee_id IN ({marks})",
+            rows = tx.rows(
+                "SELECT e.id AS id, e.manager_id AS manager_id, c.purpose AS purpose"
+                " FROM {employees} e LEFT JOIN {consents} c ON c.employee_id = e.id"
+                f" WHERE e.id IN ({marks})",
                 wanted,
             )
-        manager_of = {row["id"]: row["manager_id"] for row in managers}
+        manager_of: dict[str, str | None] = {}
         purposes: dict[str, set[str]] = {}
-        for row in granted:
-            purposes.setdefault(row["employee_id"], set()).add(row["purpose"])
+        for row in rows:
+            manager_of[row["id"]] = row["manager_id"]
+            if row["purpose"] is not None:
+                purposes.setdefault(row["id"], set()).add(row["purpose"])
         return {i: Subject(i, manager_of.get(i), frozenset(purposes.get(i, ()))) for i in wanted}
 
     def subject(self, employee_id: str) -> Subject:

@@ -48,6 +48,7 @@ from app.access.fields import (
     declared,
     field_seen,
     sees_anything,
+    visible_fields,
 )
 from app.access.operations import (
     OPERATIONS,
@@ -85,5 +86,5 @@ __all__ = [
     "Sight", "Subject", "Target", "TargetKind", "Viewer", "declared", "event_facets",
     "event_field_seen", "event_seen", "facets_seen", "field_seen", "may_call_by_role",
     "may_call_for", "operations_markdown", "relation", "rules_markdown", "sees_anything",
-    "sight", "too_few_to_show",
+    "sight", "too_few_to_show", "visible_fields",
 ]  # fmt: skip

@@ -175,6 +175,16 @@ def field_seen(viewer: Viewer, subject: Subject, type_name: str, field_name: str
     return seen
 
 
+def visible_fields(viewer: Viewer, subject: Subject, type_name: str) -> frozenset[str]:
+    """The fields of a person's type the viewer may read of ``subject``."""
+    person = PERSON_TYPES.get(type_name)
+    if person is None:
+        return frozenset()
+    return frozenset(
+        name for name in person.fields if field_seen(viewer, subject, type_name, name).visible
+    )
+
+
 def sees_anything(viewer: Viewer, subject: Subject, type_name: str) -> bool:
     """Whether the viewer may see any gated field of the object (else it is not shown)."""
     person = PERSON_TYPES.get(type_name)

@@ -102,6 +102,7 @@ class Context:
     connection_params: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
     _access: AccessScope | None = field(init=False, default=None)
+    _access_of: Actor | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_services(self.services)
@@ -110,9 +111,10 @@ class Context:
     def access(self) -> AccessScope:
         """What the access policy lets this caller see of each person (app/schema/guard.py);
         a WebSocket learns its caller only at connection_init, so this follows ``actor``."""
-        viewer = Viewer(self.actor.id, self.actor.role)
-        if self._access is None or self._access.viewer != viewer:
+        if self._access is None or self._access_of is not self.actor:
+            viewer = Viewer(self.actor.id, self.actor.role)
             self._access = AccessScope(viewer, self.services.subjects, self.read)
+            self._access_of = self.actor
         return self._access
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -38,7 +38,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from app.access import PERSON_TYPES
-from app.schema.guard import plain_field_visible
+from app.schema.guard import plain_fields_visible
 
 #: Scalars whose serialisation depends on the value alone (strawberry's custom scalars,
 #: such as dates, go the full way).
@@ -150,19 +150,15 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, *args)
         # A person's fields are answered directly only where the access policy shows them;
         # the others take the full path, where their guard refuses them (app/schema/guard).
-        person = parent_type.name in PERSON_TYPES
+        visible = None
+        if parent_type.name in PERSON_TYPES:
+            visible = plain_fields_visible(self.context_value, parent_type.name, source_value)
         answered: dict[str, Any] = {}
         rest: dict[str, Any] = {}
         for response_name, field_details_list in grouped_field_set.items():
             name = field_details_list[0].node.name.value
             shortcut = plain.get(name)
-            if (
-                shortcut is not None
-                and person
-                and not plain_field_visible(
-                    self.context_value, parent_type.name, name, source_value
-                )
-            ):
+            if visible is not None and name not in visible:
                 shortcut = None
             value = _MISS if shortcut is None else _read(shortcut, source_value)
             if value is _MISS:

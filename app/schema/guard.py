@@ -18,7 +18,6 @@ and subject, in one query per batch of people (``AccessScope``).
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -32,10 +31,11 @@ from graphql import (
     GraphQLUnionType,
     default_field_resolver,
 )
+from graphql.pyutils import is_awaitable
 from strawberry.dataloader import DataLoader
 
 from app import access
-from app.access import Seen, Sight, Subject, Viewer
+from app.access import Seen, Subject, Viewer
 from app.subjects import Subjects
 
 log = logging.getLogger("skillpath.access")
@@ -43,6 +43,15 @@ log = logging.getLogger("skillpath.access")
 FORBIDDEN = "FORBIDDEN"
 _GUARDED = "_skillpath_guarded"
 _NOT_DECLARED = object()
+#: Fields of a person's type that every viewer who reaches the object may read (the id).
+_UNGATED = {
+    name: frozenset(f for f, part in person.fields.items() if part is None)
+    for name, person in access.PERSON_TYPES.items()
+}
+_PERSON_CLASSES: dict[type, str | None] = {}
+#: What a viewer sees of a person depends only on their relation and the person's consents
+#: (the policy is pure), so each kind is decided once per process and looked up per row.
+_BY_KIND: dict[tuple[str, access.Relation, frozenset[str]], frozenset[str]] = {}
 
 Reader = Callable[..., Awaitable[Any]]
 
@@ -54,9 +63,12 @@ def forbidden(message: str, **extensions: Any) -> GraphQLError:
 
 def person_type_of(value: Any) -> str | None:
     """The GraphQL type name of ``value`` when it is a person's object, else None."""
-    definition = getattr(type(value), "__strawberry_definition__", None)
-    name = getattr(definition, "name", None)
-    return name if name in access.PERSON_TYPES else None
+    cls = type(value)
+    found = _PERSON_CLASSES.get(cls, _NOT_DECLARED)
+    if found is _NOT_DECLARED:
+        name = getattr(getattr(cls, "__strawberry_definition__", None), "name", None)
+        found = _PERSON_CLASSES[cls] = name if name in access.PERSON_TYPES else None
+    return found  # type: ignore[return-value]
 
 
 class AccessScope:
@@ -67,8 +79,7 @@ class AccessScope:
         self._subjects = subjects
         self._read = read
         self._facts: dict[str, Subject] = {}
-        self._fields: dict[tuple[str, str, str], Seen] = {}
-        self._shown: dict[tuple[str, str], bool] = {}
+        self._by_subject: dict[tuple[str, str], frozenset[str]] = {}
         # Links resolved side by side (each row's manager) ask in the same tick: one query.
         self._loader: DataLoader[str, Subject] = DataLoader(load_fn=self._load_batch)
 
@@ -103,21 +114,27 @@ class AccessScope:
 
     # -- decisions ----------------------------------------------------------------------
 
-    def field(self, type_name: str, field_name: str, subject_id: str) -> Seen:
-        key = (type_name, field_name, subject_id)
-        found = self._fields.get(key)
-        if found is None:
-            found = access.field_seen(self.viewer, self.subject(subject_id), type_name, field_name)
-            self._fields[key] = found
-        return found
-
-    def shows(self, type_name: str, subject_id: str) -> bool:
-        key = (type_name, subject_id)
-        found = self._shown.get(key)
+    def visible(self, type_name: str, subject_id: str) -> frozenset[str]:
+        """The fields of the person's object the viewer may read."""
+        found = self._by_subject.get((type_name, subject_id))
         if found is None:
             subject = self.subject(subject_id)
-            found = self._shown[key] = access.sees_anything(self.viewer, subject, type_name)
+            kind = (type_name, access.relation(self.viewer, subject), subject.purposes)
+            found = _BY_KIND.get(kind)
+            if found is None:
+                found = _BY_KIND[kind] = access.visible_fields(self.viewer, subject, type_name)
+            self._by_subject[(type_name, subject_id)] = found
         return found
+
+    def field(self, type_name: str, field_name: str, subject_id: str) -> Seen:
+        """The decision on one field, with its reason (for the error of a refused one)."""
+        return access.field_seen(self.viewer, self.subject(subject_id), type_name, field_name)
+
+    def shows(self, type_name: str, subject_id: str) -> bool:
+        """Whether the viewer sees anything of the person beyond their id."""
+        fields = self.visible(type_name, subject_id)
+        ungated = _UNGATED.get(type_name, frozenset())
+        return bool(fields - ungated)
 
 
 # -- installation -----------------------------------------------------------------------
@@ -170,8 +187,9 @@ def _undeclared(type_name: str, field_name: str) -> Callable[..., Any]:
 
 def _gated(type_name: str, field_name: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
     def gated(source: Any, info: Any, **kwargs: Any) -> Any:
-        seen = info.context.access.field(type_name, field_name, source.subject_id)
-        if not seen.visible:
+        scope: AccessScope = info.context.access
+        if field_name not in scope.visible(type_name, source.subject_id):
+            seen = scope.field(type_name, field_name, source.subject_id)
             log.debug("withheld %s.%s of %s: %s", type_name, field_name, source.subject_id,
                       seen.reason)  # fmt: skip
             raise forbidden(seen.reason, type=type_name, field=field_name)
@@ -183,7 +201,7 @@ def _gated(type_name: str, field_name: str, resolve: Callable[..., Any]) -> Call
 def _linked(resolve: Callable[..., Any]) -> Callable[..., Any]:
     def linked(source: Any, info: Any, **kwargs: Any) -> Any:
         result = resolve(source, info, **kwargs)
-        if inspect.isawaitable(result):
+        if is_awaitable(result):
             return _screen_later(result, info)
         return _screen(result, info)
 
@@ -192,47 +210,48 @@ def _linked(resolve: Callable[..., Any]) -> Callable[..., Any]:
 
 async def _screen_later(result: Awaitable[Any], info: Any) -> Any:
     value = _screen(await result, info)
-    return await value if inspect.isawaitable(value) else value
+    return await value if is_awaitable(value) else value
 
 
-def _people(result: Any) -> list[tuple[str, str]]:
-    """(type, subject) of the person objects in a result: itself, or its items (or the
-    nodes of its edges)."""
-    items = result if isinstance(result, list) else [result]
-    found = []
-    for item in items:
-        value: Any = getattr(item, "node", item) if person_type_of(item) is None else item
-        name = person_type_of(value)
-        if name is not None:
-            found.append((name, value.subject_id))
-    return found
+Person = tuple[str, Any]  # (type name, the person's object)
+
+
+def _person_in(item: Any) -> Person | None:
+    """The person's object an item is (or whose node it is, for an edge), if any."""
+    name = person_type_of(item)
+    if name is not None:
+        return name, item
+    node = getattr(item, "node", None)
+    name = None if node is None else person_type_of(node)
+    return None if name is None else (name, node)
 
 
 def _screen(result: Any, info: Any) -> Any:
-    people = _people(result)
-    if not people:
+    if isinstance(result, list):
+        people = [_person_in(item) for item in result]
+    else:
+        people = [_person_in(result)]
+    if not any(people):
         return result
     scope: AccessScope = info.context.access
-    missing = scope.missing(subject for _, subject in people)
+    missing = scope.missing(p[1].subject_id for p in people if p is not None)
     if missing:
 
         async def after_loading() -> Any:
             await scope.load(missing)
-            return _filter(result, scope)
+            return _filter(result, people, scope)
 
         return after_loading()
-    return _filter(result, scope)
+    return _filter(result, people, scope)
 
 
-def _filter(result: Any, scope: AccessScope) -> Any:
-    def shown(item: Any) -> bool:
-        value = item if person_type_of(item) else getattr(item, "node", item)
-        name = person_type_of(value)
-        return name is None or scope.shows(name, value.subject_id)
+def _filter(result: Any, people: list[Person | None], scope: AccessScope) -> Any:
+    def shown(person: Person | None) -> bool:
+        return person is None or scope.shows(person[0], person[1].subject_id)
 
     if isinstance(result, list):
-        return [item for item in result if shown(item)]
-    if not shown(result):
+        return [item for item, person in zip(result, people, strict=True) if shown(person)]
+    if not shown(people[0]):
         raise forbidden(
             "the caller may see nothing of this person",
             relation=str(access.relation(scope.viewer, scope.subject(result.subject_id))),
@@ -240,14 +259,8 @@ def _filter(result: Any, scope: AccessScope) -> Any:
     return result
 
 
-def plain_field_visible(context: Any, type_name: str, field_name: str, source: Any) -> bool:
-    """For the plain-field shortcut of app/schema/execution.py: whether a field of a
-    person's type may be answered directly (else its guarded resolver refuses it)."""
-    person = access.PERSON_TYPES[type_name]
-    part = person.fields.get(field_name, _NOT_DECLARED)
-    if part is None:
-        return True
-    if part is _NOT_DECLARED:
-        return False
-    seen = context.access.field(type_name, field_name, source.subject_id)
-    return bool(seen.sight is not Sight.NONE)
+def plain_fields_visible(context: Any, type_name: str, source: Any) -> frozenset[str]:
+    """For the plain-field shortcut of app/schema/execution.py: the fields of a person's
+    object that may be answered directly (the others go to their guard, which refuses)."""
+    scope: AccessScope = context.access
+    return scope.visible(type_name, source.subject_id)
