@@ -7,14 +7,19 @@ index, and on PostgreSQL every relation file of the schema (tables, indexes, TOA
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from eventsourcing.sqlite import SQLiteConnectionPool
@@ -24,8 +29,12 @@ from app.projections.erasure import PERSONAL_TABLES as ERASED_TABLES
 from app.secure_sqlite import SECURED_VERSION
 from app.settings import Settings
 from tests.bytes_support import all_found, file_names, files_holding, found_in
+from tests.conftest import TEST_JWT_SECRET, operator_token
 from tests.domain_support import HR, LEARNER
+from tests.live_server import free_port
+from tests.recommend_org import analysts_and_engineers
 from tests.trust_support import COMMENT, EMAIL, GOAL, NAME, PERSONAL_STRINGS, Subject
+from tests.worker_processes import ROOT
 
 #: A first comment long enough to spill into an overflow page, then replaced by a short
 #: one: its page is freed before the erasure, and only zeroing on free removes its bytes.
@@ -241,3 +250,131 @@ def test_with_full_vacuum_no_relation_file_of_the_schema_holds_a_personal_string
         assert {n: hits for n, hits in after.items() if hits} == {}
     finally:
         services.close()
+
+
+# -- a real server, its data directory and its log ------------------------------------------
+
+HIRE = """mutation($input: HireEmployeeInput!) { hireEmployee(input: $input) {
+  __typename ... on EmployeePayload { employeeId position } } }"""
+GRANT = """mutation($id: ID!) { grantConsent(input: {employeeId: $id, purpose: "personalisation",
+  policyVersion: "v1"}) { __typename } }"""
+PROFILE = """mutation($id: ID!, $goal: String!) { updateProfile(input: {employeeId: $id,
+  mediaTypes: [VIDEO], weeklyMinutes: 90, goals: [$goal]}) { __typename } }"""
+ENROL = """mutation($id: ID!, $module: ID!) { enroll(input: {employeeId: $id, moduleId: $module})
+  { __typename ... on EnrollmentPayload { enrollmentId } } }"""
+COMPLETE = """mutation($id: ID!) { completeEnrollment(input: {enrollmentId: $id}) {
+  __typename } }"""
+FEEDBACK = """mutation($id: ID!, $comment: String!) { giveFeedback(input: {enrollmentId: $id,
+  rating: 2, comment: $comment}) { __typename } }"""
+RECOMMEND = """query($id: ID!, $goal: String!) { recommendations(employeeId: $id, goal: $goal) {
+  __typename ... on RecommendationList { items { reasons { text } } } } }"""
+PROFILE_OF = """query($id: ID!) { employee(id: $id) { name email } }"""
+ERASE = """mutation($id: ID!) { requestErasure(input: {employeeId: $id}) {
+  __typename ... on ErasurePayload { position } } }"""
+CAUGHT_UP = """query($p: Int!) { employees(first: 1, consistentWith: $p) { totalCount } }"""
+
+
+class Api:
+    """GraphQL over HTTP to a server process, as an operator."""
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(
+            base_url=url, timeout=30, headers={"Authorization": f"Bearer {operator_token()}"}
+        )
+
+    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+def skillpath(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], log: Path) -> Iterator[str]:
+    port = free_port()
+    process = skillpath(env, log, "serve", "--no-seed", "--port", str(port))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def test_after_erasure_no_file_of_a_running_server_nor_its_log_holds_a_personal_string(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "var"
+    settings = Settings(
+        persistence="sqlite", sqlite_path=str(data / "skillpath.sqlite3"),
+        model_dir=str(data / "models"), seed_if_empty=False,
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLPATH_")}
+    env.update(
+        SKILLPATH_SQLITE_PATH=settings.sqlite_path, SKILLPATH_MODEL_DIR=settings.model_dir,
+        SKILLPATH_SEED_IF_EMPTY="false", SKILLPATH_JWT_SECRET=TEST_JWT_SECRET,
+        SKILLPATH_RETRAIN_MIN_INTERACTIONS="0",
+    )  # fmt: skip
+    services = build_services(settings, start_projections=False)
+    try:  # colleagues with a learning history, so that a model has something to learn
+        org = analysts_and_engineers(services, people=6)
+        role, module = str(org.roles["analyst"]), str(org.modules["sql-2"])
+    finally:
+        services.close()
+    log, trainer_log = tmp_path / "server.log", tmp_path / "train.log"
+    markers = [NAME, EMAIL, GOAL, COMMENT]
+
+    with server(env, log) as url:
+        api = Api(url)
+        hired = api(HIRE, input={
+            "name": NAME, "email": EMAIL, "roleId": role, "department": "Finance",
+            "location": "Oslo", "hireDate": "2024-02-01",
+        })["hireEmployee"]  # fmt: skip
+        subject = hired["employeeId"]
+        api(GRANT, id=subject)
+        api(PROFILE, id=subject, goal=GOAL)
+        enrolment = api(ENROL, id=subject, module=module)["enroll"]["enrollmentId"]
+        api(COMPLETE, id=enrolment)
+        api(FEEDBACK, id=enrolment, comment=COMMENT)
+        for _ in range(2):  # an older version and the current one, both holding the subject
+            trainer = skillpath(env, trainer_log, "train", "--epochs", "2", "--components", "4")
+            assert trainer.wait(120) == 0, trainer_log.read_text()[-3000:]
+        api(RECOMMEND, id=subject, goal=GOAL)
+        assert api(PROFILE_OF, id=subject)["employee"]["name"] == NAME
+        models = data / "models"
+        assert len([p for p in models.iterdir() if p.is_dir()]) == 2
+        assert all_found(files_holding(data, markers)) == set(markers)
+        assert all_found(files_holding(models, markers)) == {GOAL}  # the goal feature
+
+        erased = api(ERASE, id=subject)["requestErasure"]
+        api(CAUGHT_UP, p=erased["position"])
+
+        assert files_holding(data, markers) == {}
+        assert found_in(log.read_bytes() + trainer_log.read_bytes(), markers) == []
+        assert api(PROFILE_OF, id=subject)["employee"]["name"] == "[erased]"
+        assert all(str(p.relative_to(data)) in file_names(data) for p in models.rglob("*.npz"))
+    assert files_holding(data, markers) == {}
+    assert found_in(log.read_bytes(), markers) == []
