@@ -116,6 +116,9 @@ class SubjectExport:
             "modelVersion": issued.model_version,
             "consentBasis": issued.consent_basis,
             "goal": issued.goal,
+            # What the list was computed from, and the hash recorded with it (docs/trust.md).
+            "inputs": plain(issued.inputs),
+            "inputsHash": issued.inputs_hash or None,
             "items": [
                 {
                     "moduleId": str(module_id),

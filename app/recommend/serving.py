@@ -34,6 +34,7 @@ from app.recommend.forgetting import (
     Forgetting,
     without_subjects,
 )
+from app.recommend.inputs import decision_inputs
 from app.recommend.model import FitParameters, HybridModel, ModelFileError
 from app.recommend.ranking import Learner, Peers, Popularity, Ranking, rank
 from app.recommend.registry import ModelMetadata, ModelRegistry
@@ -303,11 +304,12 @@ class RecommenderService:
         first: int,
         relevance_floor: float | None = None,
         using: ActiveModel | None = None,
+        versions: dict[str, int] | None = None,
     ) -> Ranking:
         """Rank without logging anything (fairness reports use this); ``using`` another
-        version than the active one."""
+        version than the active one; ``versions``: the feature counters already read."""
         self._refresh()
-        versions = self.features.versions()
+        versions = self.features.versions() if versions is None else versions
         active = self._served_model(using or self._active, versions)
         catalogue = self._current_catalogue(active, versions)
         popularity = None if active else self._current_popularity(catalogue, versions)
@@ -329,9 +331,15 @@ class RecommenderService:
             raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
         term = checks.text(goal, "goal", max_length=100, required=False) if goal else None
         learner = self.learner(employee_id, term or None)
+        self._refresh()
         active = self._active
-        ranking = self.rank_for(learner, first)
+        versions = self.features.versions()
+        ranking = self.rank_for(learner, first, using=active, versions=versions)
         version = active.metadata.version if active else None
+        inputs = decision_inputs(
+            learner, basis=ranking.basis, model_version=version, first=first,
+            relevance_floor=self.relevance_floor, versions=versions,
+        )  # fmt: skip
         written = self.app.issue_recommendation(
             employee_id=employee_id,
             module_ids=[UUID(item.module_id) for item in ranking.items],
@@ -341,6 +349,7 @@ class RecommenderService:
             consent_basis=ranking.basis,
             goal=term or None,
             actor=actor,
+            inputs=inputs,
         )
         return Recommendations(
             written.id, written.position, learner.employee.employee_id, ranking, version
