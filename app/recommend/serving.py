@@ -231,7 +231,10 @@ class RecommenderService:
         key = (versions.get("consents", 0), self.forgetting.revision)
         version = active.metadata.version
         cached = self._served.get(version)
-        if cached is not None and cached[0] == key and cached[1].metadata is active.metadata:
+        same = cached is not None and (
+            cached[1].metadata.artefact_sha256 == active.metadata.artefact_sha256
+        )
+        if cached is not None and same and cached[0] == key:
             served, held = cached[1], cached[2]
         else:
             held = self.forgetting.held_by(active.model.user_ids)
