@@ -373,6 +373,7 @@ def test_after_erasure_no_file_of_a_running_server_nor_its_log_holds_a_personal_
         api(CAUGHT_UP, p=erased["position"])
 
         assert files_holding(data, markers) == {}
+        assert b"POST /graphql" in log.read_bytes()  # the log is captured, requests and all
         assert found_in(log.read_bytes() + trainer_log.read_bytes(), markers) == []
         assert api(PROFILE_OF, id=subject)["employee"]["name"] == "[erased]"
         assert all(str(p.relative_to(data)) in file_names(data) for p in models.rglob("*.npz"))
