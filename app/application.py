@@ -46,6 +46,8 @@ class Skillpath(PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeComm
         self.policy = ConsentPolicy(self.consent_state)
         #: Told the employee id after each erasure (the recommender retrains without them).
         self.erased: list[Callable[[UUID], None]] = []
+        #: Told (employee id, purpose) after each withdrawal (serving stops using them).
+        self.withdrawn: list[Callable[[UUID, str], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -116,9 +116,10 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
     )
-    # The next model version leaves an erased employee out (the consent withdrawal that
-    # erasure records does the same for every other process at its next training).
+    # Erased and withdrawn employees leave the served model at once and a retrain without
+    # them is asked for; other processes learn it from the consent read model.
     app.erased.append(services.recommender.subject_erased)
+    app.withdrawn.append(services.recommender.consent_withdrawn)
     # Subscribers hear of a batch only once it is committed: they read what it wrote.
     # Told first, so the quality loop's queries never delay a push.
     runner.committed.append(services.live.publish)

@@ -277,19 +277,17 @@ def subject_keys_for(factory: Any, master_key: bytes) -> SubjectKeys:
             f"file:skillpath-keys-{uuid.uuid4().hex}?mode=memory&cache=shared"
         )
     postgres = type(datastore).__name__ == "PostgresDatastore"
+    # The key table is small: rewriting it after each erasure (a full vacuum) is cheap, and
+    # only a rewrite takes a dead key row's bytes out of PostgreSQL's data files.
     gateway = SqlGateway(datastore, "postgres" if postgres else "sqlite",
-                         datastore.schema if postgres else "")  # fmt: skip
-    table = gateway.table("subject_keys")
+                         datastore.schema if postgres else "",
+                         rewrite_after_erasure=True)  # fmt: skip
 
     def compact() -> None:
         # Deleted keys must leave the files too: PostgreSQL keeps dead row versions until a
-        # vacuum, SQLite keeps old pages in its write-ahead log until a checkpoint.
-        if postgres:
-            with datastore.get_connection() as conn:
-                conn.execute(f"VACUUM {table}")
-        else:
-            with datastore.get_connection(commit=True) as conn:
-                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # vacuum, SQLite keeps old pages in its write-ahead log until a checkpoint (tried
+        # again by the erasure projection once it has overwritten the read models).
+        gateway.release_overwritten(["subject_keys"])
 
     keys = SubjectKeys(gateway, master_key, compact=compact)
     keys.create_table()

@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
 )
 
 from app.aggregates.base import Actor
+from app.secure_sqlite import truncate_wal
 from app.settings import Settings
 
 #: Seconds a SQLite connection waits for a lock before giving up.
@@ -63,7 +64,8 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     if settings.persistence == "sqlite":
         Path(settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            # The library's SQLite with freed bytes zeroed on every connection (erasure).
+            PERSISTENCE_MODULE="app.secure_sqlite:SecureSQLiteFactory",
             SQLITE_DBNAME=settings.sqlite_path,
             SQLITE_LOCK_TIMEOUT=str(_SQLITE_LOCK_TIMEOUT),
         )
@@ -137,9 +139,12 @@ class SqlGateway:
         dialect: str,
         schema: str = "",
         readers: SQLiteReaders | None = None,
+        *,
+        rewrite_after_erasure: bool = False,
     ) -> None:
         self._datastore = datastore
         self.dialect = dialect
+        self._rewrite = rewrite_after_erasure
         self._prefix = f'"{schema}".' if dialect == "postgres" and schema else ""
         self._cache: dict[str, str] = {}
         self._readers = readers
@@ -156,6 +161,23 @@ class SqlGateway:
 
     def table(self, name: str) -> str:
         return f"{self._prefix}{name}"
+
+    def release_overwritten(self, tables: Sequence[str]) -> bool:
+        """Make old versions of rows just overwritten in ``tables`` leave the database files.
+
+        SQLite zeroes freed bytes as it goes (``secure_delete``); what is left are the old
+        page images in the write-ahead log, which a truncating checkpoint removes.
+        PostgreSQL keeps the old row versions as dead tuples: a plain vacuum frees their
+        space for reuse (no query reaches them), but their bytes stay in the page until
+        overwritten; a full vacuum rewrites each table into a new file (docs/trust.md).
+        Returns false when it could not be done now (SQLite readers kept the log busy).
+        """
+        if self.dialect == "postgres":
+            vacuum = "VACUUM FULL " if self._rewrite else "VACUUM "
+            with self._datastore.get_connection() as connection:
+                connection.execute(vacuum + ", ".join(self.table(t) for t in tables))
+            return True
+        return truncate_wal(self._datastore)
 
     def sql(self, statement: str) -> str:
         cached = self._cache.get(statement)
@@ -276,7 +298,11 @@ def sql_gateway(application: Any, settings: Settings) -> SqlGateway:
     """The read-model gateway sharing the application's event-store datastore."""
     recorder = application.recorder
     if settings.persistence == "postgres":
-        return SqlGateway(recorder.datastore, "postgres", settings.postgres.schema)
+        pg = settings.postgres
+        return SqlGateway(
+            recorder.datastore, "postgres", pg.schema,
+            rewrite_after_erasure=pg.erasure_vacuum == "full",
+        )  # fmt: skip
     if settings.persistence == "sqlite":
         readers = SQLiteReaders(settings.sqlite_path, timeout=_SQLITE_LOCK_TIMEOUT)
         return SqlGateway(recorder.datastore, "sqlite", readers=readers)

@@ -14,6 +14,8 @@ from typing import Literal
 Persistence = Literal["sqlite", "postgres", "memory"]
 #: How live pushes reach subscribers: in this process, or across processes via Redis.
 Broadcast = Literal["memory", "redis"]
+#: How PostgreSQL tables are vacuumed after an erasure overwrote personal columns in them.
+ErasureVacuum = Literal["plain", "full"]
 
 
 class SettingsError(ValueError):
@@ -64,6 +66,13 @@ def _broadcast(env: Mapping[str, str]) -> Broadcast:
     return raw  # type: ignore[return-value]
 
 
+def _erasure_vacuum(env: Mapping[str, str]) -> ErasureVacuum:
+    raw = env.get("SKILLPATH_POSTGRES_ERASURE_VACUUM", "plain").strip().lower() or "plain"
+    if raw not in ("plain", "full"):
+        raise SettingsError(f"SKILLPATH_POSTGRES_ERASURE_VACUUM must be plain or full, got {raw!r}")
+    return raw  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     """Where the event store and read models live in production."""
@@ -76,6 +85,9 @@ class PostgresSettings:
     schema: str = "public"
     pool_size: int = 10
     connect_timeout: int = 5
+    #: ``plain``: dead row versions are freed for reuse; ``full``: the tables are rewritten,
+    #: so no data file keeps their bytes (an exclusive lock on each table while it runs).
+    erasure_vacuum: ErasureVacuum = "plain"
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,7 @@ class Settings:
             schema=env.get("SKILLPATH_POSTGRES_SCHEMA", "public"),
             pool_size=_int(env, "SKILLPATH_POSTGRES_POOL_SIZE", 10, minimum=1),
             connect_timeout=_int(env, "SKILLPATH_POSTGRES_CONNECT_TIMEOUT", 5, minimum=1),
+            erasure_vacuum=_erasure_vacuum(env),
         )
         trust = _trust(env, production=persistence == "postgres")
         return cls(

@@ -212,6 +212,29 @@ async def test_model_versions_are_listed_with_the_active_one_marked(
         "version": first.version, "active": True}  # fmt: skip
 
 
+async def test_activating_a_version_holding_an_erased_subject_answers_a_conflict_on_version(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    holding = org.train()
+    # Erased in another process (whose erasure could not touch this model directory): the
+    # version is still on disk here, and the consent read model says who is gone.
+    org.app.erased.remove(org.services.recommender.subject_erased)
+    erased = UUID(org.services.recommender.active.model.user_ids[0])  # type: ignore[union-attr]
+    org.app.request_erasure(erased, actor=SYSTEM)
+    org.settle()
+
+    refused = await gql.data(
+        "mutation($v: String!) { activateModelVersion(version: $v) { __typename"
+        " ... on Conflict { field message } } }",
+        v=holding.version,
+    )
+
+    answer = refused["activateModelVersion"]
+    assert (answer["__typename"], answer["field"]) == ("Conflict", "version")
+    assert "1 erased subject" in answer["message"]
+
+
 async def test_reviews_are_due_for_modules_completed_a_while_ago(
     org_api: tuple[Org, GraphQLClient],
 ) -> None:

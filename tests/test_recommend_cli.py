@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
+from app.aggregates import SYSTEM
 from app.bootstrap import build_services
 from app.cli import main
 from app.settings import Settings
@@ -59,3 +61,26 @@ def test_fairness_from_the_command_line_names_the_model_version(
     assert f"model {version}" in out
     assert "0 people with fairness_audit consent" in out
     assert main(["fairness", "--model-version", "20990101T000000-abcdef"]) == 1
+
+
+def test_activating_a_version_holding_a_withdrawn_subject_exits_non_zero_with_the_reason(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--epochs", "2", "--components", "4"]) == 0
+    holding = (database / "CURRENT").read_text().strip()
+    services = build_services(Settings.from_env(), start_projections=False)
+    try:
+        assert services.recommender.active is not None
+        leaving = UUID(services.recommender.active.model.user_ids[0])
+        services.app.withdraw_consent(leaving, purpose="personalisation", actor=SYSTEM)
+    finally:
+        services.close()
+    assert main(["train", "--epochs", "2", "--components", "4"]) == 0
+    retrained = (database / "CURRENT").read_text().strip()
+    capsys.readouterr()
+
+    assert main(["models", "activate", holding]) == 1
+
+    error = capsys.readouterr().err
+    assert "refused" in error and "1 withdrawn subject" in error
+    assert (database / "CURRENT").read_text().strip() == retrained

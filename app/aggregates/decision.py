@@ -4,10 +4,20 @@ A served list is an aggregate of its own, so an auditor can replay exactly what 
 recommender proposed (items, scores, model version, reasons, consent basis) and how each
 proposal was answered. Module ids and scores are plain; the reasons and comments talk
 about the person (skill levels, history) and are declared personal data of the employee.
+
+Each list also records what it was computed from (``inputs``: the features, consent state,
+model version and rule settings) and a hash of them (``inputs_hash``, see
+:func:`inputs_digest`), so an auditor can recompute the hash from the recorded inputs and
+compare, and replay the ranking from them. The inputs are personal and sealed; a random
+``nonce`` among them makes the hash, which stays readable, useless for testing guesses
+about an erased person's features.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
@@ -22,14 +32,24 @@ ANSWERS = ("accepted", "dismissed", "wrong")
 #: How a list was made: from a personal model, from the role only (no personalisation
 #: consent), or from role and popularity because no model has been trained yet.
 BASES = ("personalised", "role_based", "popularity")
+#: Hashed before the inputs, so that a later change of what is recorded cannot collide.
+INPUTS_LABEL = b"skillpath decision inputs v1\n"
+
+
+def inputs_digest(inputs: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the label and the inputs as canonical JSON: keys sorted, no spaces
+    (``separators=(",", ":")``), non-ASCII characters as they are, UTF-8."""
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(INPUTS_LABEL + canonical.encode()).hexdigest()
 
 
 class RecommendationDecision(Aggregate):
     """One list of recommendations served to one employee, and the answers to its items."""
 
     class RecommendationIssued(Aggregate.Created, PersonalData):
-        personal_fields: ClassVar[frozenset[str]] = frozenset({"reasons", "goal"})
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"reasons", "goal", "inputs"})
         subject_field: ClassVar[str | None] = "employee_id"
+        class_version: ClassVar[int] = 2
         employee_id: UUID
         module_ids: list[UUID]
         scores: list[float]
@@ -39,6 +59,16 @@ class RecommendationDecision(Aggregate):
         goal: str | None
         occurred_at: datetime
         actor: Actor
+        #: What the list was computed from ({} when not recorded, or once erased).
+        inputs: dict[str, Any]
+        #: ``inputs_digest(inputs)`` at issue time; "" for lists issued before it existed.
+        inputs_hash: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Lists issued before inputs were recorded: none, and no hash."""
+            state["inputs"] = {}
+            state["inputs_hash"] = ""
 
     class RecommendationAnswered(Aggregate.Event, PersonalData):
         personal_fields: ClassVar[frozenset[str]] = frozenset({"comment"})
@@ -62,10 +92,13 @@ class RecommendationDecision(Aggregate):
         goal: str | None,
         occurred_at: datetime,
         actor: Actor,
+        inputs: dict[str, Any],
+        inputs_hash: str,
     ) -> None:
         self.employee_id = employee_id
         self.module_ids = module_ids
         self.model_version = model_version
+        self.inputs_hash = inputs_hash
         self.answers: dict[UUID, str] = {}
 
     @classmethod
@@ -80,12 +113,20 @@ class RecommendationDecision(Aggregate):
         consent_basis: str,
         goal: str | None,
         actor: Actor,
+        inputs: dict[str, Any] | None = None,
     ) -> RecommendationDecision:
+        """Log a served list; ``inputs`` (JSON-ready) are recorded with their hash, and a
+        fresh nonce is added to them first."""
         if not len(module_ids) == len(scores) == len(reasons):
             raise ValueError("module_ids, scores and reasons must line up")
         if len(set(module_ids)) != len(module_ids):
             raise ValueError("a module is listed twice")
         base.one_of(consent_basis, "consentBasis", BASES)
+        recorded: dict[str, Any] = {}
+        if inputs is not None:
+            if "nonce" in inputs:
+                raise ValueError("the nonce is added here, not by the caller")
+            recorded = {**inputs, "nonce": secrets.token_hex(16)}
         return cls._create(
             cls.RecommendationIssued,
             id=uuid4(),
@@ -98,6 +139,8 @@ class RecommendationDecision(Aggregate):
             goal=goal,
             occurred_at=base.utc_now(),
             actor=actor,
+            inputs=recorded,
+            inputs_hash=inputs_digest(recorded) if recorded else "",
         )
 
     def answer(self, *, module_id: UUID, answer: str, comment: str, actor: Actor) -> None:

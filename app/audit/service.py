@@ -10,6 +10,7 @@ from uuid import UUID
 
 from app.application import Skillpath
 from app.audit.chain import ChainedLog, IntegrityReport, verify_chain
+from app.audit.decisions import DecisionCheck, check_decision
 from app.audit.history import History
 from app.consent.export import ExportScreen, SubjectExport
 from app.persistence import SqlGateway
@@ -40,6 +41,11 @@ class Audit:
         """
         streams = [(s.stream_id, s.kind) for s in self.streams.of(str(employee_id))]
         return SubjectExport(self.app, screen).build(employee_id, streams)
+
+    def check_decision(self, decision_id: UUID) -> DecisionCheck:
+        """Recompute the hash of a served list's recorded inputs and compare it with the
+        hash recorded with them (app/audit/decisions.py)."""
+        return check_decision(self.app, decision_id)
 
     def verify(self, progress: Callable[[int], None] | None = None) -> IntegrityReport:
         """Walk the hash chain from the first event; the read models' position shows a

@@ -62,6 +62,7 @@ class CommandBase(Application[UUID]):
     saved: SavedListeners
     policy: ConsentPolicy
     erased: list[Callable[[UUID], None]]
+    withdrawn: list[Callable[[UUID, str], None]]
     subject_keys: SubjectKeys
     email_claim_secret: bytes
 

@@ -14,7 +14,7 @@ from app.aggregates import (
 )
 from app.aggregates.base import utc_now
 from app.commands.base import CommandBase, Erasure, Written
-from app.consent.ledger import ConsentLedger
+from app.consent.ledger import ConsentLedger, purpose_name
 from app.consent.policy import ConsentState
 
 
@@ -62,7 +62,10 @@ class ConsentCommands(CommandBase):
         employee = self.employee(employee_id)
         ledger = self._ledger(employee.id)
         ledger.withdraw(purpose=purpose, actor=actor, occurred_at=occurred_at)
-        return Written(self._store(ledger), employee.id)
+        written = Written(self._store(ledger), employee.id)
+        for listener in self.withdrawn:
+            listener(employee.id, purpose_name(purpose))
+        return written
 
     def request_erasure(self, employee_id: UUID, *, actor: Actor) -> Erasure:
         """Crypto-shred the employee: withdraw every purpose, delete their data key.

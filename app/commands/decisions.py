@@ -29,8 +29,10 @@ class DecisionCommands(LearningCommands):
         consent_basis: str,
         goal: str | None,
         actor: Actor,
+        inputs: dict[str, Any] | None = None,
     ) -> Written:
-        """Log a served list; the recommender has checked that the employee exists."""
+        """Log a served list; the recommender has checked that the employee exists.
+        ``inputs``: what it was computed from (app/recommend/inputs.py), hashed on record."""
         decision = RecommendationDecision.issue(
             employee_id=employee_id,
             module_ids=module_ids,
@@ -40,6 +42,7 @@ class DecisionCommands(LearningCommands):
             consent_basis=consent_basis,
             goal=goal,
             actor=actor,
+            inputs=inputs,
         )
         return Written(self._store(decision), decision.id)
 

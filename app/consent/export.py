@@ -186,6 +186,9 @@ class SubjectExport:
             "modelVersion": issued.model_version,
             "consentBasis": issued.consent_basis,
             "goal": shown["goal"],
+            # What the list was computed from, and the hash recorded with it (docs/trust.md).
+            "inputs": shown.get("inputs"),
+            "inputsHash": shown.get("inputs_hash") or None,
             "items": [
                 {
                     "moduleId": str(module_id),

@@ -153,6 +153,22 @@ class ConsentBook:
             row = tx.row("SELECT * FROM {erasures} WHERE employee_id = %s", (employee_id,))
         return None if row is None else ErasureRow(**row)
 
+    def erased_subjects(self) -> set[str]:
+        """Employees whose erasure was requested (every purpose was withdrawn with it)."""
+        with self._gateway.transaction(write=False) as tx:
+            rows = tx.rows("SELECT employee_id FROM {erasures}")
+        return {r["employee_id"] for r in rows}
+
+    def subjects_who_withdrew(self, purpose: str) -> set[str]:
+        """Employees who withdrew ``purpose`` at some time (some may have granted it again)."""
+        with self._gateway.transaction(write=False) as tx:
+            rows = tx.rows(
+                "SELECT DISTINCT employee_id FROM {consent_history}"
+                " WHERE purpose = %s AND action = 'withdrawn'",
+                (purpose,),
+            )
+        return {r["employee_id"] for r in rows}
+
     def subjects_allowing(self, purpose: str, among: Sequence[str] | None = None) -> set[str]:
         """Employee ids that currently grant ``purpose`` (bulk use: training, reports)."""
         with self._gateway.transaction(write=False) as tx:

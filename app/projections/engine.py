@@ -76,6 +76,10 @@ class Projection:
         for table in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
 
+    def after_commit(self, gateway: SqlGateway) -> None:
+        """Work that must follow the commit of a batch this projection took part in (it
+        cannot run inside the transaction); the read models count as caught up after it."""
+
 
 class ProjectionRunner:
     """Feeds the notification log to a set of projections, in a thread or on demand."""
@@ -171,6 +175,11 @@ class ProjectionRunner:
                         projection.apply(event, tx)
                 advanced.append(projection.name)
             self._save_positions(tx, advanced, last)
+        for projection in self.projections:
+            try:
+                projection.after_commit(self.gateway)
+            except Exception:  # the batch is committed; the projection retries next time
+                log.exception("%s: work after the commit failed", projection.name)
         self._advanced(last)
 
     def _save_positions(self, tx: Transaction, names: Sequence[str], position: int) -> None:

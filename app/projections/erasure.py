@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from app.consent.envelope import ERASED
 from app.consent.ledger import ConsentLedger
-from app.persistence import Transaction
+from app.persistence import SqlGateway, Transaction
 from app.projections.engine import Projection, handles
 
 _ERASED_LIST = json.dumps([ERASED])
@@ -54,16 +54,35 @@ PERSONAL_COLUMNS = (
     PersonalColumns("kpi_feedback", "employee_id", "sentiment = NULL", ()),
 )
 
+#: Every table an erasure overwrites, in a stable order.
+PERSONAL_TABLES = tuple(sorted({c.table for c in PERSONAL_COLUMNS}))
+
 
 class ErasureProjection(Projection):
-    """Runs last in a batch, after the projections whose tables it erases have applied it."""
+    """Runs last in a batch, after the projections whose tables it erases have applied it.
+
+    Overwriting a column is not enough for the bytes: after the batch commits, the old row
+    versions are made to leave the database files (SQLite: the write-ahead log is truncated;
+    freed cells were zeroed by ``secure_delete``. PostgreSQL: the tables are vacuumed).
+    That happens before the runner reports the batch, so a wait for the read models to
+    reach the erasure's position in the same process also waits for it.
+    """
 
     name = "erasure"
     tables = ()
     ddl = ()
 
+    def __init__(self) -> None:
+        self._overwritten = False
+
+    def after_commit(self, gateway: SqlGateway) -> None:
+        if self._overwritten:
+            # Kept when it could not be done now: tried again after the next batch.
+            self._overwritten = not gateway.release_overwritten(PERSONAL_TABLES)
+
     @handles(ConsentLedger.Erased)
     def erased(self, e: ConsentLedger.Erased, tx: Transaction) -> None:
+        self._overwritten = True
         employee_id = tx.scalar(
             "SELECT employee_id FROM {consent_ledgers} WHERE ledger_id = %s",
             (str(e.originator_id),),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.aggregates import Employee, LearningModule, Role
+from app.consent.ledger import ConsentLedger
 from app.persistence import SqlGateway, Transaction
 from app.projections.engine import Projection, handles
 
@@ -117,6 +118,14 @@ class FeatureProjection(Projection):
             (str(e.originator_id),),
         )
         self._bump(tx, "modules")
+
+    # -- consent ------------------------------------------------------------------------
+
+    # Who may be personalised decides which subjects a served model may still use; serving
+    # rereads it only when this counter moves (app/recommend/forgetting.py).
+    @handles(ConsentLedger.Granted, ConsentLedger.Withdrawn, ConsentLedger.ErasureRequested)
+    def consent_changed(self, e: Any, tx: Transaction) -> None:
+        self._bump(tx, "consents")
 
     # -- roles --------------------------------------------------------------------------
 
@@ -251,7 +260,7 @@ class FeatureBook:
         }
 
     def versions(self) -> dict[str, int]:
-        """Change counters of the catalogue and the competence model."""
+        """Change counters of the catalogue, the competence model and consents."""
         with self._gateway.transaction(write=False) as tx:
             rows = tx.rows("SELECT name, version FROM {feature_versions}")
         return {r["name"]: int(r["version"]) for r in rows}

@@ -67,11 +67,13 @@ def _follow() -> int:
 
 def _describe(m: ModelMetadata, *, active: bool) -> str:
     metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(m.metrics.items()))
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(m.exclusions.items()))
+    rebuilt = f"; rebuilt from {m.extra['rebuilt_from']}" if "rebuilt_from" in m.extra else ""
     return (
         f"{'*' if active else ' '} {m.version}  trained {m.trained_at[:19]} to position"
         f" {m.trained_to_position}; {m.users} users, {m.items} modules, {m.interactions}"
-        f" interactions; {m.subjects_excluded} excluded without consent; trigger {m.trigger};"
-        f" {metrics}"
+        f" interactions; {m.subjects_excluded} excluded{f' ({why})' if why else ''};"
+        f" trigger {m.trigger}{rebuilt}; {metrics}"
     )
 
 
@@ -84,22 +86,33 @@ def cmd_models(args: argparse.Namespace) -> int:
         if not args.version:
             print("skillpath models activate: name the VERSION", file=sys.stderr)
             return 2
-        try:
-            metadata = registry.activate(args.version)
-        except UnknownModelVersion as error:
-            print(f"skillpath: {error}", file=sys.stderr)
-            return 1
-        except ModelFileError as error:
-            print(f"skillpath: refused, the current version stays: {error}", file=sys.stderr)
-            return 1
-        print(f"active: {metadata.version} (servers switch within a second)")
-        return 0
+        return _activate(args.version)
     current = registry.current_version()
     versions = registry.versions()
     if not versions:
         print(f"no model versions in {registry.root} (run `skillpath train`)")
     for metadata in versions:
         print(_describe(metadata, active=metadata.version == current))
+    return 0
+
+
+def _activate(version: str) -> int:
+    """Switch versions through the recommender, which knows who may no longer be in one."""
+    from app.aggregates import Conflict
+
+    services = _services()
+    try:
+        services.runner.catch_up()  # the consent read model decides what may be activated
+        metadata = services.recommender.activate(version)
+    except UnknownModelVersion as error:
+        print(f"skillpath: {error}", file=sys.stderr)
+        return 1
+    except (ModelFileError, Conflict) as error:
+        print(f"skillpath: refused, the current version stays: {error}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(f"active: {metadata.version} (servers switch within a second)")
     return 0
 
 

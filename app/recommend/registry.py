@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.recommend.model import HybridModel, ModelFileError
+import numpy as np
+
+from app.recommend.model import ARTEFACT, HybridModel, ModelFileError
 
 POINTER = "CURRENT"
 METADATA = "metadata.json"
@@ -51,6 +54,9 @@ class ModelMetadata:
     trigger: str = "manual"
     erasures_since_previous: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: ``subjects_excluded`` by reason: ``no_consent`` (never granted personalisation),
+    #: ``withdrawn``, ``erased`` (app/recommend/forgetting.py). Older versions lack it.
+    exclusions: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -65,6 +71,7 @@ class ModelRegistry:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._subjects: dict[tuple[str, str], frozenset[str]] = {}
 
     def _folder(self, version: str) -> Path:
         if not _VERSION.match(version):
@@ -78,7 +85,7 @@ class ModelRegistry:
         found = []
         for folder in sorted(self.root.iterdir()):
             meta = folder / METADATA
-            if folder.is_dir() and meta.is_file():
+            if folder.is_dir() and not folder.name.startswith(".") and meta.is_file():
                 try:
                     found.append(ModelMetadata.from_json(meta.read_text()))
                 except (ValueError, TypeError):
@@ -124,6 +131,35 @@ class ModelRegistry:
         if activate:
             self.activate(stored.version)
         return stored
+
+    def subjects(self, metadata: ModelMetadata) -> frozenset[str]:
+        """The employees a version was trained on, read from its artefact alone (the user id
+        array, not the whole model); remembered per artefact digest."""
+        key = (metadata.version, metadata.artefact_sha256)
+        found = self._subjects.get(key)
+        if found is None:
+            path = self._folder(metadata.version) / ARTEFACT
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    found = frozenset(stored["user_ids"].tolist())
+            except (KeyError, ValueError, OSError) as error:
+                raise ModelFileError(f"{path} cannot be read: {error}") from error
+            self._subjects[key] = found
+        return found
+
+    def remove(self, version: str) -> None:
+        """Delete a version's folder (never the current one); gone already is fine, since
+        several processes may prune the same version."""
+        if version == self.current_version():
+            raise ValueError(f"model version {version} is current and cannot be removed")
+        folder = self._folder(version)
+        # Renamed first, so that no reader finds half a folder under the version's name.
+        doomed = self.root / f".removed-{version}-{os.getpid()}"
+        try:
+            folder.rename(doomed)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def pointer_stamp(self) -> float:
         """When the pointer last changed (0 when there is none): cheap to poll."""

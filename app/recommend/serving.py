@@ -28,10 +28,17 @@ from app.projections.features import FeatureBook, RoleRequirements
 from app.projections.interactions import InteractionBook
 from app.recommend import rules
 from app.recommend.catalogue import CatalogueIndex
+from app.recommend.forgetting import (
+    PERSONALISATION,
+    Exclusions,
+    Forgetting,
+    without_subjects,
+)
+from app.recommend.inputs import decision_inputs
 from app.recommend.model import FitParameters, HybridModel, ModelFileError
 from app.recommend.ranking import Learner, Peers, Popularity, Ranking, rank
 from app.recommend.registry import ModelMetadata, ModelRegistry
-from app.recommend.training import PERSONALISATION, TrainingSources, train_version
+from app.recommend.training import TrainingSources, train_version
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,8 +98,15 @@ class RecommenderService:
         self._checked_at = 0.0
         self._catalogue: tuple[tuple[str | None, int], CatalogueIndex] | None = None
         self._roles: tuple[int, dict[str, RoleRequirements]] | None = None
-        self._popularity: tuple[float, Popularity] | None = None
+        self._popularity: tuple[float, tuple[int, int], Popularity] | None = None
         self._erased: set[str] = set()
+        self.forgetting = Forgetting(consents, features, registry, app.policy.may_personalise)
+        #: Served copies of loaded versions, without the subjects they may no longer use.
+        self._served: dict[str, tuple[tuple[int, int], ActiveModel, Exclusions]] = {}
+        self._held: frozenset[str] = frozenset()
+        #: Called when the active model holds someone it may no longer use: a retrain
+        #: without them should start now (the background worker's wake-up).
+        self.retrain_wanted: list[Callable[[], None]] = []
         self.load_current()
 
     @classmethod
@@ -112,7 +126,13 @@ class RecommenderService:
 
     @property
     def active(self) -> ActiveModel | None:
+        """The current version as loaded (as trained; requests use :meth:`served`)."""
         return self._active
+
+    def served(self) -> ActiveModel | None:
+        """The current version as requests use it now: without anyone it may no longer use."""
+        self._refresh()
+        return self._served_model(self._active, self.features.versions())
 
     def load_current(self) -> None:
         """Follow the pointer; a version that fails to load is refused, the old one stays."""
@@ -133,7 +153,16 @@ class RecommenderService:
         log.info("recommender model %s is active", version)
 
     def activate(self, version: str) -> ModelMetadata:
-        """Make a stored version current (roll back or forward); refuses corrupt ones."""
+        """Make a stored version current (roll back or forward); refuses corrupt ones and
+        ones holding someone who withdrew personalisation or was erased since."""
+        model, _ = self.registry.load(version)
+        held = self.forgetting.held_by(model.user_ids)
+        if held:
+            raise Conflict(
+                f"model version {version} holds {held.describe()} it may no longer use;"
+                " train a new version instead",
+                field="version",
+            )
         metadata = self.registry.activate(version)
         self.load_current()
         return metadata
@@ -160,12 +189,22 @@ class RecommenderService:
             self._roles = cached = (versions.get("roles", 0), self.features.roles())
         return cached[1]
 
-    def _current_popularity(self, catalogue: CatalogueIndex) -> Popularity:
+    def _current_popularity(
+        self, catalogue: CatalogueIndex, versions: dict[str, int]
+    ) -> Popularity:
+        # Recounted at once when consent changed: a withdrawal stops counting immediately.
+        key = (versions.get("consents", 0), self.forgetting.revision)
         cached = self._popularity
         fresh = cached is not None and time.monotonic() - cached[0] < POPULARITY_SECONDS
-        if cached is not None and fresh and len(cached[1].overall) == len(catalogue):
-            return cached[1]
+        if (
+            cached is not None
+            and fresh
+            and cached[1] == key
+            and len(cached[2].overall) == len(catalogue)
+        ):
+            return cached[2]
         consenting = self.consents.subjects_allowing(PERSONALISATION)
+        consenting -= self.forgetting.not_for_training()
         role_of = {e.employee_id: e.role_id for e in self.features.employees()}
         overall = np.zeros(len(catalogue))
         by_role: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(catalogue)))
@@ -175,8 +214,49 @@ class RecommenderService:
                 overall[position] += 1
                 by_role[role_of.get(employee_id, "")][position] += 1
         popularity = Popularity(overall, dict(by_role))
-        self._popularity = (time.monotonic(), popularity)
+        self._popularity = (time.monotonic(), key, popularity)
         return popularity
+
+    def _served_model(
+        self, active: ActiveModel | None, versions: dict[str, int]
+    ) -> ActiveModel | None:
+        """``active`` without the subjects it may no longer use (withdrawn or erased since
+        it was trained): their identity features and who-took-what rows are dropped, so
+        their representation is never used and they count in nobody's peer reasons."""
+        return None if active is None else self._served_entry(active, versions)[0]
+
+    def _served_entry(
+        self, active: ActiveModel, versions: dict[str, int]
+    ) -> tuple[ActiveModel, Exclusions]:
+        key = (versions.get("consents", 0), self.forgetting.revision)
+        version = active.metadata.version
+        cached = self._served.get(version)
+        same = cached is not None and (
+            cached[1].metadata.artefact_sha256 == active.metadata.artefact_sha256
+        )
+        if cached is not None and same and cached[0] == key:
+            served, held = cached[1], cached[2]
+        else:
+            held = self.forgetting.held_by(active.model.user_ids)
+            served = active
+            if held:
+                model = without_subjects(active.model, held.reasons)
+                served = ActiveModel(model, active.metadata, Peers(model))
+            with self._lock:
+                if len(self._served) > 4:
+                    self._served.clear()
+                self._served[version] = (key, served, held)
+        if active is self._active and held and frozenset(held.reasons) - self._held:
+            self._held = frozenset(held.reasons)
+            self._want_retrain()
+        return served, held
+
+    def _want_retrain(self) -> None:
+        for wake in self.retrain_wanted:
+            try:
+                wake()
+            except Exception:  # a listener's fault must not fail a request
+                log.exception("could not ask for a retrain")
 
     # -- serving ------------------------------------------------------------------------
 
@@ -227,13 +307,15 @@ class RecommenderService:
         first: int,
         relevance_floor: float | None = None,
         using: ActiveModel | None = None,
+        versions: dict[str, int] | None = None,
     ) -> Ranking:
         """Rank without logging anything (fairness reports use this); ``using`` another
-        version than the active one."""
+        version than the active one; ``versions``: the feature counters already read."""
         self._refresh()
-        active = using or self._active
-        catalogue = self._current_catalogue(active, self.features.versions())
-        popularity = None if active else self._current_popularity(catalogue)
+        versions = self.features.versions() if versions is None else versions
+        active = self._served_model(using or self._active, versions)
+        catalogue = self._current_catalogue(active, versions)
+        popularity = None if active else self._current_popularity(catalogue, versions)
         return rank(
             learner,
             catalogue,
@@ -252,9 +334,15 @@ class RecommenderService:
             raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
         term = checks.text(goal, "goal", max_length=100, required=False) if goal else None
         learner = self.learner(employee_id, term or None)
+        self._refresh()
         active = self._active
-        ranking = self.rank_for(learner, first)
+        versions = self.features.versions()
+        ranking = self.rank_for(learner, first, using=active, versions=versions)
         version = active.metadata.version if active else None
+        inputs = decision_inputs(
+            learner, basis=ranking.basis, model_version=version, first=first,
+            relevance_floor=self.relevance_floor, versions=versions,
+        )  # fmt: skip
         written = self.app.issue_recommendation(
             employee_id=employee_id,
             module_ids=[UUID(item.module_id) for item in ranking.items],
@@ -264,6 +352,7 @@ class RecommenderService:
             consent_basis=ranking.basis,
             goal=term or None,
             actor=actor,
+            inputs=inputs,
         )
         return Recommendations(
             written.id, written.position, learner.employee.employee_id, ranking, version
@@ -272,19 +361,58 @@ class RecommenderService:
     # -- retraining ---------------------------------------------------------------------
 
     def subject_erased(self, employee_id: UUID | str) -> None:
-        """Called by erasure: the next model must be trained without this subject."""
+        """Called by erasure: the subject leaves the served model now, every version on
+        disk holding them is rebuilt or removed, and a retrain without them is asked for."""
         with self._lock:
             self._erased.add(str(employee_id))
+        self.forgetting.mark_erased(employee_id)
+        try:
+            self.forget_on_disk()
+        except Exception:  # the erasure itself is done; the training worker retries this
+            log.exception("could not remove an erased subject from the model versions on disk")
+        self._want_retrain()
+
+    def consent_withdrawn(self, employee_id: UUID, purpose: str) -> None:
+        """Called by a withdrawal: without personalisation the subject leaves the served
+        model now (before this process's read models show it), and a retrain is asked for."""
+        if purpose == PERSONALISATION:
+            self.forgetting.mark_withdrawn(employee_id)
+            self._want_retrain()
+
+    def forget_on_disk(self) -> list[str]:
+        """Rebuild or remove every stored version holding an erased subject."""
+        changed = self.forgetting.forget_on_disk()
+        if changed:
+            self.load_current()
+        return changed
+
+    def forgetting_due(self) -> str | None:
+        """``erasure`` or ``withdrawal`` when the active model holds someone it may no
+        longer use (or this process erased someone since it was trained); cheap enough to
+        ask every second: the consent read model is reread only when it changed."""
+        active = self._active
+        if self._erased:
+            return "erasure"
+        if active is None:
+            return None
+        _, held = self._served_entry(active, self.features.versions())
+        if held:
+            return "erasure" if held.erased else "withdrawal"
+        return None
 
     def retraining_due(self, min_interactions: int) -> str | None:
-        """Why a retrain is due now (``erasure``, ``new_interactions``), or None.
+        """Why a retrain is due now (``erasure``, ``withdrawal``, ``new_interactions``), or
+        None.
 
-        Erasures are seen both when this process made them (``subject_erased``) and, for a
+        Erasures and withdrawals are seen both when this process made them and, for a
         training worker of its own, in the consent read model.
         """
+        forgetting = self.forgetting_due()
+        if forgetting is not None:
+            return forgetting
         active = self._active
         since = active.metadata.trained_at if active else ""
-        if self._erased or (active is not None and self.interactions.erased_since(since)):
+        if active is not None and self.interactions.erased_since(since):
             return "erasure"
         if min_interactions > 0 and self.interactions.recorded_since(since) >= min_interactions:
             return "new_interactions"
@@ -312,10 +440,14 @@ class RecommenderService:
                 progress=progress,
                 trigger=trigger,
                 erasures=len(erased | recorded),
+                forgetting=self.forgetting,
             )
         except Exception:
             with self._lock:
                 self._erased |= erased
             raise
         self.load_current()
+        # Older versions may hold someone erased meanwhile (or this one, when its read
+        # models lagged behind an erasure in another process).
+        self.forget_on_disk()
         return metadata

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -15,10 +15,9 @@ from app.projections.features import FeatureBook
 from app.projections.interactions import InteractionBook
 from app.recommend.dataset import TrainingData, build_training_data
 from app.recommend.evaluation import precision_at_k
+from app.recommend.forgetting import PERSONALISATION, Forgetting, exclusion_reasons
 from app.recommend.model import FitParameters, HybridModel
 from app.recommend.registry import ModelMetadata, ModelRegistry
-
-PERSONALISATION = "personalisation"
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,12 @@ class TrainingSources:
     consents: ConsentBook
 
 
-def collect_training_data(sources: TrainingSources, now: datetime) -> TrainingData:
-    consenting = sources.consents.subjects_allowing(PERSONALISATION)
+def collect_training_data(
+    sources: TrainingSources, now: datetime, excluded: Collection[str] = ()
+) -> TrainingData:
+    """The data of a fit: everyone allowing personalisation, less ``excluded`` (who this
+    process knows withdrew or was erased before its read models show it)."""
+    consenting = sources.consents.subjects_allowing(PERSONALISATION) - set(excluded)
     return build_training_data(
         sources.features.employees(),
         sources.features.modules(),
@@ -52,14 +55,26 @@ def train_version(
     trigger: str = "manual",
     erasures: int = 0,
     activate: bool = True,
+    forgetting: Forgetting | None = None,
 ) -> ModelMetadata:
     """Build the data, fit, measure, and store a new version (current unless told not to).
 
-    ``position`` is the event-store position the read models had reached when reading.
+    ``position`` is the event-store position the read models had reached when reading;
+    ``forgetting`` adds who this process knows is out before its read models do.
     """
     now = datetime.now(UTC)
     started = time.perf_counter()
-    data = collect_training_data(sources, now)
+    data = collect_training_data(sources, now, forgetting.not_for_training() if forgetting else ())
+    employee_ids = [e.employee_id for e in sources.features.employees()]
+    included = set(data.user_ids)
+    if forgetting is not None:
+        exclusions = forgetting.training_exclusions(employee_ids, included)
+    else:
+        exclusions = exclusion_reasons(
+            (e for e in employee_ids if e not in included), allowing=(),
+            erased=sources.consents.erased_subjects(),
+            withdrew=sources.consents.subjects_who_withdrew(PERSONALISATION),
+        ).counts()  # fmt: skip
     built = time.perf_counter()
     model = HybridModel.fit(data, params, progress)
     fitted = time.perf_counter()
@@ -82,7 +97,8 @@ def train_version(
             "subjects_allowing": data.subjects_included,
             "taken_at": now.isoformat(),
         },
-        subjects_excluded=data.subjects_excluded,
+        subjects_excluded=len(employee_ids) - len(included),
+        exclusions=exclusions,
         users=len(data.user_ids),
         items=len(data.item_ids),
         interactions=int(data.interactions.nnz),
