@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from eventsourcing.sqlite import SQLiteConnectionPool
 
+from app.auth.tokens import mint_token
 from app.bootstrap import Services, build_services
 from app.projections.erasure import PERSONAL_TABLES as ERASED_TABLES
 from app.secure_sqlite import SECURED_VERSION
@@ -282,8 +283,16 @@ class Api:
             base_url=url, timeout=30, headers={"Authorization": f"Bearer {operator_token()}"}
         )
 
-    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = self.http.post("/graphql", json={"query": query, "variables": variables})
+    def __call__(
+        self, query: str, as_employee: str | None = None, **variables: Any
+    ) -> dict[str, Any]:
+        headers = {}
+        if as_employee is not None:  # the employee's own decisions are theirs to make
+            token = mint_token(TEST_JWT_SECRET.encode(), role="employee", subject=as_employee)
+            headers = {"Authorization": f"Bearer {token}"}
+        response = self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body
@@ -354,15 +363,15 @@ def test_after_erasure_no_file_of_a_running_server_nor_its_log_holds_a_personal_
             "location": "Oslo", "hireDate": "2024-02-01",
         })["hireEmployee"]  # fmt: skip
         subject = hired["employeeId"]
-        api(GRANT, id=subject)
-        api(PROFILE, id=subject, goal=GOAL)
+        api(GRANT, as_employee=subject, id=subject)
+        api(PROFILE, as_employee=subject, id=subject, goal=GOAL)
         enrolment = api(ENROL, id=subject, module=module)["enroll"]["enrollmentId"]
-        api(COMPLETE, id=enrolment)
-        api(FEEDBACK, id=enrolment, comment=COMMENT)
+        api(COMPLETE, as_employee=subject, id=enrolment)
+        api(FEEDBACK, as_employee=subject, id=enrolment, comment=COMMENT)
         for _ in range(2):  # an older version and the current one, both holding the subject
             trainer = skillpath(env, trainer_log, "train", "--epochs", "2", "--components", "4")
             assert trainer.wait(120) == 0, trainer_log.read_text()[-3000:]
-        api(RECOMMEND, id=subject, goal=GOAL)
+        api(RECOMMEND, as_employee=subject, id=subject, goal=GOAL)
         assert api(PROFILE_OF, id=subject)["employee"]["name"] == NAME
         models = data / "models"
         assert len([p for p in models.iterdir() if p.is_dir()]) == 2
