@@ -148,6 +148,34 @@ def cmd_export_subject(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_decision(args: argparse.Namespace) -> int:
+    """Recompute the hash of a served list's recorded inputs; exit 3 when it differs."""
+    import json
+    from uuid import UUID
+
+    from app.aggregates import NotFound
+
+    try:
+        decision_id = UUID(args.decision_id)
+    except ValueError:
+        print(f"skillpath: {args.decision_id!r} is not a decision id", file=sys.stderr)
+        return 2
+    services = _services()
+    try:
+        check = services.audit.check_decision(decision_id)
+    except NotFound as error:
+        print(f"skillpath: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(json.dumps({
+        "decisionId": str(check.decision_id), "outcome": check.outcome,
+        "recordedHash": check.recorded_hash, "recomputedHash": check.recomputed_hash,
+        "modelVersion": check.model_version, "inputs": check.inputs,
+    }, indent=2, ensure_ascii=False))  # fmt: skip
+    return 3 if check.outcome == "differs" else 0
+
+
 def cmd_verify(_: argparse.Namespace) -> int:
     """Walk the hash chain over the event log; exit 3 when it was tampered with."""
     services = _services()
@@ -254,6 +282,12 @@ def parser() -> argparse.ArgumentParser:
     )
     export_subject.add_argument("employee_id")
     export_subject.set_defaults(run=cmd_export_subject)
+    check = sub.add_parser(
+        "check-decision",
+        help="recompute the hash of a served list's recorded inputs (exit 3 when it differs)",
+    )
+    check.add_argument("decision_id")
+    check.set_defaults(run=cmd_check_decision)
     sub.add_parser(
         "verify", help="check the event log's hash chain; exit 3 if it was tampered with"
     ).set_defaults(run=cmd_verify)

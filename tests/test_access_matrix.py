@@ -81,6 +81,7 @@ QUERIES: dict[str, Recipe] = {
     "employeeAsOf": lambda w, who: {"id": _person(w, who), "at": NOW},
     "moduleAsOf": lambda w, who: {"id": w.module_id, "at": NOW},
     "verifyIntegrity": lambda w, who: {},
+    "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
 }
 
 _EMPLOYEE = "employeeId"

@@ -157,6 +157,8 @@ OPERATIONS = [
               f'{{ moduleAsOf(id: "{UNKNOWN}", at: "{FUTURE}T00:00:00Z") {{ version }} }}',
               "hr auditor admin"),
     Operation(f"{Q}.verifyIntegrity", "{ verifyIntegrity { intact } }", "auditor admin"),
+    Operation(f"{Q}.checkDecision", f'{{ checkDecision(decisionId: "{UNKNOWN}") {{ outcome }} }}',
+              "auditor admin"),
     # Mutations carry input that fails validation after the check, so trying them changes
     # nothing; what matters is whether the answer is NotAllowed.
     Operation(f"{M}.hireEmployee", 'mutation { hireEmployee(input: {name: "", email: "x@y.z",'

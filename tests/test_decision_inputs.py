@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from app.aggregates import SYSTEM, NotFound, RecommendationDecision
 from app.bootstrap import Services, build_services
+from app.cli import main
+from app.main import create_app
 from app.settings import Settings
+from tests.conftest import auth_headers
 from tests.recommend_org import Org, analysts_and_engineers, memory_services
 
 
@@ -170,3 +174,59 @@ def test_a_list_issued_before_inputs_were_recorded_still_loads_and_says_so(org: 
     old = issued(org.services, decision.id)
     assert (old.inputs, old.inputs_hash, old.module_ids) == ({}, "", [org.modules["sql-1"]])
     assert org.services.audit.check_decision(decision.id).outcome == "not_recorded"
+
+
+async def test_an_auditor_checks_a_decision_over_the_api_and_sees_no_inputs(org: Org) -> None:
+    learner = org.hire("analyst")
+    org.settle()
+    served = org.services.recommender.recommend(learner, first=3, goal=None, actor=SYSTEM)
+    app = create_app(org.services.settings, org.services)
+    query = """query($d: ID!) { checkDecision(decisionId: $d) {
+        decisionId outcome recordedHash recomputedHash modelVersion } }"""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        as_auditor = await http.post(
+            "/graphql", json={"query": query, "variables": {"d": str(served.decision_id)}},
+            headers=auth_headers(org.services, "auditor"),
+        )  # fmt: skip
+        as_employee = await http.post(
+            "/graphql", json={"query": query, "variables": {"d": str(served.decision_id)}},
+            headers=auth_headers(org.services, "employee", str(learner)),
+        )  # fmt: skip
+        unknown = await http.post(
+            "/graphql", json={"query": query, "variables": {"d": str(learner)}},
+            headers=auth_headers(org.services, "auditor"),
+        )  # fmt: skip
+
+    check = as_auditor.json()["data"]["checkDecision"]
+    recorded = issued(org.services, served.decision_id).inputs_hash
+    assert check["outcome"] == "MATCHES"
+    assert check["recordedHash"] == check["recomputedHash"] == recorded
+    assert as_employee.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert unknown.json()["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT", "field": "decisionId"
+    }  # fmt: skip
+
+
+def test_the_check_decision_command_prints_the_inputs_and_exits_3_when_they_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(persistence="sqlite", sqlite_path=str(tmp_path / "d.sqlite3"),
+                        model_dir=str(tmp_path / "models"), seed_if_empty=False)  # fmt: skip
+    services = build_services(settings)
+    try:
+        world = analysts_and_engineers(services, people=3)
+        learner = world.hire("analyst")
+        world.settle()
+        decision = services.recommender.recommend(learner, first=3, goal=None, actor=SYSTEM)
+    finally:
+        services.close()
+    monkeypatch.setenv("SKILLPATH_PERSISTENCE", "sqlite")
+    monkeypatch.setenv("SKILLPATH_SQLITE_PATH", settings.sqlite_path)
+    monkeypatch.setenv("SKILLPATH_MODEL_DIR", settings.model_dir)
+
+    assert main(["check-decision", str(decision.decision_id)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["outcome"] == "matches" and printed["inputs"]["first"] == 3
+    assert main(["check-decision", "not-an-id"]) == 2
+    assert main(["check-decision", str(learner)]) == 1

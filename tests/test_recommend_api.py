@@ -200,7 +200,13 @@ async def test_model_versions_are_listed_with_the_active_one_marked(
     org, gql = org_api
     first = org.train()
     second = org.train()
-    listed = await gql.data("{ modelVersions { version active subjectsExcluded interactions } }")
+    listed = await gql.data(
+        "{ modelVersions { version active subjectsExcluded interactions"
+        " exclusions { reason subjects } } }"
+    )
+    for version in listed["modelVersions"]:
+        by_reason = sum(e["subjects"] for e in version["exclusions"])
+        assert by_reason == version["subjectsExcluded"]
     assert [(v["version"], v["active"]) for v in listed["modelVersions"]] == [
         (first.version, False), (second.version, True)]  # fmt: skip
     rolled = await gql.data(

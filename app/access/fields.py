@@ -137,10 +137,10 @@ IMPERSONAL = frozenset({
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "ConsentPurpose", "ReadModelStatus", "ReadModelPosition",
-    "IntegrityReport", "ChainBreak", "ModelVersion", "ModelMetric", "ModelVersionPayload",
-    "LogEvent", "EmployeePayload", "ModulePayload", "EnrollmentPayload", "RolePayload",
-    "ConsentPayload", "ProgrammePayload", "ValidationError", "NotFound", "Conflict",
-    "NotAllowed",
+    "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
+    "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
+    "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
+    "ValidationError", "NotFound", "Conflict", "NotAllowed",
 })  # fmt: skip
 
 

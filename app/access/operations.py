@@ -85,6 +85,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.employeeAsOf": Operation(AUDIT | {"hr"}),
     "Query.moduleAsOf": Operation(AUDIT | {"hr"}),
     "Query.verifyIntegrity": Operation(AUDIT),
+    "Query.checkDecision": Operation(AUDIT),
     # -- mutations: people ----------------------------------------------------------------
     "Mutation.hireEmployee": Operation(HR),
     "Mutation.updateProfile": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),

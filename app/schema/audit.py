@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -141,6 +142,30 @@ class ModuleState:
     prerequisite_ids: list[strawberry.ID]
     status: str
     flag_reason: str | None
+
+
+@strawberry.enum(description="What recomputing a served list's input hash found.")
+class DecisionCheckOutcome(Enum):
+    MATCHES = "matches"
+    DIFFERS = "differs"
+    NOT_RECORDED = "not_recorded"
+    UNREADABLE = "unreadable"
+
+
+@strawberry.type(
+    description="A served recommendation list checked against its recorded inputs: the hash"
+    " recorded with the list and the hash of the inputs as they read now (the inputs"
+    " themselves are personal: `skillpath check-decision ID` prints them for a replay)."
+)
+class DecisionCheck:
+    decision_id: strawberry.ID
+    outcome: DecisionCheckOutcome = strawberry.field(
+        description="MATCHES; DIFFERS (changed after the fact); NOT_RECORDED (issued before"
+        " inputs were recorded); UNREADABLE (the subject was erased: only the hash remains)."
+    )
+    recorded_hash: str | None
+    recomputed_hash: str | None
+    model_version: str | None
 
 
 @strawberry.type(description="Where the hash chain over the event log first breaks.")
@@ -333,6 +358,26 @@ class AuditQuery:
             info.context.services.audit.history.as_of, LearningModule, UUID(query_id(id, "id")), at
         )
         return None if found is None else _module_state(found[0], found[1], at)
+
+    @strawberry.field(
+        description="Recompute the hash of a served list's recorded inputs and compare it"
+        " with the hash recorded with the list."
+    )
+    async def check_decision(
+        self, info: SkillpathInfo, decision_id: strawberry.ID
+    ) -> DecisionCheck:
+        key = UUID(query_id(decision_id, "decisionId"))
+        try:
+            check = await info.context.run(info.context.services.audit.check_decision, key)
+        except NotFound:
+            raise bad_input("decisionId", f"no recommendation decision {key}") from None
+        return DecisionCheck(
+            decision_id=strawberry.ID(str(check.decision_id)),
+            outcome=DecisionCheckOutcome(check.outcome),
+            recorded_hash=check.recorded_hash,
+            recomputed_hash=check.recomputed_hash,
+            model_version=check.model_version,
+        )
 
     @strawberry.field(
         description="Walk the hash chain over the whole event log and name the first position"

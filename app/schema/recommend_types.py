@@ -133,6 +133,12 @@ class ModelMetric:
     value: float
 
 
+@strawberry.type(description="Subjects a model version left out, for one reason.")
+class ModelExclusion:
+    reason: str = strawberry.field(description="no_consent, withdrawn or erased.")
+    subjects: int
+
+
 @strawberry.type(description="A trained recommender model version.")
 class ModelVersion:
     version: str
@@ -144,6 +150,9 @@ class ModelVersion:
     metrics: list[ModelMetric]
     subjects_allowing: int = strawberry.field(description="Consent snapshot at training.")
     subjects_excluded: int
+    exclusions: list[ModelExclusion] = strawberry.field(
+        description="How many subjects the version left out, by reason."
+    )
     users: int
     items: int
     interactions: int
@@ -159,7 +168,10 @@ class ModelVersion:
             parameters_hash=m.parameters_hash,
             metrics=[ModelMetric(name=k, value=v) for k, v in sorted(m.metrics.items())],
             subjects_allowing=int(m.consent_snapshot.get("subjects_allowing", 0)),
-            subjects_excluded=m.subjects_excluded, users=m.users, items=m.items,
+            subjects_excluded=m.subjects_excluded,
+            exclusions=[ModelExclusion(reason=k, subjects=v)
+                        for k, v in sorted(m.exclusions.items())],
+            users=m.users, items=m.items,
             interactions=m.interactions, trigger=m.trigger,
             erasures_since_previous=m.erasures_since_previous,
         )  # fmt: skip
