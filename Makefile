@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test lint schema docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/skillpath export-schema schema.graphql
+
+# The access tables in docs/trust.md, generated from app/access (a test compares them).
+docs: $(STAMP)
+	$(BIN)/python -m app.access.tables docs/trust.md
 
 # The foundation's benchmarks (figures and how to read them: docs/benchmarks.md).
 bench: $(STAMP)

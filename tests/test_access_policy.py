@@ -173,7 +173,7 @@ def test_the_table_in_the_trust_document_is_the_one_the_policy_code_makes() -> N
                          ("access-operations", access.operations_markdown())):  # fmt: skip
         found = re.search(rf"<!-- {marker}:begin -->\n(.*?)\n<!-- {marker}:end -->", text, re.S)
         assert found is not None, f"docs/trust.md has no {marker} block"
-        assert found.group(1) == made, f"docs/trust.md's {marker} table differs from the code"
+        assert found.group(1) == made, f"docs/trust.md's {marker} table is stale: make docs"
 
 
 @pytest.mark.parametrize(

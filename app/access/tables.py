@@ -39,3 +39,26 @@ def rules_markdown() -> str:
     ]
     facets = [f"- **{f.value.replace('_', ' ')}**: {FACET_HELP[f]}" for f in _PEOPLE]
     return "\n".join([head, rule, *rows, "", *facets])
+
+
+def embed(text: str) -> str:
+    """``text`` (docs/trust.md) with its generated blocks replaced by the current tables."""
+    for marker, table in (("access-rules", rules_markdown()),
+                          ("access-operations", operations_markdown())):  # fmt: skip
+        begin, end = f"<!-- {marker}:begin -->\n", f"\n<!-- {marker}:end -->"
+        head, found, rest = text.partition(begin)
+        if not found:
+            raise ValueError(f"no {marker} block")
+        _, found, tail = rest.partition(end)
+        if not found:
+            raise ValueError(f"the {marker} block has no end")
+        text = head + begin + table + end + tail
+    return text
+
+
+if __name__ == "__main__":  # make docs: refresh the tables in docs/trust.md
+    import sys
+    from pathlib import Path
+
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/trust.md")
+    path.write_text(embed(path.read_text()))
