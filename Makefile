@@ -32,7 +32,7 @@ schema: $(STAMP)
 
 # The access tables in docs/trust.md, generated from app/access (a test compares them).
 docs: $(STAMP)
-	$(BIN)/python -m app.access.tables docs/trust.md
+	$(BIN)/python -c 'from app.access.tables import refresh; refresh("docs/trust.md")'
 
 # The foundation's benchmarks (figures and how to read them: docs/benchmarks.md).
 bench: $(STAMP)

@@ -56,9 +56,9 @@ def embed(text: str) -> str:
     return text
 
 
-if __name__ == "__main__":  # make docs: refresh the tables in docs/trust.md
-    import sys
+def refresh(path: str = "docs/trust.md") -> None:
+    """Rewrite the generated blocks of the file (``make docs``)."""
     from pathlib import Path
 
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/trust.md")
-    path.write_text(embed(path.read_text()))
+    file = Path(path)
+    file.write_text(embed(file.read_text()))
