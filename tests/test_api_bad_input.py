@@ -57,6 +57,14 @@ def manager_left(org: Organisation) -> object:
     return org.app.offboard_employee(org.manager_id, left_on=date(2024, 6, 30), actor=HR)
 
 
+def erased(org: Organisation) -> object:
+    return org.app.request_erasure(org.employee_id, actor=HR)
+
+
+def manager_erased(org: Organisation) -> object:
+    return org.app.request_erasure(org.manager_id, actor=HR)
+
+
 def completed(org: Organisation) -> object:
     return org.app.complete_enrollment(org.enrollment_id, actor=LEARNER)
 
@@ -101,6 +109,12 @@ REFUSALS = [
     Refusal("hireEmployee", {"managerId": "42"}, V, "managerId"),
     Refusal("hireEmployee", {}, V, "managerId", given=manager_left),
     Refusal("changeRole", {}, V, "managerId", given=manager_left),
+    Refusal("hireEmployee", {}, V, "managerId", given=manager_erased),
+    # Nothing new is recorded about an erased employee.
+    Refusal("assessSkill", {}, C, "employeeId", given=erased),
+    Refusal("changeRole", {}, C, "employeeId", given=erased),
+    Refusal("recordProductivityReached", {}, C, "employeeId", given=erased),
+    Refusal("enroll", {}, C, "employeeId", given=erased),
     Refusal("hireEmployee", lambda o: {"roleId": str(o.lead_role_id)}, V, "roleId",
             given=retired_lead_role),
     Refusal("hireEmployee", {"email": "ADA@example.com"}, C, "email"),

@@ -95,6 +95,11 @@ class CommandBase(Application[UUID]):
     def employee(self, employee_id: UUID, field: str = "employeeId") -> Employee:
         return self._load(Employee, employee_id, "employee", field)
 
+    def _refuse_erased(self, employee: Employee, field: str = "employeeId") -> None:
+        """Nothing new is recorded about an erased employee (their offboarding aside)."""
+        if self.subject_keys.for_writing(str(employee.id)) is None:
+            raise Conflict(f"employee {employee.id} was erased", field=field)
+
     def module(self, module_id: UUID, field: str = "moduleId") -> LearningModule:
         return self._load(LearningModule, module_id, "module", field)
 
@@ -110,6 +115,8 @@ class CommandBase(Application[UUID]):
         manager = self.employee(manager_id, "managerId")
         if manager.has_left:
             raise ValidationFailed("managerId", "the manager has left the organisation")
+        if self.subject_keys.for_writing(str(manager.id)) is None:
+            raise ValidationFailed("managerId", "the manager was erased")
         return manager.id
 
     def _current_role(self, role_id: UUID) -> UUID:

@@ -87,6 +87,7 @@ class LearningCommands(CommandBase):
     ) -> Enrollment:
         """A first enrolment or another attempt, not yet saved."""
         employee = self._load(Employee, employee_id, "employee", "employeeId", readonly=True)
+        self._refuse_erased(employee)
         module = self._load(LearningModule, module_id, "module", "moduleId", readonly=True)
         enrollment_id = Enrollment.id_for(employee.id, module.id)
         details: dict[str, Any] = {

@@ -52,8 +52,12 @@ class PeopleCommands(CommandBase):
         )
         return Written(position, employee.id)
 
-    def _on_employee(self, employee_id: UUID, change: Callable[[Employee], None]) -> Written:
+    def _on_employee(
+        self, employee_id: UUID, change: Callable[[Employee], None], *, erased_too: bool = False
+    ) -> Written:
         employee = self.employee(employee_id)
+        if not erased_too:
+            self._refuse_erased(employee)
         change(employee)
         return Written(self._store(employee), employee.id)
 
@@ -135,7 +139,9 @@ class PeopleCommands(CommandBase):
         )
 
     def offboard_employee(self, employee_id: UUID, *, left_on: date, actor: Actor) -> Written:
-        return self._on_employee(employee_id, lambda e: e.offboard(left_on=left_on, actor=actor))
+        return self._on_employee(
+            employee_id, lambda e: e.offboard(left_on=left_on, actor=actor), erased_too=True
+        )
 
     def define_role(
         self, *, code: str, title: str, source: str, skills: list[RequiredSkill], actor: Actor
