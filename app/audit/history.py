@@ -24,8 +24,9 @@ from app.aggregates.programme import Programme
 from app.application import Skillpath
 from app.audit.chain import ChainedEvent
 from app.audit.payload import event_payload, event_type
-from app.audit.screen import UNINDEXED, EventScreen, Unscreened
+from app.audit.screen import UNINDEXED, EventScreen
 from app.consent.envelope import subject_of
+from app.consent.export import Complete
 from app.consent.ledger import ConsentLedger
 
 #: Writers' clocks and commit order differ by up to this much: a time window is read this
@@ -33,7 +34,8 @@ from app.consent.ledger import ConsentLedger
 ORDER_SLACK = timedelta(minutes=5)
 SCAN_BATCH = 500
 A = TypeVar("A", bound=Aggregate)
-UNSCREENED = Unscreened()
+#: The whole record, for the subject's own export and operators' command-line tools.
+UNSCREENED = Complete()
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Employee, EmailClaim, LearningModule, Enrollment, Role, ConsentLedger,

@@ -34,22 +34,6 @@ class EventScreen(Protocol):
     def readable(self, subject: str | None, event: Any, field: str) -> bool: ...
 
 
-class Unscreened:
-    """Everything, to the subject's own export and to operators' command-line tools."""
-
-    def prepare(self, events: Iterable[tuple[str, Any]]) -> None:
-        return None
-
-    def subject_of(self, stream_id: str, event: Any) -> str | None:
-        return None
-
-    def shows(self, subject: str | None, event: Any) -> bool:
-        return True
-
-    def readable(self, subject: str | None, event: Any, field: str) -> bool:
-        return True
-
-
 class PolicyScreen:
     """The access policy for one viewer, with the facts of the subjects met so far."""
 
