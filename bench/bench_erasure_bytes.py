@@ -73,7 +73,11 @@ def build(services: Services, employees: int, modules: int, completions: int,
     for n in range(employees):
         marker = markers_of(n) if n < subjects else None
         name, email, goal, comment = marker or (
-            f"Person {n}", f"person.{n}@example.com", f"goal of person {n}", "fine")
+            f"Person {n}",
+            f"person.{n}@example.com",
+            f"goal of person {n}",
+            "fine",
+        )
         person = app.hire_employee(
             name=name, email=email, role_id=role, department="Sales", manager_id=None,
             location="Oslo", years_experience=n % 15, hire_date=date(2022, 1, 3),
