@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +21,10 @@ from app.projections.directory import EmployeeRow, SkillRow
 from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
 from app.schema.guard import AccessScope
+
+#: How long a WebSocket connection trusts what it read of people (a consent withdrawn
+#: meanwhile takes effect for its next push after this).
+SOCKET_FACTS_SECONDS = 1.0
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -103,6 +108,7 @@ class Context:
     loaders: Loaders = field(init=False)
     _access: AccessScope | None = field(init=False, default=None)
     _access_of: Actor | None = field(init=False, default=None)
+    _access_at: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_services(self.services)
@@ -110,11 +116,17 @@ class Context:
     @property
     def access(self) -> AccessScope:
         """What the access policy lets this caller see of each person (app/schema/guard.py);
-        a WebSocket learns its caller only at connection_init, so this follows ``actor``."""
-        if self._access is None or self._access_of is not self.actor:
+        a WebSocket learns its caller only at connection_init, so this follows ``actor``, and
+        lives for hours, so what it learned of people is read again after a second."""
+        stale = (
+            isinstance(self.request, WebSocket)
+            and time.monotonic() - self._access_at > SOCKET_FACTS_SECONDS
+        )
+        if self._access is None or self._access_of is not self.actor or stale:
             viewer = Viewer(self.actor.id, self.actor.role)
             self._access = AccessScope(viewer, self.services.subjects, self.read)
             self._access_of = self.actor
+            self._access_at = time.monotonic()
         return self._access
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
