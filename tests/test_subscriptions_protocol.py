@@ -112,17 +112,20 @@ async def test_a_reader_that_falls_more_than_the_capacity_behind_is_cut_off() ->
     await broadcaster.start()
     tail = EventTail(read, lambda: log[-1].position if log else 0, broadcaster, capacity=5)
     reasons: list[str] = []
-    reader = tail.entries(0, reasons.append)
+    cut_off = asyncio.Event()
+
+    def cut(reason: str) -> None:
+        reasons.append(reason)
+        cut_off.set()
+
+    reader = tail.entries(0, cut)
     log.extend(_entries(1, 1))
     first = await asyncio.wait_for(anext(reader), 5)
     assert first.position == 1 and reasons == []
     # The reader takes nothing more while 20 events arrive.
     log.extend(_entries(2, 20))
     broadcaster.publish(21)
-    for _ in range(100):  # bounded: the tail follows on the loop
-        if reasons:
-            break
-        await asyncio.sleep(0)
+    await asyncio.wait_for(cut_off.wait(), 10)  # the tail follows on the loop
     assert reasons == ["slow consumer: more than 5 events behind; resubscribe with fromPosition 1"]
     await reader.aclose()
     await tail.close()
