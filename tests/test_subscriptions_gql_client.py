@@ -14,8 +14,9 @@ from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from app.auth.tokens import mint_token
 from app.bootstrap import Services
-from tests.conftest import operator_token
+from tests.conftest import TEST_JWT_SECRET, operator_token
 from tests.kpi_support import Company
 from tests.live_server import push_services, serving
 
@@ -198,4 +199,39 @@ async def test_identical_subscriptions_share_one_stream_and_each_gets_every_push
         assert completion(push)["value"] == 1.0
         await stream.aclose()
     for client in sessions:
+        await client.close_async()
+
+
+async def test_distinct_readers_of_the_same_figures_share_one_stream_but_a_refused_one_joins_none(
+    url: str, live_services: Services
+) -> None:
+    app = live_services.app
+    company = await asyncio.to_thread(Company, app)
+    await asyncio.to_thread(company.enroll, company.people["Sales"][0], 1)
+    assert await asyncio.to_thread(live_services.read_models_reach, app.last_position(), 20)
+    readers = [("hr", "hr-anna"), ("works_council", "wc-bo"), ("leadership", "lead-cy"),
+               ("hr", "hr-dag")]  # fmt: skip
+
+    def session(role: str, subject: str) -> Client:
+        token = mint_token(TEST_JWT_SECRET.encode(), role=role, subject=subject)
+        return Client(transport=WebsocketsTransport(
+            url=url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            init_payload={"token": token}), fetch_schema_from_transport=False)  # fmt: skip
+
+    sessions = [session(role, subject) for role, subject in readers]
+    opened = [await client.connect_async() for client in sessions]
+    request = GraphQLRequest(KPIS, variable_values={"groupBy": "COMPANY"})
+    streams = [s.subscribe(request) for s in opened]
+    firsts = [await next_push(stream) for stream in streams]
+    employee = session("employee", str(company.people["Sales"][0]))
+    refused_session = await employee.connect_async()
+    with pytest.raises(TransportQueryError) as refused:
+        await next_push(refused_session.subscribe(request))
+
+    assert len(live_services.live.streams) == 1
+    assert len({str(f) for f in firsts}) == 1  # the same figures for every reader
+    assert "FORBIDDEN" in str(refused.value.errors)
+    for stream in streams:
+        await stream.aclose()
+    for client in [*sessions, employee]:
         await client.close_async()

@@ -58,6 +58,7 @@ from app.access.operations import (
     TargetKind,
     may_call_by_role,
     may_call_for,
+    shared_scope,
 )
 from app.access.rules import (
     AGGREGATE_READERS,
@@ -86,5 +87,5 @@ __all__ = [
     "Sight", "Subject", "Target", "TargetKind", "Viewer", "declared", "event_facets",
     "event_field_seen", "event_seen", "facets_seen", "field_seen", "may_call_by_role",
     "may_call_for", "operations_markdown", "relation", "rules_markdown", "sees_anything",
-    "sight", "too_few_to_show", "visible_fields",
+    "shared_scope", "sight", "too_few_to_show", "visible_fields",
 ]  # fmt: skip

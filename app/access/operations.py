@@ -151,6 +151,19 @@ def may_call_by_role(operation: str, viewer: Viewer) -> Decision | None:
     return None
 
 
+def shared_scope(operation: str, viewer: Viewer) -> str | None:
+    """The scope within which a live result of ``operation`` may be shared, or None.
+
+    Aggregate figures (KPIs, module insights) are the same for every caller the role table
+    allows, so their scope is the operation itself: one execution serves all of them,
+    whoever they are. None when the caller may not call it (they get the refusal).
+    """
+    decision = may_call_by_role(operation, viewer)
+    if decision is None or not decision.allowed:
+        return None
+    return operation
+
+
 def may_call_for(operation: str, viewer: Viewer, subject: Subject | None) -> Decision:
     """Whether the viewer may call ``operation`` about ``subject`` (None: nobody found)."""
     by_role = may_call_by_role(operation, viewer)

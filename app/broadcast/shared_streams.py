@@ -3,8 +3,10 @@
 graphql-core executes a subscription's selection set once per subscriber and event; with
 hundreds of dashboards watching the same KPIs that execution, not the computation of the
 figures, dominates the time to push. Subscriptions to ``kpiUpdated`` and
-``moduleInsightsUpdated`` with the same document, variables and caller therefore share one
-result stream per process: it runs once, and every joined socket sends its newest result.
+``moduleInsightsUpdated`` with the same document and variables, by callers in the same
+access scope (what the policy lets them see, not who they are: every reader of aggregate
+figures sees the same ones), therefore share one result stream per process: it runs once,
+and every joined socket sends its newest result.
 A slow socket skips results it could not send in time (it always gets the newest), and the
 semantics of a single subscription (errors, completion) are those of the shared stream.
 """
@@ -29,31 +31,27 @@ _DONE = object()
 
 
 @lru_cache(maxsize=256)
-def shareable(query: str, operation_name: str | None) -> bool:
-    """Whether the document's operation is a subscription to a shareable field only."""
+def shareable(query: str, operation_name: str | None) -> str | None:
+    """The root field when the document's operation subscribes to one shareable field only."""
     try:
         document = parse(query)
     except GraphQLError:
-        return False
+        return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if operation_name is None or (o.name and
               o.name.value == operation_name)]  # fmt: skip
     if len(chosen) != 1 or chosen[0].operation != OperationType.SUBSCRIPTION:
-        return False
-    fields = chosen[0].selection_set.selections
-    return (
-        len(fields) == 1
-        and getattr(fields[0], "name", None) is not None
-        and (
-            fields[0].name.value in SHAREABLE_FIELDS  # type: ignore[attr-defined]
-        )
-    )
-
-
-def share_key(query: str, variables: Any, operation_name: str | None, caller: Hashable) -> Any:
-    if not shareable(query, operation_name):
         return None
-    return (query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name, caller)
+    fields = chosen[0].selection_set.selections
+    if len(fields) != 1 or getattr(fields[0], "name", None) is None:
+        return None
+    name: str = fields[0].name.value  # type: ignore[attr-defined]
+    return name if name in SHAREABLE_FIELDS else None
+
+
+def share_key(query: str, variables: Any, operation_name: str | None, scope: Hashable) -> Any:
+    """The key of the shared stream: document, variables and the callers' access scope."""
+    return (query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name, scope)
 
 
 class SharedStream:

@@ -20,7 +20,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from app.broadcast.shared_streams import share_key
+from app.access import shared_scope
+from app.broadcast.shared_streams import share_key, shareable
 from app.schema.context import Context
 
 #: Encoded payloads of the newest shared results (a result object is shared by every socket).
@@ -40,7 +41,7 @@ def encoded(result: ExecutionResult) -> str:
 
 
 class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """Runs a shareable subscription once per process and caller, for every socket."""
+    """Runs a shareable subscription once per process and access scope, for every socket."""
 
     async def _send_shared(self, operation: Operation[Context, None], results: Any) -> None:
         """As strawberry sends a result stream, but each result is JSON-encoded only once."""
@@ -69,16 +70,15 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         context = self.context
-        actor = getattr(context, "actor", None)
-        key = share_key(
-            operation.query,
-            operation.variables,
-            operation.operation_name,
-            None if actor is None else (actor.id, actor.role),
-        )
-        if key is None or not isinstance(context, Context):
+        field = shareable(operation.query, operation.operation_name)
+        scope = None
+        if field is not None and isinstance(context, Context):
+            scope = shared_scope(f"Subscription.{field}", context.access.viewer)
+        if scope is None or not isinstance(context, Context):
+            # Not shareable, or refused: strawberry's own path answers (with the refusal).
             await super().run_operation(operation)
             return
+        key = share_key(operation.query, operation.variables, operation.operation_name, scope)
 
         async def open_source() -> Any:
             return await self.schema.stream(
