@@ -65,3 +65,25 @@ def ranking_metrics(
 
 def precision_at_k(scores: np.ndarray, relevant: Sequence[set[int]], k: int) -> float:
     return ranking_metrics(top_k(scores, k), relevant, k, scores.shape[1]).precision
+
+
+class SealedLabels:
+    """Test labels that can be read once: every choice must be made before they are seen.
+
+    An evaluation holds the test split's relevant items sealed while it tunes on
+    validation splits; ``open()`` hands them over a single time, so a second look (to
+    re-tune, or to pick the better of two runs) fails loudly instead of leaking.
+    """
+
+    def __init__(self, relevant: Sequence[set[int]]) -> None:
+        self._relevant: list[set[int]] | None = [set(r) for r in relevant]
+
+    @property
+    def opened(self) -> bool:
+        return self._relevant is None
+
+    def open(self) -> list[set[int]]:
+        if self._relevant is None:
+            raise RuntimeError("the test labels were already read once")
+        relevant, self._relevant = self._relevant, None
+        return relevant
