@@ -113,7 +113,7 @@ def wrk(url: str, body: dict[str, object], *, auth: str = "", connections: int =
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     env = {**os.environ, "BODY": json.dumps(body), "AUTH": auth}
     done = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
          "-s", str(POST_SCRIPT), url],
         capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
