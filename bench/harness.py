@@ -1,4 +1,4 @@
-"""What the foundation benchmarks share: engines, the HTTP harness, timing and the machine.
+"""What the benchmarks share: engines, organisations built through commands, timing, the machine.
 
 Every benchmark builds its own database (a temporary SQLite file, or its own PostgreSQL
 schema in the database named by SKILLPATH_BENCH_POSTGRES_DB, default ``test``, dropped
