@@ -23,6 +23,7 @@ from strawberry.types.unset import UnsetType
 from app.access import PERSONAL_ROLES
 from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
+from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.recommend.retraining import RetrainingWorker
@@ -56,7 +57,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SharingTransportWSHandler
 
-    def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
+    def __init__(self, services: Services, tokens: Verifier, **kwargs: Any) -> None:
         settings = services.settings
         limits = InputLimits(settings.max_string_length, settings.max_list_size)
         super().__init__(build_schema(settings.max_query_depth, limits), **kwargs)
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
-        TokenVerifier.for_settings(settings, services.app.master_key),
+        VerifiedTokens(TokenVerifier.for_settings(settings, services.app.master_key)),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
