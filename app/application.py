@@ -15,8 +15,8 @@ from eventsourcing.popo import POPOFactory
 from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
-from app.commands.group_commit import GroupCommit
 from app.commands.decisions import DecisionCommands
+from app.commands.group_commit import GroupCommit
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.consent.cipher import derive_secret, new_key
