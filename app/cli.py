@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.access import ROLES
+from app.aggregates import Actor
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
@@ -120,6 +121,32 @@ def cmd_project(_: argparse.Namespace) -> int:
         pass
     finally:
         services.close()
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    """Let one projection skip one event it cannot apply; the decision is recorded as an event."""
+    from app.aggregates import SYSTEM, ValidationFailed
+
+    services = _services()
+    try:
+        names = [p.name for p in services.runner.projections]
+        if args.projection not in names:
+            print(f"skillpath: no projection is named {args.projection!r}; the projections are"
+                  f" {', '.join(names)}", file=sys.stderr)  # fmt: skip
+            return 2
+        try:
+            services.app.quarantine_event(
+                projection=args.projection, position=args.position, reason=args.reason,
+                actor=SYSTEM if not args.operator else Actor(args.operator, "operator"),
+            )  # fmt: skip
+        except ValidationFailed as error:
+            print(f"skillpath: --{error.field}: {error.reason}", file=sys.stderr)
+            return 2
+        services.runner.quarantine(args.projection, args.position)
+    finally:
+        services.close()
+    print(f"{args.projection} skips the event at position {args.position} from its next batch on")
     return 0
 
 
@@ -269,6 +296,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("project", help="run the projections as a worker process").set_defaults(
         run=cmd_project
     )
+    quarantine = sub.add_parser(
+        "quarantine", help="let one projection skip an event it cannot apply (recorded as an event)"
+    )
+    quarantine.add_argument("--projection", required=True, help="the read model's name")
+    quarantine.add_argument("--position", type=int, required=True, help="the event's position")
+    quarantine.add_argument("--reason", default="", help="why it is skipped (kept in the history)")
+    quarantine.add_argument("--operator", default="", help="who decides (default: system)")
+    quarantine.set_defaults(run=cmd_quarantine)
     sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
