@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import json
@@ -25,6 +26,7 @@ from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
+from app.http.guard import RequestGuard
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
@@ -59,7 +61,12 @@ class SkillpathGraphQL(GraphQL[Context, None]):
     def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
         settings = services.settings
         limits = InputLimits(settings.max_string_length, settings.max_list_size)
-        super().__init__(build_schema(settings.max_query_depth, limits), **kwargs)
+        schema = build_schema(
+            settings.max_query_depth, limits, max_cost=settings.max_query_cost,
+            introspection=settings.introspection, tracing=settings.tracing,
+        )  # fmt: skip
+        super().__init__(schema, **kwargs)
+        self.guard = RequestGuard(settings)
         self.services = services
         self.tokens = tokens
         self.sessions = Sessions(services)
@@ -108,16 +115,23 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        if not self._asks_for_the_ide(request):
+        refused = await self.guard.read_body(request)
+        if refused is None and not self._asks_for_the_ide(request):
             try:
-                request.state.actor = await self.actor_of(
-                    bearer(request.headers.get("authorization"))
-                )
+                actor = await self.actor_of(bearer(request.headers.get("authorization")))
             except TokenRejected as error:
                 await unauthenticated(error.reason)(scope, receive, send)
                 return
+            request.state.actor = actor
+            refused = await self.guard.admit(f"{actor.role}:{actor.id}")
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
         try:
-            response = await self.run(request)
+            response = await asyncio.wait_for(self.run(request), self.guard.timeout_seconds)
+        except TimeoutError:
+            log.warning("request abandoned after %ss", self.guard.timeout_seconds)
+            response = self.guard.timed_out()
         except HTTPException as error:
             response = JSONResponse(
                 {"data": None, "errors": [{"message": error.reason}]},
