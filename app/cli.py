@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,8 +48,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("An admin token for the next 12 hours (skillpath token mints others):")
         print(f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}')
         print(f"  Dashboard: http://{host}:{port}/dashboard?token={token}")
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
+    # handler found at start: a quiet one lets the command return and exit 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
-    uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
+                ws_per_message_deflate=False, log_config=None)  # fmt: skip
     return 0
 
 
@@ -113,14 +119,14 @@ def cmd_replay(_: argparse.Namespace) -> int:
 
 def cmd_project(_: argparse.Namespace) -> int:
     """Follow the log in this process only (production: API workers set RUN_PROJECTIONS=false)."""
+    from app.shutdown import wait_for_stop
+
     services = _services(start_projections=True)
-    print("Following the event log; Ctrl-C to stop.")
+    print("Following the event log; Ctrl-C or SIGTERM to stop.", flush=True)
     try:
-        services.runner.join()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop(services.runner.following)
     finally:
-        services.close()
+        services.close()  # the batch in flight commits first
     return 0
 
 
@@ -334,7 +340,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from app.observability.logs import configure_logging
+
+    try:
+        configure_logging(Settings.from_env())
+    except SettingsError:
+        logging.basicConfig(level=logging.INFO)  # the command itself reports the setting
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))

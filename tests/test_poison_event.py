@@ -89,7 +89,7 @@ def _plant_nul_reason(services: Services, org: Organisation) -> int:
     return max(r.notification.id for r in recordings)
 
 
-def test_a_planted_unprojectable_event_is_recorded_for_every_process_and_can_be_quarantined(
+async def test_a_planted_unprojectable_event_fails_readiness_everywhere_until_quarantined(
     on_postgres: tuple[Services, Services],
 ) -> None:
     worker, api = on_postgres
@@ -108,6 +108,14 @@ def test_a_planted_unprojectable_event_is_recorded_for_every_process_and_can_be_
     for name, position in positions.items():
         assert position == (poison - 1 if name in stuck else head), (name, position)
     assert api.directory.get(str(after)) is not None  # the others went on
+    ready, metrics = await _probe(api)
+    assert ready.status_code == 503
+    found = ready.json()["checks"]["readModels"]["failures"]
+    named = {f["readModel"]: f["position"] for f in found}
+    assert named == dict.fromkeys(stuck, poison)
+    assert f'skillpath_projection_failed_position{{read_model="module_catalogue"}} {poison}' in (
+        metrics.replace(".0\n", "\n")
+    )
 
     for name in sorted(stuck):
         assert main(["quarantine", "--projection", name, "--position", str(poison),
@@ -118,6 +126,21 @@ def test_a_planted_unprojectable_event_is_recorded_for_every_process_and_can_be_
     assert min(api.runner.positions().values()) == worker.app.last_position()
     record = worker.app.repository.get(quarantine_id(sorted(stuck)[0]))
     assert isinstance(record, ProjectionQuarantine) and poison in record.positions
+    ready, _ = await _probe(api)
+    assert ready.status_code == 200, ready.json()
+
+
+async def _probe(services: Services) -> tuple[Any, str]:
+    """/readyz and /metrics of an API worker on these services."""
+    import httpx
+
+    from app.main import create_app
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(services.settings, services)),
+        base_url="http://t",
+    ) as http:
+        return await http.get("/readyz"), (await http.get("/metrics")).text
 
 
 def test_quarantine_refuses_an_unknown_projection_and_a_position_beyond_the_log(

@@ -329,13 +329,14 @@ class ProjectionRunner:
         Projections left behind at an event by an earlier run are tried again (once)."""
         self.retry_failed()
         total = 0
-        while True:
+        while not self._stopping.is_set() or threading.current_thread() is not self._thread:
             count = self.process_batch()
             if not count:
                 return total
             total += count
             if progress is not None:
                 progress(count)
+        return total  # stopping: the batch in flight is committed
 
     # -- following ----------------------------------------------------------------------
 
@@ -351,6 +352,10 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+    def following(self) -> bool:
+        """Whether the follower thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
     def join(self) -> None:
         """Block while the follower thread runs (the ``skillpath project`` worker)."""

@@ -73,7 +73,7 @@ class SkillpathSchema(strawberry.Schema):
 
 def build_schema(
     max_depth: int = 12, limits: InputLimits | None = None, *, max_cost: int = 0,
-    introspection: bool = True, tracing: bool = False,
+    introspection: bool = True, tracing: bool = False, metrics: bool = False,
 ) -> strawberry.Schema:  # fmt: skip
     """The schema with its guards (depth, tokens, aliases, cost, input sizes, the access
     policy) and document caches; ``max_cost`` 0 leaves the cost unlimited."""
@@ -94,6 +94,10 @@ def build_schema(
     ]
     if max_cost:
         extensions.append(cost_limit(max_cost))
+    if metrics:
+        from app.observability.middleware import operation_metrics
+
+        extensions.append(operation_metrics())
     if tracing:
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
