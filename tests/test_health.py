@@ -105,3 +105,21 @@ def test_a_masked_internal_error_names_the_request_it_happened_in() -> None:
         REQUEST_ID.reset(token)
     assert "req-0123456789" in masked.message
     assert masked.extensions is not None and masked.extensions["requestId"] == "req-0123456789"
+
+
+async def test_tracing_is_off_by_default_and_gives_spans_per_operation_when_on() -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from app.schema import build_schema
+
+    assert Settings.from_env({}).tracing is False
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    trace.set_tracer_provider(provider)
+    result = await build_schema(tracing=True).execute("{ __typename }")
+    assert result.errors is None
+    assert "GraphQL Query" in [span.name for span in spans.get_finished_spans()]

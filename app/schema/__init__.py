@@ -99,8 +99,12 @@ def build_schema(
 
         extensions.append(operation_metrics())
     if tracing:
-        from strawberry.extensions.tracing import OpenTelemetryExtension
-
+        try:
+            from strawberry.extensions.tracing import OpenTelemetryExtension
+        except ImportError as missing:
+            raise RuntimeError(
+                "SKILLPATH_TRACING=true needs OpenTelemetry: pip install 'skillpath[tracing]'"
+            ) from missing
         extensions.append(OpenTelemetryExtension)
     extensions.append(MaskInternalErrors)
     schema = SkillpathSchema(
