@@ -121,6 +121,8 @@ class Settings:
     session_check_seconds: float = 5.0
     max_string_length: int = 5_000
     max_list_size: int = 100
+    #: How long a mutation's idempotency key and first result are kept.
+    idempotency_keep_hours: int = 24
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
     #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
@@ -180,6 +182,7 @@ class Settings:
             session_check_seconds=_float(env, "SKILLPATH_SESSION_CHECK_SECONDS", 5.0),
             max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
+            idempotency_keep_hours=_int(env, "SKILLPATH_IDEMPOTENCY_KEEP_HOURS", 24, minimum=1),
             **trust,
         )
 

@@ -21,6 +21,7 @@ from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
+from app.schema.idempotency import make_idempotent
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
@@ -73,6 +74,7 @@ def build_schema(max_depth: int = 12, limits: InputLimits | None = None) -> stra
     # The guard rules are classes made once per schema: the validation cache is keyed by the
     # rule classes, and limiters built per request would make a new class, and a miss, each time.
     enforce(Query, Mutation, Subscription)  # default deny: app/schema/authorization.py
+    make_idempotent(Mutation)  # idempotencyKey on every mutation: app/schema/idempotency.py
     guards = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=50).validation_rules,
