@@ -18,6 +18,7 @@ from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
+from app.commands.xapi import XapiCommands
 from app.consent.cipher import derive_secret, new_key
 from app.consent.envelope import PersonalDataMapper
 from app.consent.policy import ConsentPolicy
@@ -27,7 +28,7 @@ from app.persistence import register_transcodings
 __all__ = ["Erasure", "Skillpath", "Written"]
 
 
-class Skillpath(PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands):
+class Skillpath(PeopleCommands, XapiCommands, DecisionCommands, ConsentCommands, ProgrammeCommands):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 
     Each group of commands lives in its own module under ``app/commands``; this class adds

@@ -13,6 +13,7 @@ from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.integration.idempotency import IdempotencyKeys
+from app.integration.mbox_index import MboxSha1Index
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
@@ -120,6 +121,8 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         subjects=Subjects(app, gateway),
         idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
     )
+    # xAPI actors named by the SHA-1 of their address are found in the directory.
+    app.find_by_mbox_sha1 = MboxSha1Index(gateway).find
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.
     app.erased.append(services.recommender.subject_erased)

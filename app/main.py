@@ -25,6 +25,7 @@ from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
+from app.integration.xapi_http import XapiStatements
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
@@ -207,6 +208,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/", root),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/xapi/statements",
+                XapiStatements(
+                    services,
+                    graphql.actor_of,
+                    max_batch=settings.xapi_max_batch,
+                    max_bytes=settings.xapi_max_body_bytes,
+                ).handle,
+                methods=["GET", "POST", "PUT"],
+            ),
             WebSocketRoute("/graphql", graphql),
             *dashboard_routes(),
         ],

@@ -123,6 +123,8 @@ class Settings:
     max_list_size: int = 100
     #: How long a mutation's idempotency key and first result are kept.
     idempotency_keep_hours: int = 24
+    xapi_max_batch: int = 500
+    xapi_max_body_bytes: int = 5_000_000
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
     #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
@@ -183,6 +185,8 @@ class Settings:
             max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
             idempotency_keep_hours=_int(env, "SKILLPATH_IDEMPOTENCY_KEEP_HOURS", 24, minimum=1),
+            xapi_max_batch=_int(env, "SKILLPATH_XAPI_MAX_BATCH", 500, minimum=1),
+            xapi_max_body_bytes=_int(env, "SKILLPATH_XAPI_MAX_BODY_BYTES", 5_000_000, minimum=1),
             **trust,
         )
 

@@ -43,6 +43,7 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "Employee.PulseAnswered": EventFacets(Facet.WELLBEING),
     "Employee.Left": EventFacets(Facet.EMPLOYMENT),
     "EmailClaim.Claimed": EventFacets(Facet.IDENTITY),
+    "XapiStatement.Recorded": EventFacets(Facet.LEARNING),
     "ConsentLedger.Opened": EventFacets(Facet.CONSENT),
     "ConsentLedger.Granted": EventFacets(Facet.CONSENT),
     "ConsentLedger.Withdrawn": EventFacets(Facet.CONSENT),
