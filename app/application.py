@@ -16,6 +16,7 @@ from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
+from app.commands.hr_import import HrImportCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.commands.xapi import XapiCommands
@@ -28,7 +29,14 @@ from app.persistence import register_transcodings
 __all__ = ["Erasure", "Skillpath", "Written"]
 
 
-class Skillpath(PeopleCommands, XapiCommands, DecisionCommands, ConsentCommands, ProgrammeCommands):
+class Skillpath(
+    PeopleCommands,
+    HrImportCommands,
+    XapiCommands,
+    DecisionCommands,
+    ConsentCommands,
+    ProgrammeCommands,
+):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 
     Each group of commands lives in its own module under ``app/commands``; this class adds

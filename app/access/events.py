@@ -35,6 +35,10 @@ EVENT_FACETS: dict[str, EventFacets] = {
         Facet.EMPLOYMENT,
         {"name": Facet.IDENTITY, "email": Facet.IDENTITY, "location": Facet.IDENTITY},
     ),
+    "Employee.DetailsChanged": EventFacets(
+        Facet.EMPLOYMENT,
+        {"name": Facet.IDENTITY, "email": Facet.IDENTITY, "location": Facet.IDENTITY},
+    ),
     "Employee.ProfileUpdated": EventFacets(Facet.PROFILE),
     "Employee.SkillAssessed": EventFacets(Facet.PROFILE),
     "Employee.AttributesSelfDeclared": EventFacets(Facet.SELF_DECLARED),
