@@ -135,6 +135,9 @@ MUTATIONS: dict[str, Recipe] = {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},
     "estimateTimeSaved": lambda w, who: {"input": {
         "programmeId": w.role_id, "hours": 1, "hourlyValue": 50, "estimatedFor": "2024-05-01"}},
+    "importHrRecords": lambda w, who: {"input": {"dryRun": True, "rows": [{
+        "employeeId": f"hr-{who}", "name": "N", "email": f"hr-{who}@example.com",
+        "department": "D", "location": "L", "role": "nope", "hireDate": "2024-01-01"}]}},
     "mapXapiActivity": lambda w, who: {"input": {
         "activityId": f"https://lms.example/course/{who}", "moduleId": w.module_id}},
 }  # fmt: skip

@@ -229,6 +229,8 @@ OPERATIONS = [
     Operation(f"{M}.mapXapiActivity", "mutation { mapXapiActivity(input:"
               f' {{activityId: "https://lms.example/a/1", moduleId: "{UNKNOWN}"}}) {OUTCOME} }}',
               "hr admin"),
+    Operation(f"{M}.importHrRecords", "mutation { importHrRecords(input:"
+              f" {{rows: [], dryRun: true}}) {OUTCOME} }}", "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),

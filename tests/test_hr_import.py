@@ -15,6 +15,7 @@ from app.cli import main
 from app.commands.hr_import import employee_id_for
 from app.integration.hr_records import HrFileError, read_csv
 from app.settings import Settings
+from tests.conftest import GraphQLClient
 from tests.domain_support import Organisation
 
 HR = Actor("hr-import", "hr")
@@ -143,3 +144,29 @@ def test_the_command_line_imports_a_file_and_reports_refused_rows(
     assert "1 hired" in out and "line 3: email is not a valid email address" in out
     assert main(["import-hr", str(file), "--dry-run"]) == 1
     assert "0 would be hired" in capsys.readouterr().out
+
+
+async def test_a_batch_through_graphql_reports_rows_by_place_and_repeats_write_nothing(
+    gql: GraphQLClient,
+) -> None:
+    assert gql.services is not None
+    Organisation(gql.services.app, tag="-hr")
+    rows = [
+        {"employeeId": "G1", "name": "Gail Boss", "email": "gail@hr.example",
+         "department": "Sales", "location": "Oslo", "role": "lead-hr", "hireDate": "2023-01-01"},
+        {"employeeId": "G2", "name": "No Date", "email": "nodate@hr.example",
+         "department": "Sales", "location": "Oslo", "role": "dev-hr", "hireDate": "soon",
+         "managerId": "G1"},
+    ]  # fmt: skip
+    document = """mutation($input: ImportHrRecordsInput!) { importHrRecords(input: $input) {
+        __typename ... on ImportHrRecordsPayload { hired unchanged problems { row reason } }
+        ... on UserError { message } } }"""
+    first = (await gql.data(document, input={"rows": rows}))["importHrRecords"]
+    assert first["hired"] == ["G1"]
+    assert first["problems"] == [
+        {"row": 2, "reason": "hire_date 'soon' is not a date (YYYY-MM-DD)"}
+    ]
+    again = (await gql.data(document, input={"rows": rows[:1]}))["importHrRecords"]
+    assert again["hired"] == [] and again["unchanged"] == 1
+    too_many = (await gql.data(document, input={"rows": rows[:1] * 501}))["importHrRecords"]
+    assert too_many["__typename"] == "ValidationError"

@@ -141,6 +141,8 @@ IMPERSONAL = frozenset({
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
+    # HR import results name people by the HR system's id only, never by name or email.
+    "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
 })  # fmt: skip
 
 

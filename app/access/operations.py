@@ -125,6 +125,7 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.estimateTimeSaved": Operation(HR),
     # -- mutations: integrations ----------------------------------------------------------
     "Mutation.mapXapiActivity": Operation(HR),
+    "Mutation.importHrRecords": Operation(HR),
     # -- subscriptions --------------------------------------------------------------------
     "Subscription.kpiUpdated": Operation(AGGREGATE_READERS),
     "Subscription.moduleInsightsUpdated": Operation(AGGREGATE_READERS),

@@ -22,7 +22,7 @@ from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
 from app.schema.idempotency import make_idempotent
-from app.schema.integration import IntegrationMutation
+from app.schema.integration import HrImportMutation, IntegrationMutation
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
@@ -55,6 +55,7 @@ Mutation = merge_types(
         KpiMutation,
         RecommendMutation,
         IntegrationMutation,
+        HrImportMutation,
     ),
 )
 
