@@ -156,7 +156,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
-        TokenVerifier.for_settings(settings, services.app.master_key),
+        TokenVerifier.for_settings(
+            settings, services.app.master_key, services.app.employee_by_email
+        ),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
