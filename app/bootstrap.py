@@ -14,6 +14,7 @@ from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.integration.idempotency import IdempotencyKeys
 from app.integration.mbox_index import MboxSha1Index
+from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
@@ -59,6 +60,7 @@ class Services:
     audit: Audit
     subjects: Subjects
     idempotency: IdempotencyKeys
+    webhooks: WebhookStore
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -120,6 +122,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
         idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
+        webhooks=WebhookStore(gateway, master_key),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

@@ -25,6 +25,7 @@ from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
+from app.integration.webhook_worker import WebhookWorker
 from app.integration.xapi_http import XapiStatements
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
@@ -189,6 +190,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
         if settings.retrain_in_background:
             retraining.start()
+        webhooks = WebhookWorker(
+            services.app,
+            services.webhooks,
+            poll_seconds=settings.webhook_poll_seconds,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            max_backoff_seconds=settings.webhook_max_backoff_seconds,
+        )
+        if settings.run_webhooks:
+            services.app.saved.callbacks.append(webhooks.wake)
+            webhooks.start()
         await services.live.ensure_started()
         # What is loaded by now (code, schema, models) lives as long as the process; frozen,
         # it is no longer scanned by full garbage collections, whose pauses delay pushes.
@@ -202,6 +214,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             await graphql.sessions.stop()
             await services.live.stop()
+            webhooks.stop()
             retraining.stop()
             services.close()
 

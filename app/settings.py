@@ -124,6 +124,11 @@ class Settings:
     #: How long a mutation's idempotency key and first result are kept.
     idempotency_keep_hours: int = 24
     xapi_max_batch: int = 500
+    run_webhooks: bool = True
+    webhook_poll_seconds: float = 0.2
+    webhook_timeout_seconds: float = 5.0
+    webhook_backoff_seconds: float = 1.0
+    webhook_max_backoff_seconds: float = 300.0
     xapi_max_body_bytes: int = 5_000_000
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
@@ -194,6 +199,11 @@ class Settings:
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
             idempotency_keep_hours=_int(env, "SKILLPATH_IDEMPOTENCY_KEEP_HOURS", 24, minimum=1),
             xapi_max_batch=_int(env, "SKILLPATH_XAPI_MAX_BATCH", 500, minimum=1),
+            run_webhooks=_bool(env, "SKILLPATH_RUN_WEBHOOKS", True),
+            webhook_poll_seconds=_float(env, "SKILLPATH_WEBHOOK_POLL_SECONDS", 0.2),
+            webhook_timeout_seconds=_float(env, "SKILLPATH_WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            webhook_backoff_seconds=_float(env, "SKILLPATH_WEBHOOK_BACKOFF_SECONDS", 1.0),
+            webhook_max_backoff_seconds=_float(env, "SKILLPATH_WEBHOOK_MAX_BACKOFF_SECONDS", 300.0),
             xapi_max_body_bytes=_int(env, "SKILLPATH_XAPI_MAX_BODY_BYTES", 5_000_000, minimum=1),
             **trust,
         )

@@ -231,6 +231,12 @@ OPERATIONS = [
               "hr admin"),
     Operation(f"{M}.importHrRecords", "mutation { importHrRecords(input:"
               f" {{rows: [], dryRun: true}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.registerWebhook", "mutation { registerWebhook(input:"
+              ' {url: "ftp://x", secret: "s", eventKinds: []})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{Q}.webhookEndpoints", "{ webhookEndpoints { id } }", "hr admin"),
+    Operation(f"{Q}.webhookDeliveries",
+              f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),

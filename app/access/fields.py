@@ -143,6 +143,8 @@ IMPERSONAL = frozenset({
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
     # HR import results name people by the HR system's id only, never by name or email.
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
+    # Webhooks: endpoints and delivery records name events by type and position only.
+    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload",
 })  # fmt: skip
 
 

@@ -86,6 +86,8 @@ OPERATIONS: dict[str, Operation] = {
     "Query.moduleAsOf": Operation(AUDIT | {"hr"}),
     "Query.verifyIntegrity": Operation(AUDIT),
     "Query.checkDecision": Operation(AUDIT),
+    "Query.webhookEndpoints": Operation(HR),
+    "Query.webhookDeliveries": Operation(HR),
     # -- mutations: people ----------------------------------------------------------------
     "Mutation.hireEmployee": Operation(HR),
     "Mutation.updateProfile": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
@@ -126,6 +128,7 @@ OPERATIONS: dict[str, Operation] = {
     # -- mutations: integrations ----------------------------------------------------------
     "Mutation.mapXapiActivity": Operation(HR),
     "Mutation.importHrRecords": Operation(HR),
+    "Mutation.registerWebhook": Operation(HR),
     # -- subscriptions --------------------------------------------------------------------
     "Subscription.kpiUpdated": Operation(AGGREGATE_READERS),
     "Subscription.moduleInsightsUpdated": Operation(AGGREGATE_READERS),

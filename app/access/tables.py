@@ -53,11 +53,18 @@ def rules_markdown() -> str:
     return "\n".join([head, rule, *rows, "", *facets])
 
 
+def webhooks_markdown() -> str:
+    from app.access.webhooks import webhooks_markdown as table
+
+    return table()
+
+
 def embed(text: str) -> str:
     """``text`` (docs/trust.md) with its generated blocks replaced by the current tables."""
     for marker, table in (("access-rules", rules_markdown()),
                           ("access-operations", operations_markdown()),
-                          ("access-endpoints", endpoints_markdown())):  # fmt: skip
+                          ("access-endpoints", endpoints_markdown()),
+                          ("access-webhooks", webhooks_markdown())):  # fmt: skip
         begin, end = f"<!-- {marker}:begin -->\n", f"\n<!-- {marker}:end -->"
         head, found, rest = text.partition(begin)
         if not found:

@@ -31,6 +31,7 @@ from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
+from app.schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -43,6 +44,7 @@ Query = merge_types(
         KpiQuery,
         RecommendQuery,
         AuditQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -56,6 +58,7 @@ Mutation = merge_types(
         RecommendMutation,
         IntegrationMutation,
         HrImportMutation,
+        WebhookMutation,
     ),
 )
 
