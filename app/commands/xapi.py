@@ -80,17 +80,22 @@ class XapiCommands(LearningCommands):
     def record_statements(
         self, statements: list[Statement], *, actor: Actor
     ) -> tuple[list[StatementOutcome], int]:
-        """Record the statements that can be; the outcome of each, and the position written."""
-        work = _Batch(self, actor)
-        outcomes = [work.apply(statement) for statement in statements]
-        if not work.touched:
-            return outcomes, 0
-        try:
-            return outcomes, self._store(*work.touched.values())
-        except Conflict:
-            if len(statements) == 1:
-                raise
-        # Someone wrote the same aggregates meanwhile: one statement per save instead.
+        """Record the statements that can be; the outcome of each, and the position written.
+
+        A batch is first tried as new statements (no look-up per statement id: the save
+        fails if one exists), then, if that clashed, with each id looked up, then, if it
+        clashed again (a concurrent writer), one statement per save."""
+        for optimistic in (True, False):
+            work = _Batch(self, actor, optimistic=optimistic)
+            outcomes = [work.apply(statement) for statement in statements]
+            if not work.touched:
+                return outcomes, 0
+            try:
+                return outcomes, self._store(*work.touched.values())
+            except Conflict:
+                continue
+        if len(statements) == 1:
+            raise Conflict("the statement clashed with a concurrent write")
         position = 0
         retried: list[StatementOutcome] = []
         for statement, outcome in zip(statements, outcomes, strict=True):
@@ -110,11 +115,15 @@ class XapiCommands(LearningCommands):
 class _Batch:
     """Working copies of what one batch of statements changes."""
 
-    def __init__(self, app: XapiCommands, actor: Actor) -> None:
+    def __init__(self, app: XapiCommands, actor: Actor, *, optimistic: bool) -> None:
         self.app = app
         self.actor = actor
+        #: Take every statement for new (the save refuses one that exists).
+        self.optimistic = optimistic
         self.touched: dict[UUID, Aggregate] = {}
         self.digests: dict[UUID, str] = {}
+        self._modules: dict[str, LearningModule] = {}
+        self._tracked: dict[UUID, bool] = {}
 
     def apply(self, statement: Statement) -> StatementOutcome:
         before = dict(self.touched)
@@ -131,7 +140,7 @@ class _Batch:
 
     def _apply(self, statement: Statement) -> None:
         seen = self.digests.get(statement.id)
-        if seen is None:
+        if seen is None and not self.optimistic:
             stored = self.app.statement(statement.id)
             seen = None if stored is None else stored.digest
         if seen is not None:
@@ -142,7 +151,10 @@ class _Batch:
             return  # re-sent: nothing changes
         employee = self._employee(statement)
         module = self._module(statement)
-        tracked = self.app.policy.allows(employee.id, "activity_tracking")
+        tracked = self._tracked.get(employee.id)
+        if tracked is None:
+            tracked = self.app.policy.allows(employee.id, "activity_tracking")
+            self._tracked[employee.id] = tracked
         minutes = statement.minutes if tracked else None
         position = statement.position_minutes if tracked else None
         at = statement.timestamp
@@ -205,6 +217,12 @@ class _Batch:
         return employee
 
     def _module(self, statement: Statement) -> LearningModule:
+        known = self._modules.get(statement.activity_id)
+        if known is None:
+            known = self._modules[statement.activity_id] = self._find_module(statement)
+        return known
+
+    def _find_module(self, statement: Statement) -> LearningModule:
         module_id = statement.module_in_activity
         if module_id is None:
             try:
