@@ -73,9 +73,11 @@ def environment(settings: Settings, folder: Path, **extra: str) -> dict[str, str
         env["SKILLPATH_SQLITE_PATH"] = settings.sqlite_path
     else:
         pg = settings.postgres
-        env.update(SKILLPATH_POSTGRES_HOST=pg.host, SKILLPATH_POSTGRES_PORT=str(pg.port),
-                   SKILLPATH_POSTGRES_DB=pg.dbname, SKILLPATH_POSTGRES_USER=pg.user,
-                   SKILLPATH_POSTGRES_PASSWORD=pg.password, SKILLPATH_POSTGRES_SCHEMA=pg.schema)  # fmt: skip
+        env.update(
+            SKILLPATH_POSTGRES_HOST=pg.host, SKILLPATH_POSTGRES_PORT=str(pg.port),
+            SKILLPATH_POSTGRES_DB=pg.dbname, SKILLPATH_POSTGRES_USER=pg.user,
+            SKILLPATH_POSTGRES_PASSWORD=pg.password, SKILLPATH_POSTGRES_SCHEMA=pg.schema,
+        )  # fmt: skip
     env.update(extra)
     return env
 
