@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
+from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
@@ -93,4 +94,5 @@ def build_schema(max_depth: int = 12, limits: InputLimits | None = None) -> stra
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
     install_limits(schema._schema, limits or InputLimits())
+    install_descriptions(schema._schema)  # the shared vocabulary: app/schema/descriptions.py
     return schema
