@@ -26,6 +26,7 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.nodes import NodeQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
@@ -34,6 +35,7 @@ from app.schema.subscriptions import Subscription
 Query = merge_types(
     "Query",
     (
+        NodeQuery,
         EmployeeQuery,
         LearningQuery,
         RoleQuery,

@@ -85,7 +85,7 @@ FIELDS_BY_NAME: dict[str, str] = {
     "message": "What happened, in a sentence.",
     "answer": "The employee's answer.",
     "active": "True for the one in use.",
-    "id": "The object's id: stable, unique across all types, usable with node(id:).",
+    "id": "The object's id.",
     "consistentWith": "Wait (bounded by SKILLPATH_CONSISTENCY_TIMEOUT_SECONDS) until the read"
     " models include the event at this position, as returned by a mutation, before answering.",
 }
