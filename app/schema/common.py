@@ -185,6 +185,13 @@ async def consistent(info: SkillpathInfo, position: int | None) -> None:
         )
 
 
+def aware(value: datetime | None, field: str) -> datetime | None:
+    """A query's time argument, which must say its time zone (a naive one is ambiguous)."""
+    if value is not None and value.utcoffset() is None:
+        raise bad_input(field, "needs a time zone, e.g. 2024-01-02T10:00:00Z")
+    return value
+
+
 def to_datetime(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 

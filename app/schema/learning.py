@@ -239,7 +239,10 @@ class LearningQuery:
             total_count=page.total,
         )
 
-    @strawberry.field(description="An employee's enrolments, oldest first.")
+    @strawberry.field(
+        description="An employee's enrolments, oldest first.",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
+    )
     async def enrollments(
         self,
         info: SkillpathInfo,

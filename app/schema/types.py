@@ -233,7 +233,8 @@ class Employee(Node):
 
     @strawberry.field(
         description="The employee's direct reports, in hiring order; reports the caller may"
-        " see nothing of are left out."
+        " see nothing of are left out.",
+        deprecation_reason="Use reportsConnection: it pages with cursors.",
     )
     async def reports(self, info: SkillpathInfo) -> list[Employee] | None:
         rows = await info.context.read(info.context.services.directory.reports_of, self.row.id)
@@ -292,7 +293,10 @@ class Employee(Node):
         ]
         return sorted(gaps, key=lambda g: (-g.gap * g.importance, g.skill))
 
-    @strawberry.field(description="Learning facet.")
+    @strawberry.field(
+        description="Learning facet.",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
+    )
     async def enrollments(
         self, info: SkillpathInfo, status: EnrollmentStatus | None = None
     ) -> list[Enrollment] | None:
@@ -393,7 +397,8 @@ class LearningModule(Node):
     @strawberry.field(
         description="The module's learners' enrolments, oldest first: only those the caller"
         " may see (their own, their reports' who share their profile, and for HR those who"
-        " share it)."
+        " share it).",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
     )
     async def enrollments(
         self, info: SkillpathInfo, status: EnrollmentStatus | None = None, first: int = 20

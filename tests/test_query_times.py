@@ -1,0 +1,36 @@
+"""Time arguments of queries say their time zone: a naive one is a coded error naming the
+argument, never an internal error (found by tests/test_fuzz_graphql.py)."""
+
+from __future__ import annotations
+
+from app.bootstrap import Services
+from tests.conftest import GraphQLClient
+from tests.domain_support import Organisation
+
+
+async def test_a_naive_time_argument_is_bad_input_naming_it(
+    services: Services, gql: GraphQLClient
+) -> None:
+    org = Organisation(services.app)
+    employee, module = str(org.employee_id), str(org.module_id)
+    cases = [
+        (f'{{ employeeAsOf(id: "{employee}", at: "1900-01-01T00:00:00") {{ id }} }}', "at"),
+        (f'{{ moduleAsOf(id: "{module}", at: "2024-01-02T10:00:00") {{ id }} }}', "at"),
+        ('{ eventLog(from: "2024-01-02T10:00:00") { edges { cursor } } }', "from"),
+        ('{ eventLog(to: "2024-01-02T10:00:00") { edges { cursor } } }', "to"),
+    ]
+    for query, argument in cases:
+        body = await gql(query)
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": argument}, query
+
+
+async def test_a_time_argument_with_a_zone_is_answered(
+    services: Services, gql: GraphQLClient
+) -> None:
+    org = Organisation(services.app)
+    body = await gql(
+        f'{{ employeeAsOf(id: "{org.employee_id}", at: "2099-01-01T00:00:00Z") {{ id }} }}'
+    )
+    assert "errors" not in body
+    assert body["data"]["employeeAsOf"]["id"] == str(org.employee_id)
