@@ -18,6 +18,10 @@ async def test_a_naive_time_argument_is_bad_input_naming_it(
         (f'{{ moduleAsOf(id: "{module}", at: "2024-01-02T10:00:00") {{ id }} }}', "at"),
         ('{ eventLog(from: "2024-01-02T10:00:00") { edges { cursor } } }', "from"),
         ('{ eventLog(to: "2024-01-02T10:00:00") { edges { cursor } } }', "to"),
+        # At the ends of the calendar, where the readers' arithmetic would overflow.
+        ('{ eventLog(to: "9999-12-31T23:59:59-12:00") { edges { cursor } } }', "to"),
+        ('{ eventLog(from: "0001-01-01T00:00:00+14:00") { edges { cursor } } }', "from"),
+        (f'{{ employeeAsOf(id: "{employee}", at: "0001-01-01T00:00:00Z") {{ id }} }}', "at"),
     ]
     for query, argument in cases:
         body = await gql(query)

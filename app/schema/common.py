@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -185,10 +185,23 @@ async def consistent(info: SkillpathInfo, position: int | None) -> None:
         )
 
 
+#: Room left around a query's time for the readers' arithmetic (the event log's ordering
+#: slack), so an extreme time is refused instead of overflowing there.
+TIME_MARGIN = timedelta(days=1)
+
+
 def aware(value: datetime | None, field: str) -> datetime | None:
-    """A query's time argument, which must say its time zone (a naive one is ambiguous)."""
-    if value is not None and value.utcoffset() is None:
+    """A query's time argument, which must say its time zone (a naive one is ambiguous)
+    and lie a day inside the years 1-9999."""
+    if value is None:
+        return None
+    if value.utcoffset() is None:
         raise bad_input(field, "needs a time zone, e.g. 2024-01-02T10:00:00Z")
+    try:
+        utc = value.astimezone(UTC)
+        _ = (utc - TIME_MARGIN, utc + TIME_MARGIN)  # only whether they overflow
+    except OverflowError:
+        raise bad_input(field, "is out of range") from None
     return value
 
 
