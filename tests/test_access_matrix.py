@@ -57,6 +57,10 @@ def _person(world: AccessWorld, name: str) -> str:
 
 #: Arguments for every root field, about the case's subject (``who``: a name in PEOPLE).
 QUERIES: dict[str, Recipe] = {
+    "node": lambda w, who: {"id": _person(w, who)},
+    # One id of every Node type: the person, their enrolment, a module, a role, nothing.
+    "nodes": lambda w, who: {"ids": [_person(w, who), w.enrollments[who], w.module_id,
+                                     w.role_id, "00000000-0000-4000-8000-000000000000"]},
     "employee": lambda w, who: {"id": _person(w, who)},
     "employees": lambda w, who: {"first": 10},
     "module": lambda w, who: {"id": w.module_id},
@@ -66,6 +70,7 @@ QUERIES: dict[str, Recipe] = {
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
+    "enrollmentsConnection": lambda w, who: {"employeeId": _person(w, who)},
     "consents": lambda w, who: {"employeeId": _person(w, who)},
     "recommendations": lambda w, who: {"employeeId": _person(w, who)},
     "reviewsDue": lambda w, who: {"employeeId": _person(w, who)},
@@ -169,8 +174,9 @@ def _needs_arguments(field: Any) -> bool:
     )
 
 
-def selection(graphql_type: Any, depth: int) -> str:
-    """Every field of the type down to ``depth`` levels (leaves count as a level)."""
+def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+    """Every field of the type down to ``depth`` levels (leaves count as a level); an
+    interface's implementations each with their own fields (``node``, ``nodes``)."""
     named = _named(graphql_type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return ""
@@ -178,7 +184,12 @@ def selection(graphql_type: Any, depth: int) -> str:
         members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
         return f"{{ __typename {members} }}"
     if isinstance(named, GraphQLInterfaceType):
-        return "{ __typename }"
+        if schema is None:
+            return "{ __typename }"
+        members = " ".join(
+            f"... on {m.name} {selection(m, depth)}" for m in schema.get_possible_types(named)
+        )
+        return f"{{ __typename {members} }}"
     assert isinstance(named, GraphQLObjectType)
     parts = ["__typename"]
     for name, field in named.fields.items():
@@ -201,7 +212,7 @@ def document(schema: GraphQLSchema, kind: str, name: str, arguments: dict[str, A
     passed = ", ".join(f"{a}: ${a}" for a in arguments)
     head = f"{kind}({', '.join(declared)})" if declared else kind
     call = f"{name}({passed})" if passed else name
-    return f"{head} {{ {call} {selection(field.type, DEPTH - 1)} }}"
+    return f"{head} {{ {call} {selection(field.type, DEPTH - 1, schema)} }}"
 
 
 # -- judging answers --------------------------------------------------------------------

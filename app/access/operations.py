@@ -63,6 +63,9 @@ OPERATIONS: dict[str, Operation] = {
     # -- queries --------------------------------------------------------------------------
     "Query.employee": Operation(HR, SELF, TEAM, argument("id")),
     "Query.employees": Operation(HR),
+    # Each node is then checked as the root field for its type (app/schema/nodes.py).
+    "Query.node": Operation(EVERYONE),
+    "Query.nodes": Operation(EVERYONE),
     "Query.module": Operation(EVERYONE),
     "Query.modules": Operation(EVERYONE),
     "Query.role": Operation(EVERYONE),
@@ -70,6 +73,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.enrollmentsConnection": Operation(HR, SELF, TEAM, _EMPLOYEE),
     "Query.consents": Operation(HR | {"auditor"}, SELF, target=_EMPLOYEE),
     "Query.recommendations": Operation(frozenset(), SELF, target=_EMPLOYEE),
     "Query.reviewsDue": Operation(frozenset(), SELF, target=_EMPLOYEE),

@@ -169,13 +169,18 @@ class EmployeeDirectory:
         department: str | None = None,
         role_id: str | None = None,
         manager_id: str | None = None,
+        last: int | None = None,
+        before: int | None = None,
     ) -> Page[EmployeeRow]:
         filters: dict[str, str | None] = {
             "department = %s": department,
             "role_id = %s": role_id,
             "manager_id = %s": manager_id,
         }
-        return page_query(self._gateway, "employees", filters, first, after, EmployeeRow.from_row)
+        return page_query(
+            self._gateway, "employees", filters, first, after, EmployeeRow.from_row,
+            last=last, before=before,
+        )  # fmt: skip
 
     def reports_of(self, manager_id: str) -> list[EmployeeRow]:
         """The manager's direct reports, in hiring order."""

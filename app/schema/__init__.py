@@ -21,6 +21,7 @@ from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.cost import cost_limit
+from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
@@ -30,6 +31,7 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.nodes import NodeQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.scalars import SCALAR_OVERRIDES
@@ -40,6 +42,7 @@ from app.schema.webhooks import WebhookMutation, WebhookQuery
 Query = merge_types(
     "Query",
     (
+        NodeQuery,
         EmployeeQuery,
         LearningQuery,
         RoleQuery,
@@ -126,4 +129,5 @@ def build_schema(
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
     install_limits(schema._schema, limits or InputLimits())
+    install_descriptions(schema._schema)  # the shared vocabulary: app/schema/descriptions.py
     return schema

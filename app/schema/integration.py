@@ -84,10 +84,14 @@ class HrRecordChange:
 @strawberry.type(description="What a batch of HR records did (or, in a dry run, would do).")
 class ImportHrRecordsPayload:
     position: int = strawberry.field(description=POSITION_HELP)
-    dry_run: bool
+    dry_run: bool = strawberry.field(
+        description="True when nothing was written: the figures say what would change."
+    )
     hired: list[str] = strawberry.field(description="HR ids of the people hired.")
-    updated: list[HrRecordChange]
-    unchanged: int
+    updated: list[HrRecordChange] = strawberry.field(
+        description="People whose details, department, manager or role changed (or would)."
+    )
+    unchanged: int = strawberry.field(description="Rows that matched what is recorded already.")
     problems: list[HrRowProblem] = strawberry.field(
         description="Every row that was not imported; the others were."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -28,7 +29,7 @@ class WebhookEndpointKind(Enum):
 @strawberry.type(description="A registered webhook endpoint (its secret is never shown).")
 class WebhookEndpoint:
     id: strawberry.ID
-    url: str
+    url: str = strawberry.field(description="Where the events are posted (http or https).")
     kind: WebhookEndpointKind
     event_kinds: list[str] = strawberry.field(
         description="Event kinds delivered, such as Enrollment.Completed or Employee.*."
@@ -61,13 +62,17 @@ class WebhookDelivery:
     delivery_id: strawberry.ID = strawberry.field(
         description="The same for every attempt at one event (X-Skillpath-Delivery)."
     )
-    attempt: int
+    attempt: int = strawberry.field(description="1 for the first try, then one more per retry.")
     position: int = strawberry.field(description="The event's log position.")
-    event_type: str
+    event_type: str = strawberry.field(
+        description="The event's kind, such as Enrollment.Completed."
+    )
     status: str = strawberry.field(description="delivered or failed")
     http_status: int | None = strawberry.field(description="The receiver's answer, if any.")
-    error: str | None
-    attempted_at: datetime
+    error: str | None = strawberry.field(
+        description="Why the attempt failed (timeout, refused, non-2xx); null if it did not."
+    )
+    attempted_at: datetime = strawberry.field(description="When the attempt was made.")
     lag_ms: float | None = strawberry.field(
         description="Milliseconds from the event to this attempt's answer."
     )
@@ -83,7 +88,7 @@ class WebhookDelivery:
 
 @strawberry.type(description="A webhook endpoint was registered.")
 class WebhookPayload:
-    endpoint: WebhookEndpoint
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as registered.")
 
 
 RegisterWebhookResult = result("RegisterWebhookResult", WebhookPayload)
@@ -113,9 +118,13 @@ class WebhookQuery:
     async def webhook_deliveries(
         self,
         info: SkillpathInfo,
-        endpoint_id: strawberry.ID,
+        endpoint_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The endpoint whose attempts to list.")
+        ],
         first: int = 20,
-        failed_only: bool = False,
+        failed_only: Annotated[
+            bool, strawberry.argument(description="Only the attempts that failed.")
+        ] = False,
     ) -> list[WebhookDelivery]:
         if not 1 <= first <= 100:
             raise bad_input("first", "must be between 1 and 100")
