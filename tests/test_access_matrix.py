@@ -63,6 +63,7 @@ QUERIES: dict[str, Recipe] = {
     "modules": lambda w, who: {"first": 5},
     "role": lambda w, who: {"id": w.role_id},
     "roles": lambda w, who: {},
+    "competenceModel": lambda w, who: {},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},

@@ -124,6 +124,7 @@ OPERATIONS = [
     Operation(f"{Q}.modules", "{ modules(first: 1) { totalCount } }", ALL),
     Operation(f"{Q}.role", f'{{ role(id: "{UNKNOWN}") {{ id }} }}', ALL),
     Operation(f"{Q}.roles", "{ roles { id } }", ALL),
+    Operation(f"{Q}.competenceModel", "{ competenceModel { attribution } }", ALL),
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
     Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
     Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",

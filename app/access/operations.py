@@ -67,6 +67,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.modules": Operation(EVERYONE),
     "Query.role": Operation(EVERYONE),
     "Query.roles": Operation(EVERYONE),
+    "Query.competenceModel": Operation(EVERYONE),
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),

@@ -164,6 +164,10 @@ class PeopleCommands(CommandBase):
         role.revise(title=title, skills=skills, actor=actor)
         return Written(self._store(role), role.id)
 
+    def store_roles(self, roles: list[Role]) -> int:
+        """Save many defined or revised roles at once (an import): all of them or none."""
+        return self._store(*roles, conflict="a role of the import was defined meanwhile")
+
     def retire_role(self, role_id: UUID, *, actor: Actor) -> Written:
         role = self.role(role_id)
         role.retire(actor)

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
+from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
@@ -36,6 +37,7 @@ Query = merge_types(
         EmployeeQuery,
         LearningQuery,
         RoleQuery,
+        CompetenceQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
