@@ -16,6 +16,7 @@ from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
+from app.commands.mobility import MobilityCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.consent.cipher import derive_secret, new_key
@@ -27,7 +28,9 @@ from app.persistence import register_transcodings
 __all__ = ["Erasure", "Skillpath", "Written"]
 
 
-class Skillpath(PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands):
+class Skillpath(
+    PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands, MobilityCommands
+):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 
     Each group of commands lives in its own module under ``app/commands``; this class adds

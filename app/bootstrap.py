@@ -12,6 +12,9 @@ from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
+from app.people.mobility import Mobility
+from app.people.skill_index import SkillIndex
+from app.people.skills import SkillBook
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
     ConsentBook,
@@ -26,6 +29,7 @@ from app.projections import (
 )
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.opportunities import OpportunityBoard
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -55,6 +59,9 @@ class Services:
     fairness_attributes: FairnessAttributes
     audit: Audit
     subjects: Subjects
+    skills: SkillBook
+    mobility: Mobility
+    opportunities: OpportunityBoard
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -115,6 +122,9 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
+        skills=(skills := SkillBook(gateway, RoleCatalogue(gateway), SkillIndex(gateway))),
+        mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
+        opportunities=OpportunityBoard(gateway),
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.

@@ -125,6 +125,24 @@ OPERATIONS = [
     Operation(f"{Q}.role", f'{{ role(id: "{UNKNOWN}") {{ id }} }}', ALL),
     Operation(f"{Q}.roles", "{ roles { id } }", ALL),
     Operation(f"{Q}.competenceModel", "{ competenceModel { attribution } }", ALL),
+    # HR may call these for anyone, but a profile shows only with profile_sharing, which
+    # Olga (the "other" tried) does not grant: her profile is refused as a whole.
+    Operation(f"{Q}.skillProfile",
+              "query($t: ID!) { skillProfile(employeeId: $t) { __typename } }",
+              "employee:self manager:self manager:team", "employee"),
+    Operation(f"{Q}.skillGaps", "query($t: ID!) { skillGaps(employeeId: $t) { __typename } }",
+              "employee:self manager:self manager:team", "employee"),
+    Operation(f"{Q}.teamSkillMatrix",
+              "query($t: ID!) { teamSkillMatrix(managerId: $t) { __typename } }",
+              "manager:self hr admin", "employee"),
+    Operation(f"{Q}.roleReadiness",
+              f'{{ roleReadiness(roleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{Q}.skillHeatMap", "{ skillHeatMap { minGroupSize } }", AGGREGATE),
+    Operation(f"{Q}.careerPaths", "query($t: ID!) { careerPaths(employeeId: $t, targetRoleId:"
+              f' "{UNKNOWN}") {{ __typename }} }}', PEOPLE, "employee"),
+    Operation(f"{Q}.internalCandidates",
+              f'{{ internalCandidates(roleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
+    Operation(f"{Q}.opportunities", "{ opportunities { id } }", ALL),
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
     Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
     Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",
@@ -205,6 +223,10 @@ OPERATIONS = [
               f" {OUTCOME} }}", "hr admin"),
     Operation(f"{M}.retireRole", f'mutation {{ retireRole(input: {{roleId: "{UNKNOWN}"}})'
               f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.publishOpportunity", "mutation { publishOpportunity(input: {kind: GIG,"
+              f' title: "", hoursPerWeek: 99, requiredSkills: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.closeOpportunity", "mutation { closeOpportunity(input: {opportunityId:"
+              f' "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
     Operation(f"{M}.grantConsent", "mutation($t: ID!) { grantConsent(input: {employeeId: $t,"
               f' purpose: "advertising", policyVersion: "v1"}}) {OUTCOME} }}', SELF_SERVICE,
               "employee"),

@@ -97,6 +97,30 @@ PERSON_TYPES: dict[str, PersonType] = {
     "ConsentOverview": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.CONSENT, "granted", "history"),
     }),
+    "SkillProfile": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "skills", "disagreements"),
+    }),
+    "SkillGapAnalysis": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "roleId", "readiness", "gaps"),
+    }),
+    "TeamMemberSkills": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "readiness", "cells"),
+    }),
+    # The team's composition is the manager's employment: who reports to them, and how
+    # many of those do not share their profile (each member's row is guarded on its own).
+    "TeamSkillMatrix": PersonType("managerId", {
+        "managerId": None, **_parts(Facet.EMPLOYMENT, "skills", "members", "membersNotSharing"),
+    }),
+    "CareerPaths": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.PROFILE, "target", "modules", "estimatedHours", "unclosedSkills",
+                 "neighbouringRoles", "opportunities"),
+    }),
+    "InternalCandidate": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "currentRoleId"),
+        **_parts(Facet.PROFILE, "readiness", "metSkills", "gaps", "reasons"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -108,6 +132,13 @@ PERSON_TYPES: dict[str, PersonType] = {
 PART_OF: dict[str, Facet] = {
     "SkillLevel": Facet.PROFILE,
     "SkillGap": Facet.PROFILE,
+    "CurrentSkill": Facet.PROFILE,
+    "SkillDisagreement": Facet.PROFILE,
+    "WeightedSkillGap": Facet.PROFILE,
+    "MatrixCell": Facet.PROFILE,
+    "RoleFit": Facet.PROFILE,
+    "ModuleStep": Facet.PROFILE,
+    "OpportunityFit": Facet.PROFILE,
     "LearningProfile": Facet.PROFILE,
     "Feedback": Facet.LEARNING,
     "ReviewDue": Facet.LEARNING,
@@ -128,7 +159,8 @@ SCREENED: dict[str, str] = {
 AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
-    "TopicExposure", "GroupExposure",
+    "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
+    "SkillHeatCell",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -137,7 +169,8 @@ IMPERSONAL = frozenset({
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
-    "ConsentPurpose", "ReadModelStatus", "ReadModelPosition",
+    "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
+    "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",

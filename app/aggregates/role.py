@@ -75,7 +75,13 @@ class Role(Aggregate):
 
     @classmethod
     def define(
-        cls, *, code: str, title: str, source: str, skills: list[RequiredSkill], actor: Actor,
+        cls,
+        *,
+        code: str,
+        title: str,
+        source: str,
+        skills: list[RequiredSkill],
+        actor: Actor,
         unrated: bool = False,
     ) -> Role:
         code = base.text(code, "code", max_length=64).lower()
@@ -96,8 +102,7 @@ class Role(Aggregate):
         self._revised(
             title=self.title if title is None else base.text(title, "title"),
             required_skills=(
-                self.required_skills if skills is None
-                else required_skills(skills, unrated=unrated)
+                self.required_skills if skills is None else required_skills(skills, unrated=unrated)
             ),
             actor=actor,
         )

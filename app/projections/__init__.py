@@ -13,7 +13,9 @@ from app.projections.interactions import InteractionBook, InteractionProjection
 from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
+from app.projections.opportunities import OpportunityProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
+from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
 
 
@@ -30,6 +32,8 @@ def all_projections() -> list[Projection]:
         DecisionProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
+        SkillProfileProjection(),
+        OpportunityProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

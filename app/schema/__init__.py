@@ -26,8 +26,10 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
+from app.schema.skills import SkillQuery
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
 
@@ -38,6 +40,8 @@ Query = merge_types(
         LearningQuery,
         RoleQuery,
         CompetenceQuery,
+        SkillQuery,
+        MobilityQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -51,6 +55,7 @@ Mutation = merge_types(
         EmployeeMutation,
         LearningMutation,
         RoleMutation,
+        MobilityMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
