@@ -19,6 +19,7 @@ from app.commands.decisions import DecisionCommands
 from app.commands.mobility import MobilityCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
+from app.commands.pulse import PulseCommands
 from app.consent.cipher import derive_secret, new_key
 from app.consent.envelope import PersonalDataMapper
 from app.consent.policy import ConsentPolicy
@@ -29,7 +30,12 @@ __all__ = ["Erasure", "Skillpath", "Written"]
 
 
 class Skillpath(
-    PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands, MobilityCommands
+    PeopleCommands,
+    DecisionCommands,
+    ConsentCommands,
+    ProgrammeCommands,
+    MobilityCommands,
+    PulseCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

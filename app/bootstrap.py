@@ -13,6 +13,7 @@ from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.people.mobility import Mobility
+from app.people.pulse import PulseBook
 from app.people.skill_index import SkillIndex
 from app.people.skills import SkillBook
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
@@ -62,6 +63,7 @@ class Services:
     skills: SkillBook
     mobility: Mobility
     opportunities: OpportunityBoard
+    pulse: PulseBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -125,6 +127,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         skills=(skills := SkillBook(gateway, RoleCatalogue(gateway), SkillIndex(gateway))),
         mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
         opportunities=OpportunityBoard(gateway),
+        pulse=PulseBook(gateway),
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from app.access import Facet, Subject, Viewer
 from app.aggregates import Actor, RequiredSkill
+from app.aggregates.pulse_survey import SurveyItem
 from app.bootstrap import Services, build_services
 from app.settings import Settings
 from tests.domain_support import HR, content
@@ -30,6 +31,7 @@ def markers(person: str) -> dict[Facet, list[str]]:
         Facet.PROFILE: [f"goal-{person}-x7"],
         Facet.LEARNING: [f"comment-{person}-x7"],
         Facet.DECISIONS: [f"reason-{person}-x7", f"asked-{person}-x7", f"answer-{person}-x7"],
+        Facet.WELLBEING: [f"pulse-{person}-x7"],
     }
 
 
@@ -42,6 +44,7 @@ class AccessWorld:
     role_id: str
     module_id: str
     other_module_id: str
+    survey_id: str = ""
     enrollments: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
@@ -94,7 +97,13 @@ def arrange(services: Services) -> AccessWorld:
                 hire_date=date(2024, 1, 2), actor=HR,
             ).id
         )  # fmt: skip
-    world = AccessWorld(services, ids, str(role), str(module), str(other))
+    survey = app.define_pulse_survey(
+        title="Weekly pulse",
+        cadence="weekly",
+        actor=HR,
+        items=[SurveyItem("load", "My workload is fine"), SurveyItem("say", "Anything?", "text")],
+    ).id
+    world = AccessWorld(services, ids, str(role), str(module), str(other), str(survey))
     for person in PEOPLE:
         employee = UUID(ids[person])
         me = Actor(ids[person], "employee")
@@ -109,6 +118,14 @@ def arrange(services: Services) -> AccessWorld:
         app.declare_attributes(employee, gender="diverse", age_band="30_44", actor=me)
         app.assess_skill(employee, skill="sql", level=2, source="self", actor=me)
         app.answer_pulse(employee, score=7, actor=me)
+        app.answer_pulse(
+            employee,
+            score=8,
+            actor=me,
+            survey_id=survey,
+            item_scores={"load": 4},
+            texts={"say": markers(person)[Facet.WELLBEING][0]},
+        )
         enrollment = app.enroll(
             employee_id=employee, module_id=module, source="self", recommendation_id=None,
             actor=me,

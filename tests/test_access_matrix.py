@@ -72,6 +72,8 @@ QUERIES: dict[str, Recipe] = {
     "careerPaths": lambda w, who: {"employeeId": _person(w, who), "targetRoleId": w.role_id},
     "internalCandidates": lambda w, who: {"roleId": w.role_id},
     "opportunities": lambda w, who: {},
+    "pulseSurveys": lambda w, who: {},
+    "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
@@ -135,6 +137,9 @@ MUTATIONS: dict[str, Recipe] = {
         "kind": "GIG", "title": "Dashboards", "hoursPerWeek": 4,
         "requiredSkills": [{"skill": "sql", "level": 2}]}},
     "closeOpportunity": lambda w, who: {"input": {"opportunityId": w.role_id}},
+    "definePulseSurvey": lambda w, who: {"input": {
+        "title": "Weekly", "cadence": "WEEKLY", "items": [{"key": "load", "text": "OK?"}]}},
+    "retirePulseSurvey": lambda w, who: {"input": {"surveyId": w.survey_id}},
     "grantConsent": _about(purpose="benefits", policyVersion="v2"),
     "withdrawConsent": _about(purpose="personalisation"),
     "requestErasure": _about(),

@@ -143,6 +143,9 @@ OPERATIONS = [
     Operation(f"{Q}.internalCandidates",
               f'{{ internalCandidates(roleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
     Operation(f"{Q}.opportunities", "{ opportunities { id } }", ALL),
+    Operation(f"{Q}.pulseSurveys", "{ pulseSurveys { id } }", ALL),
+    Operation(f"{Q}.pulseResults",
+              f'{{ pulseResults(surveyId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
     Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
     Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",
@@ -226,6 +229,10 @@ OPERATIONS = [
     Operation(f"{M}.publishOpportunity", "mutation { publishOpportunity(input: {kind: GIG,"
               f' title: "", hoursPerWeek: 99, requiredSkills: []}}) {OUTCOME} }}', "hr admin"),
     Operation(f"{M}.closeOpportunity", "mutation { closeOpportunity(input: {opportunityId:"
+              f' "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.definePulseSurvey", "mutation { definePulseSurvey(input: {title: \"\","
+              f" cadence: WEEKLY, items: []}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.retirePulseSurvey", "mutation { retirePulseSurvey(input: {surveyId:"
               f' "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
     Operation(f"{M}.grantConsent", "mutation($t: ID!) { grantConsent(input: {employeeId: $t,"
               f' purpose: "advertising", policyVersion: "v1"}}) {OUTCOME} }}', SELF_SERVICE,

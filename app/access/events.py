@@ -41,6 +41,7 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "Employee.RoleChanged": EventFacets(Facet.EMPLOYMENT),
     "Employee.ProductivityReached": EventFacets(Facet.EMPLOYMENT),
     "Employee.PulseAnswered": EventFacets(Facet.WELLBEING),
+    "Employee.PulseSurveyAnswered": EventFacets(Facet.WELLBEING),
     "Employee.Left": EventFacets(Facet.EMPLOYMENT),
     "EmailClaim.Claimed": EventFacets(Facet.IDENTITY),
     "ConsentLedger.Opened": EventFacets(Facet.CONSENT),

@@ -160,7 +160,7 @@ AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
     "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
-    "SkillHeatCell",
+    "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -170,6 +170,7 @@ IMPERSONAL = frozenset({
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
+    "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",

@@ -76,6 +76,8 @@ OPERATIONS: dict[str, Operation] = {
     "Query.careerPaths": Operation(HR, SELF, TEAM, _EMPLOYEE),
     "Query.internalCandidates": Operation(HR),
     "Query.opportunities": Operation(EVERYONE),
+    "Query.pulseSurveys": Operation(EVERYONE),
+    "Query.pulseResults": Operation(AGGREGATE_READERS),
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
@@ -113,6 +115,8 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.retireRole": Operation(HR),
     "Mutation.publishOpportunity": Operation(HR),
     "Mutation.closeOpportunity": Operation(HR),
+    "Mutation.definePulseSurvey": Operation(HR),
+    "Mutation.retirePulseSurvey": Operation(HR),
     # -- mutations: learning --------------------------------------------------------------
     "Mutation.enroll": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
     "Mutation.recordProgress": Operation(frozenset(), SELF, target=_ENROLMENT),

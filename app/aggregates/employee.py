@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from app.aggregates import base
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
+from app.aggregates.pulse_survey import PulseSurvey, period_of
 
 SKILL_SOURCES = ("self", "manager", "quiz")
 MEDIA_TYPES = ("video", "article", "course", "interactive", "podcast", "workshop")
@@ -68,6 +69,16 @@ class Employee(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class PulseSurveyAnswered(Aggregate.Event, PersonalData):
+        """The items of a pulse survey, recorded right after the eNPS answer it goes with."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"texts"})
+        survey_id: UUID
+        item_scores: dict[str, int]
+        texts: dict[str, str]
+        occurred_at: datetime
+        actor: Actor
+
     class Left(Aggregate.Event):
         left_on: date
         actor: Actor
@@ -106,6 +117,8 @@ class Employee(Aggregate):
         self.language = "en"
         self.productive_since: date | None = None
         self.left_on: date | None = None
+        #: Per pulse survey, when it was last answered (one answer per cadence period).
+        self.survey_answered_at: dict[UUID, datetime] = {}
 
     @classmethod
     def hire(
@@ -257,16 +270,49 @@ class Employee(Aggregate):
     def _productivity_reached(self, reached_on: date, actor: Actor) -> None:
         self.productive_since = reached_on
 
-    def answer_pulse(self, *, score: int, actor: Actor, occurred_at: datetime | None) -> None:
+    def answer_pulse(
+        self,
+        *,
+        score: int,
+        actor: Actor,
+        occurred_at: datetime | None,
+        survey: PulseSurvey | None = None,
+        item_scores: dict[str, int] | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
+        """The eNPS answer, and with a survey its items (one answer per cadence period)."""
         self._require_employed()
         base.in_range(score, "score", 0, 10)
-        self._pulse_answered(
-            score=score, occurred_at=base.business_time(occurred_at, "occurredAt"), actor=actor
+        when = base.business_time(occurred_at, "occurredAt")
+        if survey is None:
+            if item_scores or texts:
+                raise ValidationFailed("surveyId", "item answers belong to a pulse survey")
+            self._pulse_answered(score=score, occurred_at=when, actor=actor)
+            return
+        scores, cleaned = survey.checked_answers(item_scores or {}, texts or {})
+        last = self.survey_answered_at.get(survey.id)
+        if last is not None and period_of(last, survey.cadence) == period_of(when, survey.cadence):
+            raise Conflict(
+                f"this {survey.cadence} survey was already answered in this period",
+                field="surveyId",
+            )
+        self._pulse_answered(score=score, occurred_at=when, actor=actor)
+        self._survey_answered(
+            survey_id=survey.id, item_scores=scores, texts=cleaned, occurred_at=when, actor=actor
         )
 
     @event(PulseAnswered)
     def _pulse_answered(self, score: int, occurred_at: datetime, actor: Actor) -> None:
         pass
+
+    @event(PulseSurveyAnswered)
+    def _survey_answered(
+        self, survey_id: UUID, item_scores: dict[str, int], texts: dict[str, str],
+        occurred_at: datetime, actor: Actor,
+    ) -> None:  # fmt: skip
+        # Only the moment is kept: the answers themselves live in the events alone.
+        last = self.survey_answered_at.get(survey_id)
+        self.survey_answered_at[survey_id] = occurred_at if last is None else max(last, occurred_at)
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:
         self._require_employed()

@@ -14,6 +14,7 @@ from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
 from app.projections.opportunities import OpportunityProjection
+from app.projections.pulse_results import PulseResultsProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
 from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
@@ -34,6 +35,7 @@ def all_projections() -> list[Projection]:
         KpiProjection(),
         SkillProfileProjection(),
         OpportunityProjection(),
+        PulseResultsProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

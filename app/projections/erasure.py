@@ -52,6 +52,8 @@ PERSONAL_COLUMNS = (
     ),
     # Derived from the comment's words, so it goes with them; the rating stays countable.
     PersonalColumns("kpi_feedback", "employee_id", "sentiment = NULL", ()),
+    # Free-text pulse answers: their sentiment goes with their words.
+    PersonalColumns("pulse_items", "employee_id", "sentiment = NULL", (), "sentiment IS NOT NULL"),
 )
 
 #: Every table an erasure overwrites, in a stable order.

@@ -27,6 +27,7 @@ from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.mobility import MobilityMutation, MobilityQuery
+from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.skills import SkillQuery
@@ -42,6 +43,7 @@ Query = merge_types(
         CompetenceQuery,
         SkillQuery,
         MobilityQuery,
+        PulseQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -56,6 +58,7 @@ Mutation = merge_types(
         LearningMutation,
         RoleMutation,
         MobilityMutation,
+        PulseMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
