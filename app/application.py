@@ -16,6 +16,7 @@ from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
+from app.commands.mentoring import MentoringCommands
 from app.commands.mobility import MobilityCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
@@ -36,6 +37,7 @@ class Skillpath(
     ProgrammeCommands,
     MobilityCommands,
     PulseCommands,
+    MentoringCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

@@ -12,6 +12,7 @@ from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
+from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
 from app.people.pulse import PulseBook
 from app.people.skill_index import SkillIndex
@@ -64,6 +65,7 @@ class Services:
     mobility: Mobility
     opportunities: OpportunityBoard
     pulse: PulseBook
+    mentors: MentorMatching
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -128,6 +130,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
         opportunities=OpportunityBoard(gateway),
         pulse=PulseBook(gateway),
+        mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.

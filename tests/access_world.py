@@ -45,6 +45,7 @@ class AccessWorld:
     module_id: str
     other_module_id: str
     survey_id: str = ""
+    mentorship_id: str = ""
     enrollments: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
@@ -152,6 +153,17 @@ def arrange(services: Services) -> AccessWorld:
                 consent_basis="personalised", goal=asked, actor=HR,
             ).id
         )  # fmt: skip
+    # Olga mentors Bea in sql (Olga opted in); Ada is proposed as a mentor too.
+    for mentor in ("olga", "ada"):
+        app.opt_in_as_mentor(UUID(ids[mentor]), max_mentees=3,
+                             actor=Actor(ids[mentor], "employee"))  # fmt: skip
+    app.assess_skill(UUID(ids["ada"]), skill="sql", level=5, source="quiz", actor=HR)
+    world.mentorship_id = str(
+        app.offer_mentorship(
+            mentor_id=UUID(ids["olga"]), mentee_id=UUID(ids["bea"]), skill="sql",
+            kind="experienced", actor=Actor(ids["bea"], "employee"),
+        ).id
+    )  # fmt: skip
     services.runner.catch_up()
     return world
 

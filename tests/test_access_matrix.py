@@ -73,6 +73,7 @@ QUERIES: dict[str, Recipe] = {
     "internalCandidates": lambda w, who: {"roleId": w.role_id},
     "opportunities": lambda w, who: {},
     "pulseSurveys": lambda w, who: {},
+    "mentorSuggestions": lambda w, who: {"employeeId": _person(w, who), "skill": "sql"},
     "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
@@ -116,6 +117,16 @@ MUTATIONS: dict[str, Recipe] = {
     "recordProductivityReached": _about(reachedOn="2024-04-01"),
     "answerPulse": _about(score=8),
     "offboardEmployee": _about(leftOn="2024-09-30"),
+    "optInAsMentor": _about(maxMentees=2),
+    "optOutAsMentor": _about(),
+    "offerMentorship": lambda w, who: {"input": {
+        "menteeId": _person(w, who), "mentorId": _person(w, "olga"), "skill": "sql"}},
+    "acceptMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "mentorId": _person(w, who)}},
+    "declineMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "mentorId": _person(w, who)}},
+    "endMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "employeeId": _person(w, who)}},
     "publishModule": lambda w, who: {"input": {
         "title": "Go", "skills": [{"skill": "go", "level": 2}], "difficulty": 2,
         "mediaType": "VIDEO", "minutes": 20}},

@@ -144,6 +144,8 @@ OPERATIONS = [
               f'{{ internalCandidates(roleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
     Operation(f"{Q}.opportunities", "{ opportunities { id } }", ALL),
     Operation(f"{Q}.pulseSurveys", "{ pulseSurveys { id } }", ALL),
+    Operation(f"{Q}.mentorSuggestions", "query($t: ID!) { mentorSuggestions(employeeId: $t,"
+              ' skill: "") { __typename } }', PEOPLE, "employee"),
     Operation(f"{Q}.pulseResults",
               f'{{ pulseResults(surveyId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
@@ -200,6 +202,22 @@ OPERATIONS = [
               f" score: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
     Operation(f"{M}.offboardEmployee", "mutation($t: ID!) { offboardEmployee(input:"
               f' {{employeeId: $t, leftOn: "{FUTURE}"}}) {OUTCOME} }}', "hr admin", "employee"),
+    Operation(f"{M}.optInAsMentor", "mutation($t: ID!) { optInAsMentor(input: {employeeId: $t,"
+              f" maxMentees: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
+    Operation(f"{M}.optOutAsMentor", "mutation($t: ID!) { optOutAsMentor(input: {employeeId:"
+              f" $t}}) {OUTCOME} }}", "employee:self manager:self hr admin", "employee"),
+    Operation(f"{M}.offerMentorship", "mutation($t: ID!) { offerMentorship(input: {menteeId: $t,"
+              f' mentorId: $t, skill: "sql"}}) {OUTCOME} }}', "employee:self manager:self hr admin",
+              "employee"),
+    Operation(f"{M}.acceptMentorship", "mutation($t: ID!) { acceptMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", mentorId: $t}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.declineMentorship", "mutation($t: ID!) { declineMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", mentorId: $t}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.endMentorship", "mutation($t: ID!) { endMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", employeeId: $t}}) {OUTCOME} }}',
+              "employee:self manager:self hr admin", "employee"),
     Operation(f"{M}.publishModule", 'mutation { publishModule(input: {title: "",'
               ' description: "", topics: [], skills: [], difficulty: 1, mediaType: VIDEO,'
               f' minutes: 1, language: "en", prerequisiteIds: []}}) {OUTCOME} }}', "hr admin"),

@@ -121,6 +121,10 @@ PERSON_TYPES: dict[str, PersonType] = {
         **_parts(Facet.EMPLOYMENT, "currentRoleId"),
         **_parts(Facet.PROFILE, "readiness", "metSkills", "gaps", "reasons"),
     }),
+    # Mentors opted in and share their profile: their level in the skill is shown here.
+    "MentorSuggestions": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "skill", "suggestions"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -139,6 +143,7 @@ PART_OF: dict[str, Facet] = {
     "RoleFit": Facet.PROFILE,
     "ModuleStep": Facet.PROFILE,
     "OpportunityFit": Facet.PROFILE,
+    "MentorSuggestion": Facet.PROFILE,
     "LearningProfile": Facet.PROFILE,
     "Feedback": Facet.LEARNING,
     "ReviewDue": Facet.LEARNING,
@@ -170,7 +175,7 @@ IMPERSONAL = frozenset({
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
-    "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload",
+    "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",

@@ -78,6 +78,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.opportunities": Operation(EVERYONE),
     "Query.pulseSurveys": Operation(EVERYONE),
     "Query.pulseResults": Operation(AGGREGATE_READERS),
+    "Query.mentorSuggestions": Operation(HR, SELF, TEAM, _EMPLOYEE),
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
@@ -105,6 +106,13 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.recordProductivityReached": Operation(HR, team=TEAM, target=_INPUT_EMPLOYEE),
     "Mutation.answerPulse": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
     "Mutation.offboardEmployee": Operation(HR),
+    # -- mutations: mentoring (each party acts for themselves; HR may arrange) ------------
+    "Mutation.optInAsMentor": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.optOutAsMentor": Operation(HR, SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.offerMentorship": Operation(HR, SELF, target=input_field("menteeId")),
+    "Mutation.acceptMentorship": Operation(frozenset(), SELF, target=input_field("mentorId")),
+    "Mutation.declineMentorship": Operation(frozenset(), SELF, target=input_field("mentorId")),
+    "Mutation.endMentorship": Operation(HR, SELF, target=_INPUT_EMPLOYEE),
     # -- mutations: catalogue and competence model ----------------------------------------
     "Mutation.publishModule": Operation(HR),
     "Mutation.reviseModule": Operation(HR),

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from app.aggregates import base
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
+from app.aggregates.mentorship import MAX_MENTEES
 from app.aggregates.pulse_survey import PulseSurvey, period_of
 
 SKILL_SOURCES = ("self", "manager", "quiz")
@@ -79,6 +80,23 @@ class Employee(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class MentorOptedIn(Aggregate.Event):
+        max_mentees: int
+        actor: Actor
+
+    class MentorOptedOut(Aggregate.Event):
+        actor: Actor
+
+    class MenteeTaken(Aggregate.Event):
+        """A mentorship offered to this mentor counts against their limit until it ends."""
+
+        mentorship_id: UUID
+        actor: Actor
+
+    class MenteeReleased(Aggregate.Event):
+        mentorship_id: UUID
+        actor: Actor
+
     class Left(Aggregate.Event):
         left_on: date
         actor: Actor
@@ -119,6 +137,9 @@ class Employee(Aggregate):
         self.left_on: date | None = None
         #: Per pulse survey, when it was last answered (one answer per cadence period).
         self.survey_answered_at: dict[UUID, datetime] = {}
+        #: How many open mentees the person takes as a mentor; None: not a mentor.
+        self.mentor_capacity: int | None = None
+        self.open_mentorships: set[UUID] = set()
 
     @classmethod
     def hire(
@@ -313,6 +334,49 @@ class Employee(Aggregate):
         # Only the moment is kept: the answers themselves live in the events alone.
         last = self.survey_answered_at.get(survey_id)
         self.survey_answered_at[survey_id] = occurred_at if last is None else max(last, occurred_at)
+
+    def opt_in_as_mentor(self, *, max_mentees: int, actor: Actor) -> None:
+        """Only employees who opted in are proposed as mentors."""
+        self._require_employed()
+        base.in_range(max_mentees, "maxMentees", 1, MAX_MENTEES)
+        self._mentor_opted_in(max_mentees=max_mentees, actor=actor)
+
+    @event(MentorOptedIn)
+    def _mentor_opted_in(self, max_mentees: int, actor: Actor) -> None:
+        self.mentor_capacity = max_mentees
+
+    def opt_out_as_mentor(self, *, actor: Actor) -> None:
+        if self.mentor_capacity is None:
+            raise Conflict("the employee is not a mentor", field="employeeId")
+        self._mentor_opted_out(actor=actor)
+
+    @event(MentorOptedOut)
+    def _mentor_opted_out(self, actor: Actor) -> None:
+        self.mentor_capacity = None
+
+    def take_mentee(self, *, mentorship_id: UUID, actor: Actor) -> None:
+        """Refused unless the person opted in as a mentor and has room for one more."""
+        self._require_employed()
+        if self.mentor_capacity is None:
+            raise ValidationFailed("mentorId", "the employee has not opted in as a mentor")
+        if len(self.open_mentorships) >= self.mentor_capacity:
+            raise Conflict(
+                f"the mentor has {self.mentor_capacity} open mentees, their limit",
+                field="mentorId",
+            )
+        self._mentee_taken(mentorship_id=mentorship_id, actor=actor)
+
+    @event(MenteeTaken)
+    def _mentee_taken(self, mentorship_id: UUID, actor: Actor) -> None:
+        self.open_mentorships.add(mentorship_id)
+
+    def release_mentee(self, *, mentorship_id: UUID, actor: Actor) -> None:
+        if mentorship_id in self.open_mentorships:
+            self._mentee_released(mentorship_id=mentorship_id, actor=actor)
+
+    @event(MenteeReleased)
+    def _mentee_released(self, mentorship_id: UUID, actor: Actor) -> None:
+        self.open_mentorships.discard(mentorship_id)
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:
         self._require_employed()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from app.access import too_few_to_show
-from app.competence.model import band_of
+from app.competence.model import band_of, skill_definition
 from app.people.skill_index import PersonFacts, Requirement, SkillIndex
 from app.persistence import SqlGateway
 from app.projections.roles import RoleCatalogue, RoleRow
@@ -158,6 +158,18 @@ class SkillBook:
         self._gateway = gateway
         self._roles = roles
         self.index = index
+
+    def known_skill(self, skill: str) -> bool:
+        """Whether the skill is in the competence model, a role, a module or a profile."""
+        name = skill.strip().lower()
+        if skill_definition(name) is not None:
+            return True
+        with self._gateway.transaction(write=False) as tx:
+            taught = tx.row("SELECT 1 AS found FROM {module_skills} WHERE skill = %s", (name,))
+            held = tx.row("SELECT 1 AS found FROM {skill_levels} WHERE skill = %s", (name,))
+        if taught or held:
+            return True
+        return any(s["skill"] == name for r in self._roles.all() for s in r.required_skills)
 
     def person(self, employee_id: str) -> PersonFacts | None:
         with self._gateway.transaction(write=False) as tx:

@@ -13,6 +13,7 @@ from app.projections.interactions import InteractionBook, InteractionProjection
 from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
+from app.projections.mentoring import MentoringProjection
 from app.projections.opportunities import OpportunityProjection
 from app.projections.pulse_results import PulseResultsProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
@@ -36,6 +37,7 @@ def all_projections() -> list[Projection]:
         SkillProfileProjection(),
         OpportunityProjection(),
         PulseResultsProjection(),
+        MentoringProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

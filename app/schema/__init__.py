@@ -26,6 +26,7 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
@@ -44,6 +45,7 @@ Query = merge_types(
         SkillQuery,
         MobilityQuery,
         PulseQuery,
+        MentoringQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -59,6 +61,7 @@ Mutation = merge_types(
         RoleMutation,
         MobilityMutation,
         PulseMutation,
+        MentoringMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
