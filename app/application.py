@@ -18,6 +18,7 @@ from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.mentoring import MentoringCommands
 from app.commands.mobility import MobilityCommands
+from app.commands.onboarding import OnboardingCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.commands.pulse import PulseCommands
@@ -38,6 +39,7 @@ class Skillpath(
     MobilityCommands,
     PulseCommands,
     MentoringCommands,
+    OnboardingCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

@@ -14,6 +14,7 @@ from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
+from app.people.onboarding import OnboardingBook
 from app.people.pulse import PulseBook
 from app.people.skill_index import SkillIndex
 from app.people.skills import SkillBook
@@ -66,6 +67,7 @@ class Services:
     opportunities: OpportunityBoard
     pulse: PulseBook
     mentors: MentorMatching
+    onboarding: OnboardingBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -131,6 +133,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         opportunities=OpportunityBoard(gateway),
         pulse=PulseBook(gateway),
         mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
+        onboarding=OnboardingBook(gateway),
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from app.access import Facet, Subject, Viewer
 from app.aggregates import Actor, RequiredSkill
+from app.aggregates.onboarding import Milestone
 from app.aggregates.pulse_survey import SurveyItem
 from app.bootstrap import Services, build_services
 from app.settings import Settings
@@ -46,6 +47,7 @@ class AccessWorld:
     other_module_id: str
     survey_id: str = ""
     mentorship_id: str = ""
+    other_role_id: str = ""
     enrollments: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
@@ -153,6 +155,24 @@ def arrange(services: Services) -> AccessWorld:
                 consent_basis="personalised", goal=asked, actor=HR,
             ).id
         )  # fmt: skip
+    # Everyone's onboarding: Ada's and Bea's journeys run, the others' start in a test.
+    app.define_onboarding_template(
+        role_id=role,
+        module_ids=[module],
+        milestones=[Milestone("laptop", "Laptop", 1)],
+        check_in_weeks=[1, 4],
+        buddy=False,
+        target_days=60,
+        actor=HR,
+    )
+    for person in ("ada", "bea"):
+        app.start_onboarding(UUID(ids[person]), buddy_id=UUID(ids["grace"]),
+                             started_on=date(2024, 1, 2), actor=HR)  # fmt: skip
+    world.other_role_id = str(
+        app.define_role(
+            code="ops", title="Ops", source="", skills=[RequiredSkill("sql", 2)], actor=HR
+        ).id
+    )
     # Olga mentors Bea in sql (Olga opted in); Ada is proposed as a mentor too.
     for mentor in ("olga", "ada"):
         app.opt_in_as_mentor(UUID(ids[mentor]), max_mentees=3,

@@ -74,6 +74,8 @@ QUERIES: dict[str, Recipe] = {
     "opportunities": lambda w, who: {},
     "pulseSurveys": lambda w, who: {},
     "mentorSuggestions": lambda w, who: {"employeeId": _person(w, who), "skill": "sql"},
+    "onboarding": lambda w, who: {"employeeId": _person(w, who)},
+    "onboardingTimes": lambda w, who: {},
     "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
@@ -118,6 +120,11 @@ MUTATIONS: dict[str, Recipe] = {
     "answerPulse": _about(score=8),
     "offboardEmployee": _about(leftOn="2024-09-30"),
     "optInAsMentor": _about(maxMentees=2),
+    "defineOnboardingTemplate": lambda w, who: {"input": {
+        "roleId": w.other_role_id, "moduleIds": [w.module_id], "checkInWeeks": [1],
+        "milestones": [{"key": "m", "title": "M", "week": 1}], "targetDays": 30}},
+    "startOnboarding": _about(startedOn="2024-01-03"),
+    "recordOnboardingMilestone": _about(milestoneKey="laptop", reachedOn="2024-01-04"),
     "optOutAsMentor": _about(),
     "offerMentorship": lambda w, who: {"input": {
         "menteeId": _person(w, who), "mentorId": _person(w, "olga"), "skill": "sql"}},

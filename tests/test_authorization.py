@@ -144,6 +144,9 @@ OPERATIONS = [
               f'{{ internalCandidates(roleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
     Operation(f"{Q}.opportunities", "{ opportunities { id } }", ALL),
     Operation(f"{Q}.pulseSurveys", "{ pulseSurveys { id } }", ALL),
+    Operation(f"{Q}.onboarding", "query($t: ID!) { onboarding(employeeId: $t) { __typename } }",
+              PEOPLE, "employee"),
+    Operation(f"{Q}.onboardingTimes", "{ onboardingTimes { minGroupSize } }", AGGREGATE),
     Operation(f"{Q}.mentorSuggestions", "query($t: ID!) { mentorSuggestions(employeeId: $t,"
               ' skill: "") { __typename } }', PEOPLE, "employee"),
     Operation(f"{Q}.pulseResults",
@@ -202,6 +205,14 @@ OPERATIONS = [
               f" score: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
     Operation(f"{M}.offboardEmployee", "mutation($t: ID!) { offboardEmployee(input:"
               f' {{employeeId: $t, leftOn: "{FUTURE}"}}) {OUTCOME} }}', "hr admin", "employee"),
+    Operation(f"{M}.defineOnboardingTemplate", "mutation { defineOnboardingTemplate(input:"
+              f' {{roleId: "{UNKNOWN}", moduleIds: [], milestones: [], checkInWeeks: [],'
+              f" targetDays: 0}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.startOnboarding", "mutation($t: ID!) { startOnboarding(input: {employeeId:"
+              f' $t, startedOn: "{FUTURE}"}}) {OUTCOME} }}', "manager:team hr admin", "employee"),
+    Operation(f"{M}.recordOnboardingMilestone", "mutation($t: ID!) { recordOnboardingMilestone("
+              f'input: {{employeeId: $t, milestoneKey: "x", reachedOn: "{FUTURE}"}}) {OUTCOME} }}',
+              PEOPLE, "employee"),
     Operation(f"{M}.optInAsMentor", "mutation($t: ID!) { optInAsMentor(input: {employeeId: $t,"
               f" maxMentees: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
     Operation(f"{M}.optOutAsMentor", "mutation($t: ID!) { optOutAsMentor(input: {employeeId:"

@@ -47,6 +47,8 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "Employee.MentorOptedOut": EventFacets(Facet.PROFILE),
     "Employee.MenteeTaken": EventFacets(Facet.PROFILE),
     "Employee.MenteeReleased": EventFacets(Facet.PROFILE),
+    "Employee.OnboardingStarted": EventFacets(Facet.EMPLOYMENT),
+    "Employee.OnboardingMilestoneReached": EventFacets(Facet.EMPLOYMENT),
     "EmailClaim.Claimed": EventFacets(Facet.IDENTITY),
     "ConsentLedger.Opened": EventFacets(Facet.CONSENT),
     "ConsentLedger.Granted": EventFacets(Facet.CONSENT),

@@ -125,6 +125,12 @@ PERSON_TYPES: dict[str, PersonType] = {
     "MentorSuggestions": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.PROFILE, "skill", "suggestions"),
     }),
+    "OnboardingJourney": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "roleId", "buddyId", "startedOn", "targetDays", "daysSoFar",
+                 "closedOn", "milestones", "checkIns"),
+        **_parts(Facet.LEARNING, "progress", "modules", "skippedModules"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -144,6 +150,10 @@ PART_OF: dict[str, Facet] = {
     "ModuleStep": Facet.PROFILE,
     "OpportunityFit": Facet.PROFILE,
     "MentorSuggestion": Facet.PROFILE,
+    "JourneyModule": Facet.LEARNING,
+    "SkippedModule": Facet.LEARNING,
+    "JourneyMilestone": Facet.EMPLOYMENT,
+    "JourneyCheckIn": Facet.EMPLOYMENT,
     "LearningProfile": Facet.PROFILE,
     "Feedback": Facet.LEARNING,
     "ReviewDue": Facet.LEARNING,
@@ -165,7 +175,8 @@ AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
     "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
-    "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult",
+    "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult", "OnboardingTimes",
+    "RoleOnboardingTime",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -176,6 +187,7 @@ IMPERSONAL = frozenset({
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
     "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
+    "OnboardingTemplatePayload",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",

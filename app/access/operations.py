@@ -79,6 +79,8 @@ OPERATIONS: dict[str, Operation] = {
     "Query.pulseSurveys": Operation(EVERYONE),
     "Query.pulseResults": Operation(AGGREGATE_READERS),
     "Query.mentorSuggestions": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.onboarding": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.onboardingTimes": Operation(AGGREGATE_READERS),
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
@@ -106,6 +108,9 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.recordProductivityReached": Operation(HR, team=TEAM, target=_INPUT_EMPLOYEE),
     "Mutation.answerPulse": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
     "Mutation.offboardEmployee": Operation(HR),
+    "Mutation.defineOnboardingTemplate": Operation(HR),
+    "Mutation.startOnboarding": Operation(HR, team=TEAM, target=_INPUT_EMPLOYEE),
+    "Mutation.recordOnboardingMilestone": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
     # -- mutations: mentoring (each party acts for themselves; HR may arrange) ------------
     "Mutation.optInAsMentor": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
     "Mutation.optOutAsMentor": Operation(HR, SELF, target=_INPUT_EMPLOYEE),

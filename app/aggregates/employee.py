@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
@@ -14,6 +14,7 @@ from app.aggregates import base
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
 from app.aggregates.mentorship import MAX_MENTEES
+from app.aggregates.onboarding import ModuleFacts, OnboardingTemplate, adapt
 from app.aggregates.pulse_survey import PulseSurvey, period_of
 
 SKILL_SOURCES = ("self", "manager", "quiz")
@@ -97,6 +98,24 @@ class Employee(Aggregate):
         mentorship_id: UUID
         actor: Actor
 
+    class OnboardingStarted(Aggregate.Event):
+        """A journey from the role's template, adapted to the hire (modules kept/skipped)."""
+
+        template_id: UUID
+        buddy_id: UUID | None
+        module_ids: list[str]
+        skipped: list[dict[str, str]]
+        milestones: list[dict[str, Any]]
+        check_in_weeks: list[int]
+        target_days: int
+        started_on: date
+        actor: Actor
+
+    class OnboardingMilestoneReached(Aggregate.Event):
+        key: str
+        reached_on: date
+        actor: Actor
+
     class Left(Aggregate.Event):
         left_on: date
         actor: Actor
@@ -140,6 +159,8 @@ class Employee(Aggregate):
         #: How many open mentees the person takes as a mentor; None: not a mentor.
         self.mentor_capacity: int | None = None
         self.open_mentorships: set[UUID] = set()
+        self.onboarding_milestones: list[str] | None = None
+        self.milestones_reached: set[str] = set()
 
     @classmethod
     def hire(
@@ -377,6 +398,54 @@ class Employee(Aggregate):
     @event(MenteeReleased)
     def _mentee_released(self, mentorship_id: UUID, actor: Actor) -> None:
         self.open_mentorships.discard(mentorship_id)
+
+    def start_onboarding(
+        self, *, template: OnboardingTemplate, buddy_id: UUID | None,
+        modules: list[ModuleFacts], started_on: date, actor: Actor,
+    ) -> None:  # fmt: skip
+        """The caller has loaded the template's modules and checked the buddy exists."""
+        self._require_employed()
+        if self.onboarding_milestones is not None:
+            raise Conflict("the onboarding journey has already started", field="employeeId")
+        if self.productive_since is not None:
+            raise Conflict("productivity was already reached", field="employeeId")
+        if template.buddy and buddy_id is None:
+            raise ValidationFailed("buddyId", "this role's onboarding needs a buddy")
+        if buddy_id == self.id:
+            raise ValidationFailed("buddyId", "a hire cannot be their own buddy")
+        base.past_date(started_on, "startedOn")
+        if started_on < self.hire_date:
+            raise ValidationFailed("startedOn", "must not be before the hire date")
+        kept, skipped = adapt(modules, self.years_experience, self.skills)
+        self._onboarding_started(
+            template_id=template.id, buddy_id=buddy_id, module_ids=kept, skipped=skipped,
+            milestones=template.milestones, check_in_weeks=template.check_in_weeks,
+            target_days=template.target_days, started_on=started_on, actor=actor,
+        )  # fmt: skip
+
+    @event(OnboardingStarted)
+    def _onboarding_started(
+        self, template_id: UUID, buddy_id: UUID | None, module_ids: list[str],
+        skipped: list[dict[str, str]], milestones: list[dict[str, Any]],
+        check_in_weeks: list[int], target_days: int, started_on: date, actor: Actor,
+    ) -> None:  # fmt: skip
+        self.onboarding_milestones = [m["key"] for m in milestones]
+
+    def reach_milestone(self, *, key: str, reached_on: date, actor: Actor) -> None:
+        self._require_employed()
+        if self.onboarding_milestones is None:
+            raise Conflict("no onboarding journey has started", field="employeeId")
+        key = base.text(key, "milestoneKey", max_length=40).lower()
+        if key not in self.onboarding_milestones:
+            raise ValidationFailed("milestoneKey", f"{key!r} is not a milestone of the journey")
+        if key in self.milestones_reached:
+            raise Conflict(f"milestone {key!r} was already reached", field="milestoneKey")
+        base.past_date(reached_on, "reachedOn")
+        self._milestone_reached(key=key, reached_on=reached_on, actor=actor)
+
+    @event(OnboardingMilestoneReached)
+    def _milestone_reached(self, key: str, reached_on: date, actor: Actor) -> None:
+        self.milestones_reached.add(key)
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:
         self._require_employed()

@@ -14,6 +14,7 @@ from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
 from app.projections.mentoring import MentoringProjection
+from app.projections.onboarding import OnboardingProjection
 from app.projections.opportunities import OpportunityProjection
 from app.projections.pulse_results import PulseResultsProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
@@ -38,6 +39,7 @@ def all_projections() -> list[Projection]:
         OpportunityProjection(),
         PulseResultsProjection(),
         MentoringProjection(),
+        OnboardingProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

@@ -28,6 +28,7 @@ from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
+from app.schema.onboarding import OnboardingMutation, OnboardingQuery
 from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
@@ -46,6 +47,7 @@ Query = merge_types(
         MobilityQuery,
         PulseQuery,
         MentoringQuery,
+        OnboardingQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -62,6 +64,7 @@ Mutation = merge_types(
         MobilityMutation,
         PulseMutation,
         MentoringMutation,
+        OnboardingMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
