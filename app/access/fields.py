@@ -104,7 +104,7 @@ PERSON_TYPES: dict[str, PersonType] = {
         "employeeId": None, **_parts(Facet.PROFILE, "roleId", "readiness", "gaps"),
     }),
     "TeamMemberSkills": PersonType("employeeId", {
-        "employeeId": None, **_parts(Facet.PROFILE, "readiness", "cells"),
+        "employeeId": None, **_parts(Facet.PROFILE, "readiness", "levels", "required", "gaps"),
     }),
     # The team's composition is the manager's employment: who reports to them, and how
     # many of those do not share their profile (each member's row is guarded on its own).
@@ -145,7 +145,6 @@ PART_OF: dict[str, Facet] = {
     "CurrentSkill": Facet.PROFILE,
     "SkillDisagreement": Facet.PROFILE,
     "WeightedSkillGap": Facet.PROFILE,
-    "MatrixCell": Facet.PROFILE,
     "RoleFit": Facet.PROFILE,
     "ModuleStep": Facet.PROFILE,
     "OpportunityFit": Facet.PROFILE,

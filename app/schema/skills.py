@@ -82,21 +82,19 @@ class SkillGapAnalysis:
         return str(self.employee_id)
 
 
-@strawberry.type(description="One cell of a team skill matrix.")
-class MatrixCell:
-    skill: str = strawberry.field(description="The column's skill.")
-    level: int = strawberry.field(description="The member's current level, 0-5.")
-    required: int | None = strawberry.field(
-        description="The level the member's role requires; null when it does not."
-    )
-    gap: int = strawberry.field(description="How far below the requirement; 0 when met.")
-
-
 @strawberry.type(description="One member's row of a team skill matrix (profile facet).")
 class TeamMemberSkills:
     employee_id: strawberry.ID = strawberry.field(description="The team member.")
     readiness: float = strawberry.field(description="Readiness for their own role, 0-1.")
-    cells: list[MatrixCell] = strawberry.field(description="One cell per column of the matrix.")
+    levels: list[int] = strawberry.field(
+        description="Current levels 0-5, one per column of the matrix (its skills, in order)."
+    )
+    required: list[int | None] = strawberry.field(
+        description="Levels the member's role requires, per column; null where it does not."
+    )
+    gaps: list[int] = strawberry.field(
+        description="How far below the requirement, per column; 0 when met or not required."
+    )
 
     @property
     def subject_id(self) -> str:
@@ -202,13 +200,9 @@ def _matrix(found: book.TeamMatrix) -> TeamSkillMatrix:
         members=[
             TeamMemberSkills(
                 employee_id=strawberry.ID(m.employee_id), readiness=m.readiness,
-                cells=[
-                    MatrixCell(
-                        skill=s, level=m.levels.get(s, 0), required=m.required.get(s),
-                        gap=max(0, m.required.get(s, 0) - m.levels.get(s, 0)),
-                    )
-                    for s in found.skills
-                ],
+                levels=[m.levels.get(s, 0) for s in found.skills],
+                required=[m.required.get(s) for s in found.skills],
+                gaps=[max(0, m.required.get(s, 0) - m.levels.get(s, 0)) for s in found.skills],
             )
             for m in found.members
         ],
