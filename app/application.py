@@ -14,6 +14,7 @@ from eventsourcing.popo import POPOFactory
 
 from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
+from app.commands.benefits import BenefitCommands
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.mentoring import MentoringCommands
@@ -40,6 +41,7 @@ class Skillpath(
     PulseCommands,
     MentoringCommands,
     OnboardingCommands,
+    BenefitCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

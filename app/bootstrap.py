@@ -12,6 +12,7 @@ from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
+from app.people.benefits import BenefitBook
 from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
 from app.people.onboarding import OnboardingBook
@@ -68,6 +69,7 @@ class Services:
     pulse: PulseBook
     mentors: MentorMatching
     onboarding: OnboardingBook
+    benefits: BenefitBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -134,6 +136,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         pulse=PulseBook(gateway),
         mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
         onboarding=OnboardingBook(gateway),
+        benefits=BenefitBook(gateway),
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.

@@ -48,6 +48,7 @@ class AccessWorld:
     survey_id: str = ""
     mentorship_id: str = ""
     other_role_id: str = ""
+    benefit_id: str = ""
     enrollments: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
@@ -173,6 +174,17 @@ def arrange(services: Services) -> AccessWorld:
             code="ops", title="Ops", source="", skills=[RequiredSkill("sql", 2)], actor=HR
         ).id
     )
+    # Ada and Bea grant the benefits consent and declare a life phase.
+    world.benefit_id = str(
+        app.define_benefit(
+            name="Childcare", description="", phases=["young_family"], fits=["parent"], actor=HR
+        ).id
+    )
+    for person in ("ada", "bea"):
+        me = Actor(ids[person], "employee")
+        app.grant_consent(UUID(ids[person]), purpose="benefits", policy_version="v1", actor=me)
+        app.declare_life_phase(UUID(ids[person]), phase="young_family", conditions=["parent"],
+                               actor=me)  # fmt: skip
     # Olga mentors Bea in sql (Olga opted in); Ada is proposed as a mentor too.
     for mentor in ("olga", "ada"):
         app.opt_in_as_mentor(UUID(ids[mentor]), max_mentees=3,

@@ -76,6 +76,9 @@ QUERIES: dict[str, Recipe] = {
     "mentorSuggestions": lambda w, who: {"employeeId": _person(w, who), "skill": "sql"},
     "onboarding": lambda w, who: {"employeeId": _person(w, who)},
     "onboardingTimes": lambda w, who: {},
+    "benefits": lambda w, who: {},
+    "benefitSuggestions": lambda w, who: {"employeeId": _person(w, who)},
+    "benefitUptake": lambda w, who: {},
     "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
@@ -120,6 +123,11 @@ MUTATIONS: dict[str, Recipe] = {
     "answerPulse": _about(score=8),
     "offboardEmployee": _about(leftOn="2024-09-30"),
     "optInAsMentor": _about(maxMentees=2),
+    "defineBenefit": lambda w, who: {"input": {"name": "Gym", "phases": ["STARTING_OUT"]}},
+    "retireBenefit": lambda w, who: {"input": {"benefitId": w.benefit_id}},
+    "declareLifePhase": _about(lifePhase="HOME_BUYING", conditions=["COMMUTER"]),
+    "takeUpBenefit": lambda w, who: {"input": {
+        "employeeId": _person(w, who), "benefitId": w.benefit_id}},
     "defineOnboardingTemplate": lambda w, who: {"input": {
         "roleId": w.other_role_id, "moduleIds": [w.module_id], "checkInWeeks": [1],
         "milestones": [{"key": "m", "title": "M", "week": 1}], "targetDays": 30}},

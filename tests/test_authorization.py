@@ -147,6 +147,11 @@ OPERATIONS = [
     Operation(f"{Q}.onboarding", "query($t: ID!) { onboarding(employeeId: $t) { __typename } }",
               PEOPLE, "employee"),
     Operation(f"{Q}.onboardingTimes", "{ onboardingTimes { minGroupSize } }", AGGREGATE),
+    Operation(f"{Q}.benefits", "{ benefits { id } }", ALL),
+    Operation(f"{Q}.benefitSuggestions",
+              "query($t: ID!) { benefitSuggestions(employeeId: $t) { __typename } }",
+              SELF_SERVICE, "employee"),
+    Operation(f"{Q}.benefitUptake", "{ benefitUptake { minGroupSize } }", AGGREGATE),
     Operation(f"{Q}.mentorSuggestions", "query($t: ID!) { mentorSuggestions(employeeId: $t,"
               ' skill: "") { __typename } }', PEOPLE, "employee"),
     Operation(f"{Q}.pulseResults",
@@ -213,6 +218,14 @@ OPERATIONS = [
     Operation(f"{M}.recordOnboardingMilestone", "mutation($t: ID!) { recordOnboardingMilestone("
               f'input: {{employeeId: $t, milestoneKey: "x", reachedOn: "{FUTURE}"}}) {OUTCOME} }}',
               PEOPLE, "employee"),
+    Operation(f"{M}.defineBenefit", 'mutation { defineBenefit(input: {name: "", phases: []})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.retireBenefit", f'mutation {{ retireBenefit(input: {{benefitId: "{UNKNOWN}"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.declareLifePhase", "mutation($t: ID!) { declareLifePhase(input: {employeeId:"
+              f" $t, lifePhase: UNDISCLOSED}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
+    Operation(f"{M}.takeUpBenefit", "mutation($t: ID!) { takeUpBenefit(input: {employeeId: $t,"
+              f' benefitId: "{UNKNOWN}"}}) {OUTCOME} }}', SELF_SERVICE, "employee"),
     Operation(f"{M}.optInAsMentor", "mutation($t: ID!) { optInAsMentor(input: {employeeId: $t,"
               f" maxMentees: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
     Operation(f"{M}.optOutAsMentor", "mutation($t: ID!) { optOutAsMentor(input: {employeeId:"

@@ -48,6 +48,8 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "Employee.MenteeTaken": EventFacets(Facet.PROFILE),
     "Employee.MenteeReleased": EventFacets(Facet.PROFILE),
     "Employee.OnboardingStarted": EventFacets(Facet.EMPLOYMENT),
+    "Employee.LifePhaseDeclared": EventFacets(Facet.LIFE_PHASE),
+    "Employee.BenefitTakenUp": EventFacets(Facet.LIFE_PHASE),
     "Employee.OnboardingMilestoneReached": EventFacets(Facet.EMPLOYMENT),
     "EmailClaim.Claimed": EventFacets(Facet.IDENTITY),
     "ConsentLedger.Opened": EventFacets(Facet.CONSENT),

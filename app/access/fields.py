@@ -131,6 +131,9 @@ PERSON_TYPES: dict[str, PersonType] = {
                  "closedOn", "milestones", "checkIns"),
         **_parts(Facet.LEARNING, "progress", "modules", "skippedModules"),
     }),
+    "BenefitSuggestions": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.LIFE_PHASE, "suggestions"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -150,6 +153,7 @@ PART_OF: dict[str, Facet] = {
     "OpportunityFit": Facet.PROFILE,
     "MentorSuggestion": Facet.PROFILE,
     "JourneyModule": Facet.LEARNING,
+    "BenefitSuggestion": Facet.LIFE_PHASE,
     "SkippedModule": Facet.LEARNING,
     "JourneyMilestone": Facet.EMPLOYMENT,
     "JourneyCheckIn": Facet.EMPLOYMENT,
@@ -175,7 +179,7 @@ AGGREGATES = frozenset({
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
     "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
     "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult", "OnboardingTimes",
-    "RoleOnboardingTime",
+    "RoleOnboardingTime", "BenefitUptakeReport", "BenefitUptake",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -186,7 +190,7 @@ IMPERSONAL = frozenset({
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
     "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
-    "OnboardingTemplatePayload",
+    "OnboardingTemplatePayload", "Benefit", "BenefitPayload",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from app.aggregates import base
+from app.aggregates import base, benefit
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
 from app.aggregates.mentorship import MAX_MENTEES
@@ -114,6 +114,21 @@ class Employee(Aggregate):
     class OnboardingMilestoneReached(Aggregate.Event):
         key: str
         reached_on: date
+        actor: Actor
+
+    class LifePhaseDeclared(Aggregate.Event, PersonalData):
+        """Stored only with the benefits consent; sealed, and gone on erasure."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"life_phase", "conditions"})
+        life_phase: str
+        conditions: list[str]
+        actor: Actor
+
+    class BenefitTakenUp(Aggregate.Event):
+        """The person took up a benefit; ``suggested`` says whether it was suggested to them."""
+
+        benefit_id: UUID
+        suggested: bool
         actor: Actor
 
     class Left(Aggregate.Event):
@@ -446,6 +461,28 @@ class Employee(Aggregate):
     @event(OnboardingMilestoneReached)
     def _milestone_reached(self, key: str, reached_on: date, actor: Actor) -> None:
         self.milestones_reached.add(key)
+
+    def declare_life_phase(self, *, phase: str, held: list[str], actor: Actor) -> None:
+        """The caller has checked the benefits consent."""
+        self._require_employed()
+        self._life_phase_declared(
+            life_phase=benefit.life_phase(phase), conditions=benefit.conditions(held),
+            actor=actor,
+        )  # fmt: skip
+
+    @event(LifePhaseDeclared)
+    def _life_phase_declared(self, life_phase: str, conditions: list[str], actor: Actor) -> None:
+        # Sealed in the event; an erased one reads back as the marker, which fits nothing.
+        self.life_phase: str | None = life_phase
+        self.life_conditions: list[str] = conditions
+
+    def take_up_benefit(self, *, benefit_id: UUID, suggested: bool, actor: Actor) -> None:
+        self._require_employed()
+        self._benefit_taken_up(benefit_id=benefit_id, suggested=suggested, actor=actor)
+
+    @event(BenefitTakenUp)
+    def _benefit_taken_up(self, benefit_id: UUID, suggested: bool, actor: Actor) -> None:
+        pass
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:
         self._require_employed()

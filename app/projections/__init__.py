@@ -1,5 +1,6 @@
 """Read models built by following the event store's notification log."""
 
+from app.projections.benefits import BenefitProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
@@ -40,6 +41,7 @@ def all_projections() -> list[Projection]:
         PulseResultsProjection(),
         MentoringProjection(),
         OnboardingProjection(),
+        BenefitProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
+from app.schema.benefits import BenefitMutation, BenefitQuery
 from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
@@ -48,6 +49,7 @@ Query = merge_types(
         PulseQuery,
         MentoringQuery,
         OnboardingQuery,
+        BenefitQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -65,6 +67,7 @@ Mutation = merge_types(
         PulseMutation,
         MentoringMutation,
         OnboardingMutation,
+        BenefitMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
