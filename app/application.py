@@ -17,6 +17,7 @@ from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.benefits import BenefitCommands
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
+from app.commands.group_commit import GroupCommit
 from app.commands.mentoring import MentoringCommands
 from app.commands.mobility import MobilityCommands
 from app.commands.onboarding import OnboardingCommands
@@ -58,6 +59,7 @@ class Skillpath(
         self._master_key = master_key
         super().__init__(env)
         self.saved = SavedListeners()
+        self.decision_commits = GroupCommit(self.save)
         self.policy = ConsentPolicy(self.consent_state)
         #: Told the employee id after each erasure (the recommender retrains without them).
         self.erased: list[Callable[[UUID], None]] = []
