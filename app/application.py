@@ -14,13 +14,18 @@ from eventsourcing.popo import POPOFactory
 
 from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
+from app.commands.benefits import BenefitCommands
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.group_commit import GroupCommit
 from app.commands.hr_import import HrImportCommands
+from app.commands.mentoring import MentoringCommands
+from app.commands.mobility import MobilityCommands
+from app.commands.onboarding import OnboardingCommands
 from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
+from app.commands.pulse import PulseCommands
 from app.commands.xapi import XapiCommands
 from app.consent.cipher import derive_secret, new_key
 from app.consent.envelope import PersonalDataMapper
@@ -39,6 +44,11 @@ class Skillpath(
     ConsentCommands,
     ProgrammeCommands,
     OperationsCommands,
+    MobilityCommands,
+    PulseCommands,
+    MentoringCommands,
+    OnboardingCommands,
+    BenefitCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

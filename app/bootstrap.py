@@ -16,6 +16,13 @@ from app.integration.idempotency import IdempotencyKeys
 from app.integration.mbox_index import MboxSha1Index
 from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
+from app.people.benefits import BenefitBook
+from app.people.mentors import MentorMatching
+from app.people.mobility import Mobility
+from app.people.onboarding import OnboardingBook
+from app.people.pulse import PulseBook
+from app.people.skill_index import SkillIndex
+from app.people.skills import SkillBook
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
     ConsentBook,
@@ -30,6 +37,7 @@ from app.projections import (
 )
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.opportunities import OpportunityBoard
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -61,6 +69,13 @@ class Services:
     subjects: Subjects
     idempotency: IdempotencyKeys
     webhooks: WebhookStore
+    skills: SkillBook
+    mobility: Mobility
+    opportunities: OpportunityBoard
+    pulse: PulseBook
+    mentors: MentorMatching
+    onboarding: OnboardingBook
+    benefits: BenefitBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -123,6 +138,13 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         subjects=Subjects(app, gateway),
         idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
         webhooks=WebhookStore(gateway, master_key),
+        skills=(skills := SkillBook(gateway, RoleCatalogue(gateway), SkillIndex(gateway))),
+        mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
+        opportunities=OpportunityBoard(gateway),
+        pulse=PulseBook(gateway),
+        mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
+        onboarding=OnboardingBook(gateway),
+        benefits=BenefitBook(gateway),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

@@ -278,6 +278,28 @@ def cmd_master_key(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_onet(args: argparse.Namespace) -> int:
+    """Import the O*NET occupations as roles; a bad file is reported and imports nothing."""
+    from app.aggregates import SYSTEM
+    from app.competence.importer import import_onet
+    from app.competence.onet import ATTRIBUTION, OnetFileError, read_onet
+
+    try:
+        reading = read_onet(args.path)
+    except OnetFileError as error:
+        print(f"skillpath import-onet: {error}; nothing was imported", file=sys.stderr)
+        return 2
+    services = _services()
+    try:
+        with tqdm(total=len(reading.roles), desc="O*NET roles", unit="role") as bar:
+            report = import_onet(services.app, reading, actor=SYSTEM, progress=bar.update)
+    finally:
+        services.close()
+    print(report.describe())
+    print(ATTRIBUTION)
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from app.schema import build_schema
 
@@ -350,6 +372,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "verify", help="check the event log's hash chain; exit 3 if it was tampered with"
     ).set_defaults(run=cmd_verify)
+    onet = sub.add_parser(
+        "import-onet", help="import O*NET occupations as roles (re-runs revise changed ones)"
+    )
+    onet.add_argument("path", help="directory with occupation_data.csv and skills.csv(.gz)")
+    onet.set_defaults(run=cmd_import_onet)
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)

@@ -16,6 +16,8 @@ from uuid import UUID
 
 from app.access import Facet, Subject, Viewer
 from app.aggregates import Actor, RequiredSkill
+from app.aggregates.onboarding import Milestone
+from app.aggregates.pulse_survey import SurveyItem
 from app.bootstrap import Services, build_services
 from app.settings import Settings
 from tests.domain_support import HR, content
@@ -30,6 +32,7 @@ def markers(person: str) -> dict[Facet, list[str]]:
         Facet.PROFILE: [f"goal-{person}-x7"],
         Facet.LEARNING: [f"comment-{person}-x7"],
         Facet.DECISIONS: [f"reason-{person}-x7", f"asked-{person}-x7", f"answer-{person}-x7"],
+        Facet.WELLBEING: [f"pulse-{person}-x7"],
     }
 
 
@@ -42,6 +45,10 @@ class AccessWorld:
     role_id: str
     module_id: str
     other_module_id: str
+    survey_id: str = ""
+    mentorship_id: str = ""
+    other_role_id: str = ""
+    benefit_id: str = ""
     enrollments: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
@@ -94,7 +101,13 @@ def arrange(services: Services) -> AccessWorld:
                 hire_date=date(2024, 1, 2), actor=HR,
             ).id
         )  # fmt: skip
-    world = AccessWorld(services, ids, str(role), str(module), str(other))
+    survey = app.define_pulse_survey(
+        title="Weekly pulse",
+        cadence="weekly",
+        actor=HR,
+        items=[SurveyItem("load", "My workload is fine"), SurveyItem("say", "Anything?", "text")],
+    ).id
+    world = AccessWorld(services, ids, str(role), str(module), str(other), str(survey))
     for person in PEOPLE:
         employee = UUID(ids[person])
         me = Actor(ids[person], "employee")
@@ -109,6 +122,14 @@ def arrange(services: Services) -> AccessWorld:
         app.declare_attributes(employee, gender="diverse", age_band="30_44", actor=me)
         app.assess_skill(employee, skill="sql", level=2, source="self", actor=me)
         app.answer_pulse(employee, score=7, actor=me)
+        app.answer_pulse(
+            employee,
+            score=8,
+            actor=me,
+            survey_id=survey,
+            item_scores={"load": 4},
+            texts={"say": markers(person)[Facet.WELLBEING][0]},
+        )
         enrollment = app.enroll(
             employee_id=employee, module_id=module, source="self", recommendation_id=None,
             actor=me,
@@ -135,6 +156,46 @@ def arrange(services: Services) -> AccessWorld:
                 consent_basis="personalised", goal=asked, actor=HR,
             ).id
         )  # fmt: skip
+    # Everyone's onboarding: Ada's and Bea's journeys run, the others' start in a test.
+    app.define_onboarding_template(
+        role_id=role,
+        module_ids=[module],
+        milestones=[Milestone("laptop", "Laptop", 1)],
+        check_in_weeks=[1, 4],
+        buddy=False,
+        target_days=60,
+        actor=HR,
+    )
+    for person in ("ada", "bea"):
+        app.start_onboarding(UUID(ids[person]), buddy_id=UUID(ids["grace"]),
+                             started_on=date(2024, 1, 2), actor=HR)  # fmt: skip
+    world.other_role_id = str(
+        app.define_role(
+            code="ops", title="Ops", source="", skills=[RequiredSkill("sql", 2)], actor=HR
+        ).id
+    )
+    # Ada and Bea grant the benefits consent and declare a life phase.
+    world.benefit_id = str(
+        app.define_benefit(
+            name="Childcare", description="", phases=["young_family"], fits=["parent"], actor=HR
+        ).id
+    )
+    for person in ("ada", "bea"):
+        me = Actor(ids[person], "employee")
+        app.grant_consent(UUID(ids[person]), purpose="benefits", policy_version="v1", actor=me)
+        app.declare_life_phase(UUID(ids[person]), phase="young_family", conditions=["parent"],
+                               actor=me)  # fmt: skip
+    # Olga mentors Bea in sql (Olga opted in); Ada is proposed as a mentor too.
+    for mentor in ("olga", "ada"):
+        app.opt_in_as_mentor(UUID(ids[mentor]), max_mentees=3,
+                             actor=Actor(ids[mentor], "employee"))  # fmt: skip
+    app.assess_skill(UUID(ids["ada"]), skill="sql", level=5, source="quiz", actor=HR)
+    world.mentorship_id = str(
+        app.offer_mentorship(
+            mentor_id=UUID(ids["olga"]), mentee_id=UUID(ids["bea"]), skill="sql",
+            kind="experienced", actor=Actor(ids["bea"], "employee"),
+        ).id
+    )  # fmt: skip
     services.runner.catch_up()
     return world
 

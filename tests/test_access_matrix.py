@@ -59,14 +59,38 @@ def _person(world: AccessWorld, name: str) -> str:
 QUERIES: dict[str, Recipe] = {
     "node": lambda w, who: {"id": _person(w, who)},
     # One id of every Node type: the person, their enrolment, a module, a role, nothing.
-    "nodes": lambda w, who: {"ids": [_person(w, who), w.enrollments[who], w.module_id,
-                                     w.role_id, "00000000-0000-4000-8000-000000000000"]},
+    "nodes": lambda w, who: {
+        "ids": [
+            _person(w, who),
+            w.enrollments[who],
+            w.module_id,
+            w.role_id,
+            "00000000-0000-4000-8000-000000000000",
+        ]
+    },
     "employee": lambda w, who: {"id": _person(w, who)},
     "employees": lambda w, who: {"first": 10},
     "module": lambda w, who: {"id": w.module_id},
     "modules": lambda w, who: {"first": 5},
     "role": lambda w, who: {"id": w.role_id},
     "roles": lambda w, who: {},
+    "competenceModel": lambda w, who: {},
+    "skillProfile": lambda w, who: {"employeeId": _person(w, who)},
+    "skillGaps": lambda w, who: {"employeeId": _person(w, who)},
+    "teamSkillMatrix": lambda w, who: {"managerId": _person(w, "grace")},
+    "roleReadiness": lambda w, who: {"roleId": w.role_id},
+    "skillHeatMap": lambda w, who: {},
+    "careerPaths": lambda w, who: {"employeeId": _person(w, who), "targetRoleId": w.role_id},
+    "internalCandidates": lambda w, who: {"roleId": w.role_id},
+    "opportunities": lambda w, who: {},
+    "pulseSurveys": lambda w, who: {},
+    "mentorSuggestions": lambda w, who: {"employeeId": _person(w, who), "skill": "sql"},
+    "onboarding": lambda w, who: {"employeeId": _person(w, who)},
+    "onboardingTimes": lambda w, who: {},
+    "benefits": lambda w, who: {},
+    "benefitSuggestions": lambda w, who: {"employeeId": _person(w, who)},
+    "benefitUptake": lambda w, who: {},
+    "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
@@ -112,6 +136,26 @@ MUTATIONS: dict[str, Recipe] = {
     "recordProductivityReached": _about(reachedOn="2024-04-01"),
     "answerPulse": _about(score=8),
     "offboardEmployee": _about(leftOn="2024-09-30"),
+    "optInAsMentor": _about(maxMentees=2),
+    "defineBenefit": lambda w, who: {"input": {"name": "Gym", "phases": ["STARTING_OUT"]}},
+    "retireBenefit": lambda w, who: {"input": {"benefitId": w.benefit_id}},
+    "declareLifePhase": _about(lifePhase="HOME_BUYING", conditions=["COMMUTER"]),
+    "takeUpBenefit": lambda w, who: {"input": {
+        "employeeId": _person(w, who), "benefitId": w.benefit_id}},
+    "defineOnboardingTemplate": lambda w, who: {"input": {
+        "roleId": w.other_role_id, "moduleIds": [w.module_id], "checkInWeeks": [1],
+        "milestones": [{"key": "m", "title": "M", "week": 1}], "targetDays": 30}},
+    "startOnboarding": _about(startedOn="2024-01-03"),
+    "recordOnboardingMilestone": _about(milestoneKey="laptop", reachedOn="2024-01-04"),
+    "optOutAsMentor": _about(),
+    "offerMentorship": lambda w, who: {"input": {
+        "menteeId": _person(w, who), "mentorId": _person(w, "olga"), "skill": "sql"}},
+    "acceptMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "mentorId": _person(w, who)}},
+    "declineMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "mentorId": _person(w, who)}},
+    "endMentorship": lambda w, who: {"input": {
+        "mentorshipId": w.mentorship_id, "employeeId": _person(w, who)}},
     "publishModule": lambda w, who: {"input": {
         "title": "Go", "skills": [{"skill": "go", "level": 2}], "difficulty": 2,
         "mediaType": "VIDEO", "minutes": 20}},
@@ -129,6 +173,13 @@ MUTATIONS: dict[str, Recipe] = {
         "code": "qa", "title": "Tester", "requiredSkills": [{"skill": "qa", "level": 2}]}},
     "reviseRole": lambda w, who: {"input": {"roleId": w.role_id, "title": "Developer II"}},
     "retireRole": lambda w, who: {"input": {"roleId": w.role_id}},
+    "publishOpportunity": lambda w, who: {"input": {
+        "kind": "GIG", "title": "Dashboards", "hoursPerWeek": 4,
+        "requiredSkills": [{"skill": "sql", "level": 2}]}},
+    "closeOpportunity": lambda w, who: {"input": {"opportunityId": w.role_id}},
+    "definePulseSurvey": lambda w, who: {"input": {
+        "title": "Weekly", "cadence": "WEEKLY", "items": [{"key": "load", "text": "OK?"}]}},
+    "retirePulseSurvey": lambda w, who: {"input": {"surveyId": w.survey_id}},
     "grantConsent": _about(purpose="benefits", policyVersion="v2"),
     "withdrawConsent": _about(purpose="personalisation"),
     "requestErasure": _about(),

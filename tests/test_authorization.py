@@ -127,6 +127,38 @@ OPERATIONS = [
     Operation(f"{Q}.modules", "{ modules(first: 1) { totalCount } }", ALL),
     Operation(f"{Q}.role", f'{{ role(id: "{UNKNOWN}") {{ id }} }}', ALL),
     Operation(f"{Q}.roles", "{ roles { id } }", ALL),
+    Operation(f"{Q}.competenceModel", "{ competenceModel { attribution } }", ALL),
+    # HR may call these for anyone, but a profile shows only with profile_sharing, which
+    # Olga (the "other" tried) does not grant: her profile is refused as a whole.
+    Operation(f"{Q}.skillProfile",
+              "query($t: ID!) { skillProfile(employeeId: $t) { __typename } }",
+              "employee:self manager:self manager:team", "employee"),
+    Operation(f"{Q}.skillGaps", "query($t: ID!) { skillGaps(employeeId: $t) { __typename } }",
+              "employee:self manager:self manager:team", "employee"),
+    Operation(f"{Q}.teamSkillMatrix",
+              "query($t: ID!) { teamSkillMatrix(managerId: $t) { __typename } }",
+              "manager:self hr admin", "employee"),
+    Operation(f"{Q}.roleReadiness",
+              f'{{ roleReadiness(roleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{Q}.skillHeatMap", "{ skillHeatMap { minGroupSize } }", AGGREGATE),
+    Operation(f"{Q}.careerPaths", "query($t: ID!) { careerPaths(employeeId: $t, targetRoleId:"
+              f' "{UNKNOWN}") {{ __typename }} }}', PEOPLE, "employee"),
+    Operation(f"{Q}.internalCandidates",
+              f'{{ internalCandidates(roleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
+    Operation(f"{Q}.opportunities", "{ opportunities { id } }", ALL),
+    Operation(f"{Q}.pulseSurveys", "{ pulseSurveys { id } }", ALL),
+    Operation(f"{Q}.onboarding", "query($t: ID!) { onboarding(employeeId: $t) { __typename } }",
+              PEOPLE, "employee"),
+    Operation(f"{Q}.onboardingTimes", "{ onboardingTimes { minGroupSize } }", AGGREGATE),
+    Operation(f"{Q}.benefits", "{ benefits { id } }", ALL),
+    Operation(f"{Q}.benefitSuggestions",
+              "query($t: ID!) { benefitSuggestions(employeeId: $t) { __typename } }",
+              SELF_SERVICE, "employee"),
+    Operation(f"{Q}.benefitUptake", "{ benefitUptake { minGroupSize } }", AGGREGATE),
+    Operation(f"{Q}.mentorSuggestions", "query($t: ID!) { mentorSuggestions(employeeId: $t,"
+              ' skill: "") { __typename } }', PEOPLE, "employee"),
+    Operation(f"{Q}.pulseResults",
+              f'{{ pulseResults(surveyId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
     Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
     Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",
@@ -184,6 +216,38 @@ OPERATIONS = [
               f" score: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
     Operation(f"{M}.offboardEmployee", "mutation($t: ID!) { offboardEmployee(input:"
               f' {{employeeId: $t, leftOn: "{FUTURE}"}}) {OUTCOME} }}', "hr admin", "employee"),
+    Operation(f"{M}.defineOnboardingTemplate", "mutation { defineOnboardingTemplate(input:"
+              f' {{roleId: "{UNKNOWN}", moduleIds: [], milestones: [], checkInWeeks: [],'
+              f" targetDays: 0}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.startOnboarding", "mutation($t: ID!) { startOnboarding(input: {employeeId:"
+              f' $t, startedOn: "{FUTURE}"}}) {OUTCOME} }}', "manager:team hr admin", "employee"),
+    Operation(f"{M}.recordOnboardingMilestone", "mutation($t: ID!) { recordOnboardingMilestone("
+              f'input: {{employeeId: $t, milestoneKey: "x", reachedOn: "{FUTURE}"}}) {OUTCOME} }}',
+              PEOPLE, "employee"),
+    Operation(f"{M}.defineBenefit", 'mutation { defineBenefit(input: {name: "", phases: []})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.retireBenefit", f'mutation {{ retireBenefit(input: {{benefitId: "{UNKNOWN}"}})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.declareLifePhase", "mutation($t: ID!) { declareLifePhase(input: {employeeId:"
+              f" $t, lifePhase: UNDISCLOSED}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
+    Operation(f"{M}.takeUpBenefit", "mutation($t: ID!) { takeUpBenefit(input: {employeeId: $t,"
+              f' benefitId: "{UNKNOWN}"}}) {OUTCOME} }}', SELF_SERVICE, "employee"),
+    Operation(f"{M}.optInAsMentor", "mutation($t: ID!) { optInAsMentor(input: {employeeId: $t,"
+              f" maxMentees: 99}}) {OUTCOME} }}", SELF_SERVICE, "employee"),
+    Operation(f"{M}.optOutAsMentor", "mutation($t: ID!) { optOutAsMentor(input: {employeeId:"
+              f" $t}}) {OUTCOME} }}", "employee:self manager:self hr admin", "employee"),
+    Operation(f"{M}.offerMentorship", "mutation($t: ID!) { offerMentorship(input: {menteeId: $t,"
+              f' mentorId: $t, skill: "sql"}}) {OUTCOME} }}', "employee:self manager:self hr admin",
+              "employee"),
+    Operation(f"{M}.acceptMentorship", "mutation($t: ID!) { acceptMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", mentorId: $t}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.declineMentorship", "mutation($t: ID!) { declineMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", mentorId: $t}}) {OUTCOME} }}', SELF_SERVICE,
+              "employee"),
+    Operation(f"{M}.endMentorship", "mutation($t: ID!) { endMentorship(input:"
+              f' {{mentorshipId: "{UNKNOWN}", employeeId: $t}}) {OUTCOME} }}',
+              "employee:self manager:self hr admin", "employee"),
     Operation(f"{M}.publishModule", 'mutation { publishModule(input: {title: "",'
               ' description: "", topics: [], skills: [], difficulty: 1, mediaType: VIDEO,'
               f' minutes: 1, language: "en", prerequisiteIds: []}}) {OUTCOME} }}', "hr admin"),
@@ -210,6 +274,14 @@ OPERATIONS = [
               f" {OUTCOME} }}", "hr admin"),
     Operation(f"{M}.retireRole", f'mutation {{ retireRole(input: {{roleId: "{UNKNOWN}"}})'
               f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.publishOpportunity", "mutation { publishOpportunity(input: {kind: GIG,"
+              f' title: "", hoursPerWeek: 99, requiredSkills: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.closeOpportunity", "mutation { closeOpportunity(input: {opportunityId:"
+              f' "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.definePulseSurvey", "mutation { definePulseSurvey(input: {title: \"\","
+              f" cadence: WEEKLY, items: []}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.retirePulseSurvey", "mutation { retirePulseSurvey(input: {surveyId:"
+              f' "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
     Operation(f"{M}.grantConsent", "mutation($t: ID!) { grantConsent(input: {employeeId: $t,"
               f' purpose: "advertising", policyVersion: "v1"}}) {OUTCOME} }}', SELF_SERVICE,
               "employee"),

@@ -50,7 +50,7 @@ async def test_employees_page_backward_with_last_and_before(
     tail = (await gql.data(EMPLOYEES, last=2))["employees"]
     assert _names(tail) == ["Barbara Liskov", "Edsger Dijkstra"]
     assert _flags(tail) == (True, False)
-    middle = (await gql.data(EMPLOYEES, last=2, before=tail["pageInfo"]["startCursor"]))
+    middle = await gql.data(EMPLOYEES, last=2, before=tail["pageInfo"]["startCursor"])
     assert _names(middle["employees"]) == ["Ada Lovelace", "Alan Turing"]
     assert _flags(middle["employees"]) == (True, True)
     head = (await gql.data(EMPLOYEES, last=2,
@@ -58,7 +58,7 @@ async def test_employees_page_backward_with_last_and_before(
     assert _names(head["employees"]) == ["Grace Hopper"]
     assert _flags(head["employees"]) == (False, True)
     # Forward from a cursor knows there is something before it.
-    forward = (await gql.data(EMPLOYEES, first=2, after=head["employees"]["pageInfo"]["endCursor"]))
+    forward = await gql.data(EMPLOYEES, first=2, after=head["employees"]["pageInfo"]["endCursor"])
     assert _names(forward["employees"]) == ["Ada Lovelace", "Alan Turing"]
     assert _flags(forward["employees"]) == (True, True)
 
@@ -76,7 +76,7 @@ async def test_an_enrolment_cursor_keeps_its_place_when_an_earlier_one_is_insert
         org.enroll(module_id=module)
     services.runner.catch_up()
     gql = gql.as_employee(org.employee_id)  # her own learning
-    first = (await gql.data(ENROLMENTS, employeeId=str(org.employee_id), first=2))
+    first = await gql.data(ENROLMENTS, employeeId=str(org.employee_id), first=2)
     page = first["enrollmentsConnection"]
     seen = [edge["node"]["moduleId"] for edge in page["edges"]]
     assert seen == [str(org.module_id), str(later[0])]
@@ -89,7 +89,8 @@ async def test_an_enrolment_cursor_keeps_its_place_when_an_earlier_one_is_insert
     rest = await gql.data(ENROLMENTS, employeeId=str(org.employee_id), first=10,
                           after=page["pageInfo"]["endCursor"])  # fmt: skip
     assert [e["node"]["moduleId"] for e in rest["enrollmentsConnection"]["edges"]] == [
-        str(later[1]), str(later[2])
+        str(later[1]),
+        str(later[2]),
     ]
     everything = await gql.data(ENROLMENTS, employeeId=str(org.employee_id), last=10)
     assert everything["enrollmentsConnection"]["edges"][0]["node"]["moduleId"] == str(

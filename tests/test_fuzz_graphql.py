@@ -111,9 +111,14 @@ def scalars() -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
         "ID": _strings(*ids),
         "Date": _strings("2024-01-02", "1900-01-01", "9999-12-31", "2024-02-30", "x", ""),
         "DateTime": _strings(
-            "2024-01-02T10:00:00+00:00", "2024-06-01T12:00:00Z", "1900-01-01T00:00:00",
-            "2024-01-02T10:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
-            "2024-13-01T00:00:00Z", "tomorrow",
+            "2024-01-02T10:00:00+00:00",
+            "2024-06-01T12:00:00Z",
+            "1900-01-01T00:00:00",
+            "2024-01-02T10:00:00",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-12:00",
+            "2024-13-01T00:00:00Z",
+            "tomorrow",
         ),
         "JSON": _strings("{}"),
     }
@@ -204,9 +209,7 @@ async def send(world: AccessWorld, operations: list[Operation]) -> list[Answer]:
 
         for start in range(0, len(operations), BATCH):
             batch = operations[start : start + BATCH]
-            answers += await asyncio.gather(
-                *(one(start + i, op) for i, op in enumerate(batch))
-            )
+            answers += await asyncio.gather(*(one(start + i, op) for i, op in enumerate(batch)))
     return answers
 
 

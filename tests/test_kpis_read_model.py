@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.aggregates import RequiredSkill
 from app.bootstrap import Services
 from app.kpis.windows import Window, build
 from app.projections.kpi_book import KpiGroup, KpiReport
@@ -102,9 +103,12 @@ def test_hiring_share_and_time_to_productivity_use_hire_dates(services: Services
         services.app.record_productivity_reached(
             person, reached_on=today() - timedelta(days=20 - days), actor=HR
         )
+    analyst = services.app.define_role(
+        code="analyst", title="Analyst", source="", skills=[RequiredSkill("sql", 4)], actor=HR
+    ).id
     services.app.change_role(
         company.people["Sales"][1],
-        role_id=company.role_id,
+        role_id=analyst,
         department="Engineering",
         manager_id=None,
         actor=HR,
@@ -113,6 +117,32 @@ def test_hiring_share_and_time_to_productivity_use_hire_dates(services: Services
     found = report(services)
     assert value(found, "company", "time_to_productivity_days") == 12
     assert value(found, "company", "internal_hiring_share") == approx(1 / 6)
+
+
+def test_a_change_of_manager_or_department_alone_is_not_an_internal_move(
+    services: Services,
+) -> None:
+    company = Company(services.app)
+    for _ in range(5):
+        company.hire("Engineering", None, hired=20)
+    services.app.change_role(
+        company.people["Sales"][1],
+        role_id=company.role_id,
+        department="Engineering",
+        manager_id=company.people["Engineering"][0],
+        actor=HR,
+        occurred_at=days_ago(2),
+    )
+    services.app.change_role(
+        company.people["Sales"][2],
+        role_id=company.role_id,
+        department=None,
+        manager_id=company.people["Sales"][3],
+        actor=HR,
+        occurred_at=days_ago(2),
+    )
+    found = report(services)
+    assert value(found, "company", "internal_hiring_share") == approx(0.0)
 
 
 def test_adoption_and_learning_hours_count_active_employees(services: Services) -> None:

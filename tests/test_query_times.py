@@ -8,9 +8,7 @@ from tests.conftest import GraphQLClient
 from tests.domain_support import Organisation
 
 
-async def test_a_naive_time_argument_is_read_as_utc(
-    services: Services, gql: GraphQLClient
-) -> None:
+async def test_a_naive_time_argument_is_read_as_utc(services: Services, gql: GraphQLClient) -> None:
     org = Organisation(services.app)
     employee, module = str(org.employee_id), str(org.module_id)
     for naive in [

@@ -97,6 +97,43 @@ PERSON_TYPES: dict[str, PersonType] = {
     "ConsentOverview": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.CONSENT, "granted", "history"),
     }),
+    "SkillProfile": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "skills", "disagreements"),
+    }),
+    "SkillGapAnalysis": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "roleId", "readiness", "gaps"),
+    }),
+    "TeamMemberSkills": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "readiness", "levels", "required", "gaps"),
+    }),
+    # The team's composition is the manager's employment: who reports to them, and how
+    # many of those do not share their profile (each member's row is guarded on its own).
+    "TeamSkillMatrix": PersonType("managerId", {
+        "managerId": None, **_parts(Facet.EMPLOYMENT, "skills", "members", "membersNotSharing"),
+    }),
+    "CareerPaths": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.PROFILE, "target", "modules", "estimatedHours", "unclosedSkills",
+                 "neighbouringRoles", "opportunities"),
+    }),
+    "InternalCandidate": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "currentRoleId"),
+        **_parts(Facet.PROFILE, "readiness", "metSkills", "gaps", "reasons"),
+    }),
+    # Mentors opted in and share their profile: their level in the skill is shown here.
+    "MentorSuggestions": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.PROFILE, "skill", "suggestions"),
+    }),
+    "OnboardingJourney": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "roleId", "buddyId", "startedOn", "targetDays", "daysSoFar",
+                 "closedOn", "milestones", "checkIns"),
+        **_parts(Facet.LEARNING, "progress", "modules", "skippedModules"),
+    }),
+    "BenefitSuggestions": PersonType("employeeId", {
+        "employeeId": None, **_parts(Facet.LIFE_PHASE, "suggestions"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -108,6 +145,18 @@ PERSON_TYPES: dict[str, PersonType] = {
 PART_OF: dict[str, Facet] = {
     "SkillLevel": Facet.PROFILE,
     "SkillGap": Facet.PROFILE,
+    "CurrentSkill": Facet.PROFILE,
+    "SkillDisagreement": Facet.PROFILE,
+    "WeightedSkillGap": Facet.PROFILE,
+    "RoleFit": Facet.PROFILE,
+    "ModuleStep": Facet.PROFILE,
+    "OpportunityFit": Facet.PROFILE,
+    "MentorSuggestion": Facet.PROFILE,
+    "JourneyModule": Facet.LEARNING,
+    "BenefitSuggestion": Facet.LIFE_PHASE,
+    "SkippedModule": Facet.LEARNING,
+    "JourneyMilestone": Facet.EMPLOYMENT,
+    "JourneyCheckIn": Facet.EMPLOYMENT,
     "LearningProfile": Facet.PROFILE,
     "Feedback": Facet.LEARNING,
     "ReviewDue": Facet.LEARNING,
@@ -128,7 +177,9 @@ SCREENED: dict[str, str] = {
 AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
-    "TopicExposure", "GroupExposure",
+    "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
+    "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult", "OnboardingTimes",
+    "RoleOnboardingTime", "BenefitUptakeReport", "BenefitUptake",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -137,7 +188,11 @@ IMPERSONAL = frozenset({
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
     "ReportConnection", "EnrollmentConnection", "EnrollmentEdge",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
-    "Role", "RequiredSkill", "ConsentPurpose", "ReadModelStatus", "ReadModelPosition",
+    "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
+    "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
+    "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
+    "OnboardingTemplatePayload", "Benefit", "BenefitPayload",
+    "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",

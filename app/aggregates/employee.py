@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from app.aggregates import base
+from app.aggregates import base, benefit
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
+from app.aggregates.mentorship import MAX_MENTEES
+from app.aggregates.onboarding import ModuleFacts, OnboardingTemplate, adapt
+from app.aggregates.pulse_survey import PulseSurvey, period_of
 
 SKILL_SOURCES = ("self", "manager", "quiz")
 MEDIA_TYPES = ("video", "article", "course", "interactive", "podcast", "workshop")
@@ -80,6 +83,66 @@ class Employee(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class PulseSurveyAnswered(Aggregate.Event, PersonalData):
+        """The items of a pulse survey, recorded right after the eNPS answer it goes with."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"texts"})
+        survey_id: UUID
+        item_scores: dict[str, int]
+        texts: dict[str, str]
+        occurred_at: datetime
+        actor: Actor
+
+    class MentorOptedIn(Aggregate.Event):
+        max_mentees: int
+        actor: Actor
+
+    class MentorOptedOut(Aggregate.Event):
+        actor: Actor
+
+    class MenteeTaken(Aggregate.Event):
+        """A mentorship offered to this mentor counts against their limit until it ends."""
+
+        mentorship_id: UUID
+        actor: Actor
+
+    class MenteeReleased(Aggregate.Event):
+        mentorship_id: UUID
+        actor: Actor
+
+    class OnboardingStarted(Aggregate.Event):
+        """A journey from the role's template, adapted to the hire (modules kept/skipped)."""
+
+        template_id: UUID
+        buddy_id: UUID | None
+        module_ids: list[str]
+        skipped: list[dict[str, str]]
+        milestones: list[dict[str, Any]]
+        check_in_weeks: list[int]
+        target_days: int
+        started_on: date
+        actor: Actor
+
+    class OnboardingMilestoneReached(Aggregate.Event):
+        key: str
+        reached_on: date
+        actor: Actor
+
+    class LifePhaseDeclared(Aggregate.Event, PersonalData):
+        """Stored only with the benefits consent; sealed, and gone on erasure."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"life_phase", "conditions"})
+        life_phase: str
+        conditions: list[str]
+        actor: Actor
+
+    class BenefitTakenUp(Aggregate.Event):
+        """The person took up a benefit; ``suggested`` says whether it was suggested to them."""
+
+        benefit_id: UUID
+        suggested: bool
+        actor: Actor
+
     class Left(Aggregate.Event):
         left_on: date
         actor: Actor
@@ -118,6 +181,13 @@ class Employee(Aggregate):
         self.language = "en"
         self.productive_since: date | None = None
         self.left_on: date | None = None
+        #: Per pulse survey, when it was last answered (one answer per cadence period).
+        self.survey_answered_at: dict[UUID, datetime] = {}
+        #: How many open mentees the person takes as a mentor; None: not a mentor.
+        self.mentor_capacity: int | None = None
+        self.open_mentorships: set[UUID] = set()
+        self.onboarding_milestones: list[str] | None = None
+        self.milestones_reached: set[str] = set()
 
     @classmethod
     def hire(
@@ -334,15 +404,161 @@ class Employee(Aggregate):
     def _productivity_reached(self, reached_on: date, actor: Actor) -> None:
         self.productive_since = reached_on
 
-    def answer_pulse(self, *, score: int, actor: Actor, occurred_at: datetime | None) -> None:
+    def answer_pulse(
+        self,
+        *,
+        score: int,
+        actor: Actor,
+        occurred_at: datetime | None,
+        survey: PulseSurvey | None = None,
+        item_scores: dict[str, int] | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
+        """The eNPS answer, and with a survey its items (one answer per cadence period)."""
         self._require_employed()
         base.in_range(score, "score", 0, 10)
-        self._pulse_answered(
-            score=score, occurred_at=base.business_time(occurred_at, "occurredAt"), actor=actor
+        when = base.business_time(occurred_at, "occurredAt")
+        if survey is None:
+            if item_scores or texts:
+                raise ValidationFailed("surveyId", "item answers belong to a pulse survey")
+            self._pulse_answered(score=score, occurred_at=when, actor=actor)
+            return
+        scores, cleaned = survey.checked_answers(item_scores or {}, texts or {})
+        last = self.survey_answered_at.get(survey.id)
+        if last is not None and period_of(last, survey.cadence) == period_of(when, survey.cadence):
+            raise Conflict(
+                f"this {survey.cadence} survey was already answered in this period",
+                field="surveyId",
+            )
+        self._pulse_answered(score=score, occurred_at=when, actor=actor)
+        self._survey_answered(
+            survey_id=survey.id, item_scores=scores, texts=cleaned, occurred_at=when, actor=actor
         )
 
     @event(PulseAnswered)
     def _pulse_answered(self, score: int, occurred_at: datetime, actor: Actor) -> None:
+        pass
+
+    @event(PulseSurveyAnswered)
+    def _survey_answered(
+        self, survey_id: UUID, item_scores: dict[str, int], texts: dict[str, str],
+        occurred_at: datetime, actor: Actor,
+    ) -> None:  # fmt: skip
+        # Only the moment is kept: the answers themselves live in the events alone.
+        last = self.survey_answered_at.get(survey_id)
+        self.survey_answered_at[survey_id] = occurred_at if last is None else max(last, occurred_at)
+
+    def opt_in_as_mentor(self, *, max_mentees: int, actor: Actor) -> None:
+        """Only employees who opted in are proposed as mentors."""
+        self._require_employed()
+        base.in_range(max_mentees, "maxMentees", 1, MAX_MENTEES)
+        self._mentor_opted_in(max_mentees=max_mentees, actor=actor)
+
+    @event(MentorOptedIn)
+    def _mentor_opted_in(self, max_mentees: int, actor: Actor) -> None:
+        self.mentor_capacity = max_mentees
+
+    def opt_out_as_mentor(self, *, actor: Actor) -> None:
+        if self.mentor_capacity is None:
+            raise Conflict("the employee is not a mentor", field="employeeId")
+        self._mentor_opted_out(actor=actor)
+
+    @event(MentorOptedOut)
+    def _mentor_opted_out(self, actor: Actor) -> None:
+        self.mentor_capacity = None
+
+    def take_mentee(self, *, mentorship_id: UUID, actor: Actor) -> None:
+        """Refused unless the person opted in as a mentor and has room for one more."""
+        self._require_employed()
+        if self.mentor_capacity is None:
+            raise ValidationFailed("mentorId", "the employee has not opted in as a mentor")
+        if len(self.open_mentorships) >= self.mentor_capacity:
+            raise Conflict(
+                f"the mentor has {self.mentor_capacity} open mentees, their limit",
+                field="mentorId",
+            )
+        self._mentee_taken(mentorship_id=mentorship_id, actor=actor)
+
+    @event(MenteeTaken)
+    def _mentee_taken(self, mentorship_id: UUID, actor: Actor) -> None:
+        self.open_mentorships.add(mentorship_id)
+
+    def release_mentee(self, *, mentorship_id: UUID, actor: Actor) -> None:
+        if mentorship_id in self.open_mentorships:
+            self._mentee_released(mentorship_id=mentorship_id, actor=actor)
+
+    @event(MenteeReleased)
+    def _mentee_released(self, mentorship_id: UUID, actor: Actor) -> None:
+        self.open_mentorships.discard(mentorship_id)
+
+    def start_onboarding(
+        self, *, template: OnboardingTemplate, buddy_id: UUID | None,
+        modules: list[ModuleFacts], started_on: date, actor: Actor,
+    ) -> None:  # fmt: skip
+        """The caller has loaded the template's modules and checked the buddy exists."""
+        self._require_employed()
+        if self.onboarding_milestones is not None:
+            raise Conflict("the onboarding journey has already started", field="employeeId")
+        if self.productive_since is not None:
+            raise Conflict("productivity was already reached", field="employeeId")
+        if template.buddy and buddy_id is None:
+            raise ValidationFailed("buddyId", "this role's onboarding needs a buddy")
+        if buddy_id == self.id:
+            raise ValidationFailed("buddyId", "a hire cannot be their own buddy")
+        base.past_date(started_on, "startedOn")
+        if started_on < self.hire_date:
+            raise ValidationFailed("startedOn", "must not be before the hire date")
+        kept, skipped = adapt(modules, self.years_experience, self.skills)
+        self._onboarding_started(
+            template_id=template.id, buddy_id=buddy_id, module_ids=kept, skipped=skipped,
+            milestones=template.milestones, check_in_weeks=template.check_in_weeks,
+            target_days=template.target_days, started_on=started_on, actor=actor,
+        )  # fmt: skip
+
+    @event(OnboardingStarted)
+    def _onboarding_started(
+        self, template_id: UUID, buddy_id: UUID | None, module_ids: list[str],
+        skipped: list[dict[str, str]], milestones: list[dict[str, Any]],
+        check_in_weeks: list[int], target_days: int, started_on: date, actor: Actor,
+    ) -> None:  # fmt: skip
+        self.onboarding_milestones = [m["key"] for m in milestones]
+
+    def reach_milestone(self, *, key: str, reached_on: date, actor: Actor) -> None:
+        self._require_employed()
+        if self.onboarding_milestones is None:
+            raise Conflict("no onboarding journey has started", field="employeeId")
+        key = base.text(key, "milestoneKey", max_length=40).lower()
+        if key not in self.onboarding_milestones:
+            raise ValidationFailed("milestoneKey", f"{key!r} is not a milestone of the journey")
+        if key in self.milestones_reached:
+            raise Conflict(f"milestone {key!r} was already reached", field="milestoneKey")
+        base.past_date(reached_on, "reachedOn")
+        self._milestone_reached(key=key, reached_on=reached_on, actor=actor)
+
+    @event(OnboardingMilestoneReached)
+    def _milestone_reached(self, key: str, reached_on: date, actor: Actor) -> None:
+        self.milestones_reached.add(key)
+
+    def declare_life_phase(self, *, phase: str, held: list[str], actor: Actor) -> None:
+        """The caller has checked the benefits consent."""
+        self._require_employed()
+        self._life_phase_declared(
+            life_phase=benefit.life_phase(phase), conditions=benefit.conditions(held),
+            actor=actor,
+        )  # fmt: skip
+
+    @event(LifePhaseDeclared)
+    def _life_phase_declared(self, life_phase: str, conditions: list[str], actor: Actor) -> None:
+        # Sealed in the event; an erased one reads back as the marker, which fits nothing.
+        self.life_phase: str | None = life_phase
+        self.life_conditions: list[str] = conditions
+
+    def take_up_benefit(self, *, benefit_id: UUID, suggested: bool, actor: Actor) -> None:
+        self._require_employed()
+        self._benefit_taken_up(benefit_id=benefit_id, suggested=suggested, actor=actor)
+
+    @event(BenefitTakenUp)
+    def _benefit_taken_up(self, benefit_id: UUID, suggested: bool, actor: Actor) -> None:
         pass
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:

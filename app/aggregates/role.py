@@ -24,8 +24,10 @@ class RequiredSkill:
     importance: int = 3
 
 
-def required_skills(skills: list[RequiredSkill]) -> list[dict[str, Any]]:
-    if not skills:
+def required_skills(skills: list[RequiredSkill], *, unrated: bool = False) -> list[dict[str, Any]]:
+    """Checked required skills; ``unrated`` lets an imported role have none yet (O*NET
+    lists occupations whose skills it has not rated)."""
+    if not skills and not unrated:
         raise ValidationFailed("requiredSkills", "a role must require at least one skill")
     seen: dict[str, dict[str, Any]] = {}
     for item in skills:
@@ -73,7 +75,14 @@ class Role(Aggregate):
 
     @classmethod
     def define(
-        cls, *, code: str, title: str, source: str, skills: list[RequiredSkill], actor: Actor
+        cls,
+        *,
+        code: str,
+        title: str,
+        source: str,
+        skills: list[RequiredSkill],
+        actor: Actor,
+        unrated: bool = False,
     ) -> Role:
         code = base.text(code, "code", max_length=64).lower()
         return cls._create(
@@ -82,17 +91,19 @@ class Role(Aggregate):
             code=code,
             title=base.text(title, "title"),
             source=base.text(source, "source", required=False),
-            required_skills=required_skills(skills),
+            required_skills=required_skills(skills, unrated=unrated),
             actor=actor,
         )
 
     def revise(self, *, title: str | None, skills: list[RequiredSkill] | None,
-               actor: Actor) -> None:  # fmt: skip
+               actor: Actor, unrated: bool = False) -> None:  # fmt: skip
         if self.retired:
             raise Conflict(f"role {self.code} is retired", field="roleId")
         self._revised(
             title=self.title if title is None else base.text(title, "title"),
-            required_skills=self.required_skills if skills is None else required_skills(skills),
+            required_skills=(
+                self.required_skills if skills is None else required_skills(skills, unrated=unrated)
+            ),
             actor=actor,
         )
 

@@ -15,6 +15,7 @@ from app.aggregates import (
     RequiredSkill,
     Role,
 )
+from app.aggregates.pulse_survey import PulseSurvey
 from app.commands.base import CommandBase, Written
 
 
@@ -142,11 +143,27 @@ class PeopleCommands(CommandBase):
         )
 
     def answer_pulse(
-        self, employee_id: UUID, *, score: int, actor: Actor, occurred_at: datetime | None = None
+        self,
+        employee_id: UUID,
+        *,
+        score: int,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        survey_id: UUID | None = None,
+        item_scores: dict[str, int] | None = None,
+        texts: dict[str, str] | None = None,
     ) -> Written:
+        """The eNPS answer; with ``survey_id`` also that survey's items, in one save."""
+        survey = None if survey_id is None else self._load(
+            PulseSurvey, survey_id, "pulse survey", "surveyId"
+        )  # fmt: skip
         return self._on_employee(
-            employee_id, lambda e: e.answer_pulse(score=score, actor=actor, occurred_at=occurred_at)
-        )
+            employee_id,
+            lambda e: e.answer_pulse(
+                score=score, actor=actor, occurred_at=occurred_at, survey=survey,
+                item_scores=item_scores, texts=texts,
+            ),
+        )  # fmt: skip
 
     def offboard_employee(self, employee_id: UUID, *, left_on: date, actor: Actor) -> Written:
         return self._on_employee(
@@ -173,6 +190,10 @@ class PeopleCommands(CommandBase):
         role = self.role(role_id)
         role.revise(title=title, skills=skills, actor=actor)
         return Written(self._store(role), role.id)
+
+    def store_roles(self, roles: list[Role]) -> int:
+        """Save many defined or revised roles at once (an import): all of them or none."""
+        return self._store(*roles, conflict="a role of the import was defined meanwhile")
 
     def retire_role(self, role_id: UUID, *, actor: Actor) -> Written:
         role = self.role(role_id)

@@ -1,5 +1,6 @@
 """Read models built by following the event store's notification log."""
 
+from app.projections.benefits import BenefitProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
@@ -13,7 +14,12 @@ from app.projections.interactions import InteractionBook, InteractionProjection
 from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
+from app.projections.mentoring import MentoringProjection
+from app.projections.onboarding import OnboardingProjection
+from app.projections.opportunities import OpportunityProjection
+from app.projections.pulse_results import PulseResultsProjection
 from app.projections.roles import RoleCatalogue, RoleProjection
+from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
 
 
@@ -30,6 +36,12 @@ def all_projections() -> list[Projection]:
         DecisionProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
+        SkillProfileProjection(),
+        OpportunityProjection(),
+        PulseResultsProjection(),
+        MentoringProjection(),
+        OnboardingProjection(),
+        BenefitProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

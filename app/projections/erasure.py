@@ -52,6 +52,15 @@ PERSONAL_COLUMNS = (
     ),
     # Derived from the comment's words, so it goes with them; the rating stays countable.
     PersonalColumns("kpi_feedback", "employee_id", "sentiment = NULL", ()),
+    # A life phase and its conditions (benefits), sealed in their events.
+    PersonalColumns(
+        "benefit_profiles",
+        "employee_id",
+        "life_phase = %s, conditions = %s",
+        (ERASED, _ERASED_LIST),
+    ),
+    # Free-text pulse answers: their sentiment goes with their words.
+    PersonalColumns("pulse_items", "employee_id", "sentiment = NULL", (), "sentiment IS NOT NULL"),
 )
 
 #: Every table an erasure overwrites, in a stable order.

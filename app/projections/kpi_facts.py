@@ -118,14 +118,21 @@ class KpiProjection(Projection):
 
     @handles(Employee.RoleChanged)
     def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:
+        """Every change moves the person's group; only a new role is an internal move.
+
+        A change of manager or department alone is a reorganisation, not a hire from within,
+        so it adds no staffing fact and does not count for the internal hiring share.
+        """
         group = (e.department, _opt(e.manager_id), str(e.role_id))
+        previous_role = self._lookups.group(tx, str(e.originator_id))[2]
         tx.execute(
             "UPDATE {kpi_people} SET department = %s, manager_id = %s, role_id = %s"
             " WHERE employee_id = %s",
             (*group, str(e.originator_id)),
         )
         self._lookups.set_group(tx, str(e.originator_id), group)
-        self._staffing(tx, e, "move", day_of(e.occurred_at), group)
+        if previous_role != str(e.role_id):
+            self._staffing(tx, e, "move", day_of(e.occurred_at), group)
 
     @handles(Employee.DetailsChanged)
     def details_changed(self, e: Employee.DetailsChanged, tx: Transaction) -> None:

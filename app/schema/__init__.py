@@ -19,6 +19,8 @@ from strawberry.types import ExecutionContext
 
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
+from app.schema.benefits import BenefitMutation, BenefitQuery
+from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.cost import cost_limit
 from app.schema.descriptions import install_descriptions
@@ -31,10 +33,15 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.mentoring import MentoringMutation, MentoringQuery
+from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.nodes import NodeQuery
+from app.schema.onboarding import OnboardingMutation, OnboardingQuery
+from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.scalars import SCALAR_OVERRIDES
+from app.schema.skills import SkillQuery
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
 from app.schema.webhooks import WebhookMutation, WebhookQuery
@@ -46,6 +53,13 @@ Query = merge_types(
         EmployeeQuery,
         LearningQuery,
         RoleQuery,
+        CompetenceQuery,
+        SkillQuery,
+        MobilityQuery,
+        PulseQuery,
+        MentoringQuery,
+        OnboardingQuery,
+        BenefitQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -60,6 +74,11 @@ Mutation = merge_types(
         EmployeeMutation,
         LearningMutation,
         RoleMutation,
+        MobilityMutation,
+        PulseMutation,
+        MentoringMutation,
+        OnboardingMutation,
+        BenefitMutation,
         ConsentMutation,
         KpiMutation,
         RecommendMutation,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
 from app.access import Subject
+from app.aggregates import ValidationFailed
 from app.projections.directory import EmployeeRow
 from app.projections.paging import Page
 from app.projections.roles import RoleRow
@@ -92,17 +94,52 @@ class RecordProductivityReachedInput(IdempotentInput):
     reached_on: date
 
 
+@strawberry.input(description="The answer to one item of a pulse survey.")
+class PulseItemAnswerInput:
+    item_key: str = strawberry.field(description="The item's key, as the survey defines it.")
+    score: int | None = strawberry.field(
+        default=None, description="For a scale item: 1 (strongly disagree) to 5 (agree)."
+    )
+    text: str | None = strawberry.field(
+        default=None, description="For a text item: the answer, up to 1,000 characters."
+    )
+
+
 @strawberry.input(description="An answer to the eNPS pulse question, 0-10.")
 class AnswerPulseInput(IdempotentInput):
     employee_id: strawberry.ID
     score: int
     occurred_at: datetime | None = None
+    survey_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The pulse survey answered; omit for the eNPS question alone.",
+    )
+    answers: list[PulseItemAnswerInput] | None = strawberry.field(
+        default=None, description="Answers to the survey's items (needs surveyId)."
+    )
 
 
 @strawberry.input
 class OffboardEmployeeInput(IdempotentInput):
     employee_id: strawberry.ID
     left_on: date
+
+
+def _item_answers(answers: list[PulseItemAnswerInput]) -> dict[str, dict[str, Any]]:
+    """Scale and text answers apart; an answer with both or neither names its field."""
+    scores: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    for answer in answers:
+        key = answer.item_key.strip().lower()
+        if key in scores or key in texts:
+            raise ValidationFailed("answers.itemKey", f"{key!r} is answered twice")
+        if (answer.score is None) == (answer.text is None):
+            raise ValidationFailed("answers", "give a score or a text for each item")
+        if answer.score is not None:
+            scores[key] = answer.score
+        else:
+            texts[key] = answer.text or ""
+    return {"item_scores": scores, "texts": texts}
 
 
 @strawberry.type
@@ -271,6 +308,8 @@ class EmployeeMutation:
                 score=input.score,
                 actor=ctx.actor,
                 occurred_at=input.occurred_at,
+                survey_id=optional_id(input.survey_id, "surveyId"),
+                **_item_answers(input.answers or []),
             ),
             employee_payload,
         )

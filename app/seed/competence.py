@@ -112,6 +112,21 @@ SKILLS: tuple[Skill, ...] = tuple(
         "giving feedback": ("specific praise", "hard feedback", "feedback culture"),
         "decision making": ("reversible decisions", "decision records", "bias awareness"),
     })
+    # The AI competence model of HR-led competence building (app/competence/model.py):
+    # basic, intermediate and expert items, taught by the demo catalogue like any skill.
+    + _skills("ai competence", {
+        "ai principles": ("how language models work", "where ai fails", "ai vocabulary"),
+        "ai tools of one's field": ("approved tools", "tool choice", "licences and costs"),
+        "simple prompting": ("task and context", "answer formats", "typical prompt mistakes"),
+        "critical view of ai output": ("fact checking", "invented sources", "bias in output"),
+        "advanced prompting": ("few-shot examples", "prompt chaining", "self-checks"),
+        "ai in work processes": ("emails and minutes", "process hand-offs", "automation"),
+        "ai standardisation and quality": ("prompt templates", "review checklists",
+                                           "quality criteria"),
+        "ai strategy": ("use case portfolios", "ai roadmaps", "build or buy"),
+        "ai roi measurement": ("baselines", "time saved", "use case business cases"),
+        "ai legal and ethics": ("personal data in ai tools", "copyright", "ai act basics"),
+    })
     + _skills("communication", {
         "stakeholder management": ("expectation setting", "escalations", "alignment"),
         "presentation skills": ("slide structure", "speaking with confidence", "q&a"),
@@ -135,6 +150,7 @@ ROLES: tuple[RoleTemplate, ...] = (
     RoleTemplate("software-engineer", "Software Engineer", "Engineering", (
         ("python", 3, 5), ("software testing", 3, 4), ("code review", 3, 3), ("api design", 3, 4),
         ("system design", 2, 3), ("written communication", 2, 2),
+        ("advanced prompting", 3, 3), ("ai in work processes", 3, 2),
     )),
     RoleTemplate("site-reliability-engineer", "Site Reliability Engineer", "Engineering", (
         ("cloud infrastructure", 4, 5), ("observability", 4, 5), ("incident response", 4, 4),
@@ -172,7 +188,8 @@ ROLES: tuple[RoleTemplate, ...] = (
     )),
     RoleTemplate("content-marketer", "Content Marketer", "Marketing", (
         ("content writing", 4, 5), ("seo", 3, 4), ("social media", 3, 3),
-        ("brand positioning", 2, 3),
+        ("brand positioning", 2, 3), ("simple prompting", 3, 3),
+        ("ai standardisation and quality", 2, 2),
     )),
     RoleTemplate("performance-marketer", "Performance Marketer", "Marketing", (
         ("campaign analytics", 4, 5), ("seo", 3, 4), ("experiment design", 3, 4), ("sql", 2, 3),
@@ -205,15 +222,18 @@ ROLES: tuple[RoleTemplate, ...] = (
     )),
     RoleTemplate("people-lead", "People Lead", "HR", (
         ("people leadership", 3, 5), ("employment law", 3, 4), ("performance management", 4, 5),
-        ("coaching", 3, 4), ("facilitation", 3, 3),
+        ("coaching", 3, 4), ("facilitation", 3, 3), ("ai strategy", 3, 3),
+        ("ai legal and ethics", 3, 3),
     )),
     RoleTemplate("hr-business-partner", "HR Business Partner", "HR", (
         ("performance management", 3, 5), ("employment law", 3, 4), ("compensation design", 3, 4),
         ("stakeholder management", 3, 4), ("giving feedback", 3, 3),
+        ("ai principles", 2, 3), ("simple prompting", 2, 3), ("ai roi measurement", 2, 2),
     )),
     RoleTemplate("talent-acquisition-specialist", "Talent Acquisition Specialist", "HR", (
         ("recruiting", 4, 5), ("onboarding design", 3, 4), ("written communication", 3, 3),
-        ("negotiation", 2, 3),
+        ("negotiation", 2, 3), ("critical view of ai output", 2, 3),
+        ("ai tools of one's field", 2, 2),
     )),
     RoleTemplate("operations-manager", "Operations Manager", "Operations", (
         ("process improvement", 4, 5), ("people leadership", 3, 4), ("vendor management", 3, 4),

@@ -1,0 +1,1 @@
+"""People development: skill profiles and gaps, team matrices, readiness and mobility."""
