@@ -24,7 +24,8 @@ query($id: ID!, $first: Int!, $goal: String) {
     ... on RecommendationList {
       decisionId position modelVersion basis
       items { rank score moduleId module { title }
-              reasons { kind text skill currentLevel requiredLevel } }
+              reasons { kind text skill currentLevel requiredLevel share }
+              fits { kind text share } }
     }
     ... on ValidationError { field message }
     ... on NotFound { field id }
@@ -128,7 +129,7 @@ async def test_withdrawn_consent_stops_personalised_recommendations(
     general = await recommend(gql, employee, first=10)
     kinds = {r["kind"] for i in general["items"] for r in i["reasons"]}
     assert general["basis"] == "ROLE_BASED"
-    assert "ROLE_BASED" in kinds
+    assert all("ROLE_BASED" in [f["kind"] for f in i["fits"]] for i in general["items"])
     assert kinds.isdisjoint({"SKILL_GAP", "PEERS_TOOK", "BUDGET", "MEDIA", "EASIER_STEP"})
     levels = {r["currentLevel"] for i in general["items"] for r in i["reasons"]}
     assert levels == {None}

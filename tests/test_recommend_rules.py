@@ -153,12 +153,3 @@ def test_reasons_name_the_skill_gap_with_both_levels(org: Org) -> None:
     python = next(r for r in gap_reasons if r.skill == "python")
     assert (python.current_level, python.required_level) == (1, 4)
     assert python.text == "closes the gap in python (you 1, your role needs 4)"
-
-
-def test_people_in_the_same_role_who_took_a_module_explain_the_next(org: Org) -> None:
-    employee = org.hire("engineer")
-    org.complete(employee, "python-1")
-    served = serve(org, employee, first=10)
-    peer_reasons = [r for i in served.ranking.items for r in i.reasons if r.kind == "peers_took"]
-    assert peer_reasons
-    assert peer_reasons[0].text == "people in your role who took python-1 often took this"

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from app.projections.features import ModuleFeatures
 from app.recommend.model import HybridModel
-from app.recommend.vocabulary import item_features
+from app.recommend.vocabulary import Bag, item_features
 
 
 class CatalogueIndex:
@@ -40,11 +40,16 @@ class CatalogueIndex:
         self.item_biases: np.ndarray | None = None
         self.item_vectors: np.ndarray | None = None
         self.model_item: dict[str, int] = {}
+        #: Each module's feature bag as the model scores it (content, identity, trends).
+        self.bags = [item_features(m, identity=True) for m in self.modules]
         if model is not None and self.modules:
-            self.item_biases, self.item_vectors = model.item_representations(
-                [item_features(m, identity=True) for m in self.modules]
-            )
+            for bag, module in zip(self.bags, self.modules, strict=True):
+                bag.update(model.trends_of(module.module_id))
+            self.item_biases, self.item_vectors = model.item_representations(self.bags)
             self.model_item = {module_id: i for i, module_id in enumerate(model.item_ids)}
+
+    def bag(self, position: int) -> Bag:
+        return self.bags[position]
 
     def __len__(self) -> int:
         return len(self.modules)

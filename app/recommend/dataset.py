@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
 
 from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
-from app.recommend.vocabulary import Vocabulary, item_features, user_features
+from app.recommend.vocabulary import Bag, Vocabulary, item_features, user_features
 
 #: Interaction rows as the read model gives them in bulk:
 #: (employee, module, status, percent, dropped_percent, rating, last_at ISO time).
@@ -67,6 +67,8 @@ class TrainingData:
     user_roles: list[str]
     subjects_included: int
     subjects_excluded: int
+    #: Module id -> its cohort-trend features (already among ``item_features``).
+    item_trends: dict[str, Bag] = field(default_factory=dict)
 
     def digest(self) -> str:
         """A hash of the data a model was trained on, for its metadata."""

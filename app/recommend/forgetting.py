@@ -117,6 +117,7 @@ def without_subjects(
         item_ids=list(model.item_ids),
         user_ids=[model.user_ids[i] for i in keep],
         user_roles=[model.user_roles[i] for i in keep],
+        item_trends=model.item_trends,
     )
 
 

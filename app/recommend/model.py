@@ -108,6 +108,7 @@ class HybridModel:
         item_ids: list[str],
         user_ids: list[str],
         user_roles: list[str],
+        item_trends: dict[str, Bag] | None = None,
     ) -> None:
         self.user_vocabulary = user_vocabulary
         self.item_vocabulary = item_vocabulary
@@ -120,6 +121,12 @@ class HybridModel:
         self.item_ids = item_ids
         self.user_ids = user_ids
         self.user_roles = user_roles
+        #: The cohort-trend features of each module at training time (``new:<level>``,
+        #: ``busy:<level>``): serving scores a module with the trend it was trained with.
+        self.item_trends = item_trends or {}
+
+    def trends_of(self, module_id: str) -> Bag:
+        return dict(self.item_trends.get(module_id, {}))
 
     @classmethod
     def fit(
@@ -140,6 +147,7 @@ class HybridModel:
             item_ids=data.item_ids,
             user_ids=data.user_ids,
             user_roles=data.user_roles,
+            item_trends=data.item_trends,
         )
 
     # -- scoring ------------------------------------------------------------------------
@@ -194,6 +202,8 @@ class HybridModel:
                 item_ids=np.asarray(self.item_ids, dtype=str),
                 user_ids=np.asarray(self.user_ids, dtype=str),
                 user_roles=np.asarray(self.user_roles, dtype=str),
+                trend_items=np.asarray(list(self.item_trends), dtype=str),
+                trend_bags=np.asarray([_encoded(b) for b in self.item_trends.values()], dtype=str),
             )
         return file_digest(path)
 
@@ -227,6 +237,7 @@ class HybridModel:
                 item_ids=arrays["item_ids"].tolist(),
                 user_ids=arrays["user_ids"].tolist(),
                 user_roles=arrays["user_roles"].tolist(),
+                item_trends=_trends(arrays),
             )
         except (KeyError, ValueError, OSError) as error:
             raise ModelFileError(f"{path} cannot be read: {error}") from error
@@ -238,6 +249,23 @@ class HybridModel:
             self.taken.data, self.taken.indices, self.taken.indptr,
         )  # fmt: skip
         return int(sum(a.nbytes for a in arrays))
+
+
+def _encoded(bag: Bag) -> str:
+    return "|".join(f"{name}={weight:g}" for name, weight in bag.items())
+
+
+def _trends(arrays: dict[str, np.ndarray]) -> dict[str, Bag]:
+    """Trend bags as stored (``name=weight|...`` per module); older artefacts have none."""
+    if "trend_items" not in arrays:
+        return {}
+    found: dict[str, Bag] = {}
+    for module_id, text in zip(
+        arrays["trend_items"].tolist(), arrays["trend_bags"].tolist(), strict=True
+    ):
+        pairs = (part.rsplit("=", 1) for part in str(text).split("|") if part)
+        found[str(module_id)] = {name: float(weight) for name, weight in pairs}
+    return found
 
 
 def _grown(array: np.ndarray, rows: int) -> np.ndarray:

@@ -13,8 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
-from app.recommend import reasons, rules
+from app.recommend import drivers, reasons, rules
 from app.recommend.catalogue import CatalogueIndex
+from app.recommend.drivers import Driver
+from app.recommend.explain import ScoreBasis, gap_skill, reason_for, score_drivers
 from app.recommend.model import HybridModel
 from app.recommend.reasons import Reason
 from app.recommend.vocabulary import user_features
@@ -49,7 +51,10 @@ class Learner:
 class RankedItem:
     module_id: str
     score: float
+    #: Reasons (largest contributions first), then fits (``Reason.fit``).
     reasons: tuple[Reason, ...]
+    #: Every contribution to ``score``, largest first (reasons name the largest).
+    drivers: tuple[Driver, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,16 +146,18 @@ def rank(
         return Ranking([], POPULARITY if model is None else _basis(learner))
     ceiling = _ceiling(learner, catalogue) if learner.personalised else None
     mask = _eligible(learner, catalogue, ceiling)
+    bag = user_features(employee, learner.role, personalised=learner.personalised,
+                        identity=True)  # fmt: skip
     if model is not None and catalogue.item_vectors is not None:
-        bag = user_features(employee, learner.role, personalised=learner.personalised,
-                            identity=True)  # fmt: skip
         _, vector = model.user_representation(bag)
         raw = catalogue.item_vectors @ vector + catalogue.item_biases
         basis = _basis(learner)
     else:
         raw = popularity.scores(employee.role_id) if popularity else np.zeros(len(catalogue))
         basis = POPULARITY
-    score = _standardised(raw, mask) + _bonus(learner, catalogue)
+        model = None
+    standard, spread = _standardised(raw, mask)
+    score = standard + _bonus(learner, catalogue)
     candidates = np.flatnonzero(mask)
     if len(candidates) > POOL + first:
         best = np.argpartition(-score[candidates], POOL + first)[: POOL + first]
@@ -160,15 +167,45 @@ def rank(
     explainer = None
     if peers is not None and learner.personalised:
         explainer = peers.explainer(employee.role_id, sorted(learner.completed)[:20])
-    items = [
-        RankedItem(
-            catalogue.modules[i].module_id,
-            float(score[i]),
-            tuple(_reasons(learner, catalogue.modules[i], catalogue, basis, ceiling, explainer)),
-        )
-        for i in chosen
-    ]
+    scoring = ScoreBasis(learner.personalised, model, bag, spread, _gaps(learner))
+    items = []
+    for i in chosen:
+        module = catalogue.modules[i]
+        found = item_drivers(learner, catalogue, scoring, i, float(raw[i]))
+        shown = _reasons(found, scoring, catalogue, module, explainer)
+        fits = _fits(learner, module, catalogue, ceiling)
+        items.append(RankedItem(module.module_id, float(score[i]), (*shown, *fits), tuple(found)))
     return Ranking(items, basis)
+
+
+def item_drivers(
+    learner: Learner, catalogue: CatalogueIndex, scoring: ScoreBasis, position: int, raw: float
+) -> list[Driver]:
+    """Every contribution to the final score of the module at ``position``, largest first."""
+    module = catalogue.modules[position]
+    return score_drivers(
+        scoring, module, catalogue.bag(position), bonus_parts(learner, catalogue, position), raw
+    )
+
+
+def bonus_parts(
+    learner: Learner, catalogue: CatalogueIndex, position: int
+) -> dict[tuple[str, str | None], float]:
+    """The rule bonuses of one module by driver; they sum to ``_bonus`` at ``position``."""
+    module = catalogue.modules[position]
+    parts: dict[tuple[str, str | None], float] = {}
+    skill = gap_skill(module, _gaps(learner))
+    if skill is not None:
+        kind = drivers.SKILL_GAP if learner.personalised else drivers.ROLE_NEEDS
+        parts[(kind, skill)] = GAP_BONUS
+    for term, weight in _goal_terms(learner):
+        if catalogue.matching(term)[position]:
+            key = (drivers.GOAL, term)
+            parts[key] = parts.get(key, 0.0) + weight
+    media_types = learner.employee.media_types
+    if learner.personalised and media_types and module.media_type in media_types:
+        parts[(drivers.MEDIA, module.media_type)] = MEDIA_BONUS
+    return parts
 
 
 def _basis(learner: Learner) -> str:
@@ -200,12 +237,13 @@ def _eligible(learner: Learner, catalogue: CatalogueIndex, ceiling: int | None) 
     return mask
 
 
-def _standardised(raw: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _standardised(raw: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float]:
+    """Scores in standard deviations over the eligible modules, and the spread used."""
     if not mask.any():
-        return np.zeros_like(raw, dtype=np.float64)
+        return np.zeros_like(raw, dtype=np.float64), 1.0
     values = raw[mask]
     spread = float(values.std()) or 1.0
-    return (raw - float(values.mean())) / spread
+    return (raw - float(values.mean())) / spread, spread
 
 
 def _gaps(learner: Learner) -> dict[str, tuple[int, int]]:
@@ -270,56 +308,35 @@ def _walk(
 
 
 def _reasons(
-    learner: Learner,
-    module: ModuleFeatures,
+    found: list[Driver],
+    scoring: ScoreBasis,
     catalogue: CatalogueIndex,
-    basis: str,
-    ceiling: int | None,
+    module: ModuleFeatures,
     peers: PeerExplainer | None,
 ) -> list[Reason]:
-    found: list[Reason] = []
-    gaps = _gaps(learner)
-    for skill in sorted(module.skills, key=lambda s: -module.skills[s]):
-        if skill in gaps and module.skills[skill] > gaps[skill][0]:
-            current, required = gaps[skill]
-            found.append(
-                reasons.skill_gap(skill, current, required)
-                if learner.personalised
-                else reasons.role_needs(skill, required)
-            )
-            break
-    for term, _ in _goal_terms(learner):
-        if rules.matches_goal(module, [term]):
-            found.append(reasons.goal(term))
-            break
-    if learner.personalised:
-        found += _personal_reasons(learner, module, catalogue, ceiling, peers)
-    if basis == POPULARITY:
-        found.append(reasons.no_model())
-    elif basis == ROLE_BASED:
-        found.append(reasons.role_based())
-    elif not found:
-        found.append(reasons.model_match())
-    return found
-
-
-def _personal_reasons(
-    learner: Learner,
-    module: ModuleFeatures,
-    catalogue: CatalogueIndex,
-    ceiling: int | None,
-    peers: PeerExplainer | None,
-) -> list[Reason]:
-    employee = learner.employee
-    found: list[Reason] = []
+    """The largest contributions to the score, as reasons with their shares."""
     taken = peers.taken_before(module.module_id) if peers is not None else None
     position = None if taken is None else catalogue.position.get(taken)
+    related = None
     if taken is not None and position is not None:
-        found.append(reasons.peers_took(catalogue.modules[position].title, taken))
-    if employee.weekly_minutes > 0:
-        found.append(reasons.budget(module.minutes, employee.weekly_minutes))
-    if module.media_type in employee.media_types:
-        found.append(reasons.media(module.media_type))
+        related = (catalogue.modules[position].title, taken)
+    return [reason_for(d, scoring, related) for d in drivers.shown(found)]
+
+
+def _fits(
+    learner: Learner, module: ModuleFeatures, catalogue: CatalogueIndex, ceiling: int | None
+) -> list[Reason]:
+    """Constraints the module passed: they let it in, they did not raise its score."""
+    found: list[Reason] = [] if learner.personalised else [reasons.role_based()]
+    if learner.personalised and learner.employee.weekly_minutes > 0:
+        found.append(reasons.budget(module.minutes, learner.employee.weekly_minutes))
+    if module.prerequisite_ids:
+        titles = [
+            catalogue.modules[catalogue.position[p]].title
+            for p in module.prerequisite_ids
+            if p in catalogue.position
+        ]
+        found.append(reasons.prerequisites(titles))
     if ceiling is not None:
         found.append(reasons.easier_step())
     return found

@@ -9,6 +9,7 @@ import strawberry
 
 from app.recommend import reasons as kinds
 from app.recommend.fairness import FairnessReport as Report
+from app.recommend.reasons import Reason
 from app.recommend.registry import ModelMetadata
 from app.recommend.serving import Recommendations
 from app.schema.common import consistent
@@ -29,6 +30,27 @@ class ReasonKind(Enum):
     ROLE_BASED = kinds.ROLE_BASED
     NO_MODEL = kinds.NO_MODEL
     MODEL = kinds.MODEL
+    ROLE_TOPIC = strawberry.enum_value(
+        kinds.ROLE_TOPIC,
+        description="What people in the role learn about this skill or topic (`skill`).",
+    )
+    HISTORY = strawberry.enum_value(
+        kinds.HISTORY, description="What the employee learned so far, as the model read it."
+    )
+    PROFILE = strawberry.enum_value(
+        kinds.PROFILE,
+        description="Skills, department and experience like the employee's (the model).",
+    )
+    POPULAR = strawberry.enum_value(
+        kinds.POPULAR, description="How popular the module is across the organisation."
+    )
+    COHORT_RECENT = strawberry.enum_value(
+        kinds.COHORT_RECENT, description="How fast colleagues have been starting it lately."
+    )
+    PREREQUISITES = strawberry.enum_value(
+        kinds.PREREQUISITES,
+        description="A fit: the employee completed the modules it builds on.",
+    )
 
 
 @strawberry.enum(description="What a list was built from.")
@@ -72,6 +94,11 @@ class RecommendationReason:
     related_module_id: strawberry.ID | None
     minutes: int | None
     media_type: MediaType | None
+    share: float | None = strawberry.field(
+        description="This reason's share of the item's score: its contribution over the sum"
+        " of the absolute contributions (model feature pairs, cohort trends, rule bonuses)."
+        " null for fits and for lists served before shares were recorded."
+    )
 
 
 @strawberry.type(description="A recommended module, its score and why.")
@@ -79,7 +106,13 @@ class RecommendedItem:
     rank: int
     score: float
     module_id: strawberry.ID
-    reasons: list[RecommendationReason]
+    reasons: list[RecommendationReason] = strawberry.field(
+        description="The largest contributions to the score, largest first, with shares."
+    )
+    fits: list[RecommendationReason] = strawberry.field(
+        description="Constraints the module passed (weekly budget, prerequisites, an easier"
+        " step after low quiz scores): they let it into the list, they are not reasons."
+    )
 
     @strawberry.field
     async def module(self, info: SkillpathInfo) -> LearningModule | None:
@@ -257,18 +290,21 @@ def recommendation_list(found: Recommendations) -> RecommendationList:
         items=[
             RecommendedItem(
                 rank=rank, score=round(item.score, 6), module_id=strawberry.ID(item.module_id),
-                reasons=[
-                    RecommendationReason(
-                        kind=ReasonKind(r.kind), text=r.text, skill=r.skill,
-                        current_level=r.current_level, required_level=r.required_level,
-                        related_module_id=None if r.related_module_id is None
-                        else strawberry.ID(r.related_module_id),
-                        minutes=r.minutes,
-                        media_type=None if r.media_type is None else MediaType(r.media_type),
-                    )
-                    for r in item.reasons
-                ],
+                reasons=[_reason(r) for r in item.reasons if not r.fit],
+                fits=[_reason(r) for r in item.reasons if r.fit],
             )
             for rank, item in enumerate(found.ranking.items, start=1)
         ],
+    )  # fmt: skip
+
+
+def _reason(r: Reason) -> RecommendationReason:
+    return RecommendationReason(
+        kind=ReasonKind(r.kind), text=r.text, skill=r.skill,
+        current_level=r.current_level, required_level=r.required_level,
+        related_module_id=None if r.related_module_id is None
+        else strawberry.ID(r.related_module_id),
+        minutes=r.minutes,
+        media_type=None if r.media_type is None else MediaType(r.media_type),
+        share=r.share,
     )  # fmt: skip
