@@ -66,6 +66,28 @@ def model_terms_by_hand(org: Org, employee_bag: dict[str, float], module_id: str
     return dict(terms)
 
 
+def role_signals_by_hand(
+    org: Org, role_id: str, eligible: list[str]
+) -> dict[tuple[str, str | None], dict[str, float]]:
+    """Each blended role signal's part per module: weight x its standardised log value."""
+    served = org.services.recommender.served()
+    assert served is not None and served.model.role_signals is not None
+    model, signals = served.model, served.model.role_signals
+    row = signals.role_ids.index(role_id)
+    found: dict[tuple[str, str | None], dict[str, float]] = defaultdict(dict)
+    for name, matrix in signals.values.items():
+        weight = model.blend.get(name, 0.0)
+        values = np.array([matrix[row, model.item_ids.index(m)] for m in eligible], float)
+        logged = np.log1p(1000.0 * values / (float(matrix.max()) or 1.0))
+        if weight == 0 or logged.std() == 0:
+            continue
+        key = (drivers.DECLINED if name == "declined" else drivers.COHORT_RECENT, None)
+        z = weight * (logged - logged.mean()) / logged.std()
+        for module, value in zip(eligible, z, strict=True):
+            found[key][module] = found[key].get(module, 0.0) + float(value)
+    return found
+
+
 def driver_named(reason: reasons.Reason, goal: str) -> tuple[str, str | None]:
     """The driver a reason speaks for, read from the reason's own fields."""
     if reason.kind == reasons.PEERS_TOOK:
@@ -95,6 +117,7 @@ def test_the_first_reason_is_the_contribution_whose_removal_lowers_the_score_mos
     raw = np.array([sum(terms[m].values()) for m in eligible])
     mean, spread = float(raw.mean()), float(raw.std())
     gaps = {"python": 1, "testing": 0}  # current levels where the role needs more
+    signal_part = role_signals_by_hand(org, learner.employee.role_id, eligible)
     for item in served.ranking.items:
         name = org.name_of(item.module_id)
         skill, level = name.split("-")[0], int(name.split("-")[1])
@@ -105,6 +128,8 @@ def test_the_first_reason_is_the_contribution_whose_removal_lowers_the_score_mos
             drops[key] = drops.get(key, 0.0) + GAP_BONUS
         if "python" in name:
             drops[(drivers.GOAL, "python")] = GOAL_BONUS
+        for key, values in signal_part.items():
+            drops[key] = drops.get(key, 0.0) + values[item.module_id]
         # Nothing is hidden: the contributions add up to the served score.
         assert sum(drops.values()) - mean / spread == pytest.approx(item.score, abs=1e-4)
         largest = max(drops, key=lambda k: drops[k])

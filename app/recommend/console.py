@@ -23,18 +23,35 @@ def _services() -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.follow:
         return _follow()
+    from app.aggregates import ValidationFailed
+    from app.recommend.training import check_request
+
+    fixed = args.epochs is not None or args.components is not None
+    params = FitParameters(
+        epochs=FitParameters.epochs if args.epochs is None else args.epochs,
+        components=FitParameters.components if args.components is None else args.components,
+        tune=not fixed,
+    )
     services = _services()
     try:
+        tolerance = services.settings.model_tolerance if args.tolerance is None else args.tolerance
+        check_request(params, tolerance)
         with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
             services.runner.catch_up(progress=bar.update)
-        params = FitParameters(epochs=args.epochs, components=args.components)
         with tqdm(total=params.epochs, desc="training", unit="epoch") as bar:
             metadata = services.recommender.train(
-                services.runner.position, params=params, progress=bar.update
-            )
+                services.runner.position, params=params, progress=bar.update,
+                tolerance=tolerance,
+            )  # fmt: skip
+    except ValidationFailed as error:
+        print(f"skillpath train: --{error.field}: {error.reason}", file=sys.stderr)
+        return 2
     finally:
         services.close()
-    print(_describe(metadata, active=True))
+    print(_describe(metadata, active=not metadata.refused_reason))
+    if metadata.refused_reason:
+        print(f"refused, kept but not current: {metadata.refused_reason}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -69,11 +86,18 @@ def _describe(m: ModelMetadata, *, active: bool) -> str:
     metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(m.metrics.items()))
     why = ", ".join(f"{reason} {n}" for reason, n in sorted(m.exclusions.items()))
     rebuilt = f"; rebuilt from {m.extra['rebuilt_from']}" if "rebuilt_from" in m.extra else ""
+    choices = m.extra.get("choices", {})
+    chosen = (
+        f"; chosen on validation: {choices['components']} components, {choices['epochs']} epochs"
+        if choices.get("tuned")
+        else ""
+    )
+    refused = f"; REFUSED: {m.refused_reason}" if m.refused_reason else ""
     return (
         f"{'*' if active else ' '} {m.version}  trained {m.trained_at[:19]} to position"
         f" {m.trained_to_position}; {m.users} users, {m.items} modules, {m.interactions}"
         f" interactions; {m.subjects_excluded} excluded{f' ({why})' if why else ''};"
-        f" trigger {m.trigger}{rebuilt}; {metrics}"
+        f" trigger {m.trigger}{rebuilt}{chosen}; {metrics}{refused}"
     )
 
 
@@ -157,8 +181,19 @@ def cmd_fairness(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     """Register the recommender's subcommands on the ``skillpath`` parser."""
     train = sub.add_parser("train", help="train a recommender model version from the read models")
-    train.add_argument("--epochs", type=int, default=FitParameters.epochs)
-    train.add_argument("--components", type=int, default=FitParameters.components)
+    train.add_argument(
+        "--epochs", type=int, default=None,
+        help="train exactly this many epochs (default: chosen on the validation split)",
+    )
+    train.add_argument(
+        "--components", type=int, default=None,
+        help="exactly this many latent components (default: chosen on the validation split)",
+    )
+    train.add_argument(
+        "--tolerance", type=float, default=None,
+        help="quality gate: become current only if validation NDCG@10 >= the current"
+        " version's minus this (0-1; default SKILLPATH_MODEL_TOLERANCE)",
+    )  # fmt: skip
     train.add_argument(
         "--follow", action="store_true", help="run as a training worker (retrain when due)"
     )

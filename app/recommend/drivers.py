@@ -36,6 +36,9 @@ SKILL_GAP, ROLE_NEEDS, GOAL, MEDIA = "skill_gap", "role_needs", "goal", "media"
 HISTORY, PROFILE, POPULAR, COHORT_RECENT, NO_MODEL = (
     "history", "profile", "popular", "cohort_recent", "no_model",
 )  # fmt: skip
+#: People in the role dismissed the module or reported it wrong: only ever lowers a score,
+#: so it is never a reason (it shows in an item's drivers).
+DECLINED = "declined"
 
 #: Item-feature prefixes of the cohort-trend features (app/recommend/candidates.trend_bags).
 TREND_PREFIXES = ("new:", "busy:")
@@ -118,10 +121,11 @@ def model_terms(
     return dict(terms)
 
 
-def combine(scaled: dict[Key, float], bonuses: dict[Key, float]) -> list[Driver]:
-    """Model terms (already standardised) and rule bonuses as drivers, largest first."""
+def combine(*sources: dict[Key, float]) -> list[Driver]:
+    """Model terms (already standardised), role signals and rule bonuses as drivers,
+    largest first."""
     total: dict[Key, float] = defaultdict(float)
-    for source in (scaled, bonuses):
+    for source in sources:
         for key, value in source.items():
             total[key] += value
     magnitude = sum(abs(v) for v in total.values()) or 1.0
@@ -132,5 +136,6 @@ def combine(scaled: dict[Key, float], bonuses: dict[Key, float]) -> list[Driver]
 def shown(drivers: list[Driver]) -> list[Driver]:
     """The drivers that become reasons: the largest positive ones (the largest one even
     when nothing is positive, so every item says what moved it most)."""
-    positive = [d for d in drivers if d.value > 0 and d.share >= MIN_SHARE][:MAX_REASONS]
-    return positive or drivers[:1]
+    candidates = [d for d in drivers if d.kind != DECLINED]
+    positive = [d for d in candidates if d.value > 0 and d.share >= MIN_SHARE][:MAX_REASONS]
+    return positive or candidates[:1]

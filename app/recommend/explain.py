@@ -38,11 +38,13 @@ def score_drivers(
     item_bag: Bag,
     bonuses: dict[Key, float],
     popularity: float = 0.0,
+    signals: dict[Key, float] | None = None,
 ) -> list[Driver]:
     """Every driver of the item's final score, largest first.
 
     ``popularity`` is the raw popularity score when there is no model; ``bonuses`` the rule
-    bonuses by driver. The values sum to the final score plus the learner's mean model
+    bonuses by driver; ``signals`` the role signals' parts (their blend weight times the
+    signal over its spread). The values sum to the final score plus the learner's mean model
     score over the spread (a constant of the list, not of the item).
     """
     scaled: dict[Key, float] = {}
@@ -54,7 +56,7 @@ def score_drivers(
         scaled = {key: value / basis.spread for key, value in raw.items()}
     else:
         scaled = {(drivers.NO_MODEL, None): popularity / basis.spread}
-    return drivers.combine(scaled, bonuses)
+    return drivers.combine(scaled, signals or {}, bonuses)
 
 
 def gap_skill(module: ModuleFeatures, gaps: dict[str, tuple[int, int]]) -> str | None:

@@ -15,9 +15,10 @@ import scipy.sparse as sp
 from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
 from app.recommend import drivers, reasons, rules
 from app.recommend.catalogue import CatalogueIndex
-from app.recommend.drivers import Driver
+from app.recommend.drivers import Driver, Key
 from app.recommend.explain import ScoreBasis, gap_skill, reason_for, score_drivers
 from app.recommend.model import HybridModel
+from app.recommend.pipeline_types import DECLINED
 from app.recommend.reasons import Reason
 from app.recommend.vocabulary import user_features
 
@@ -157,7 +158,10 @@ def rank(
         basis = POPULARITY
         model = None
     standard, spread = _standardised(raw, mask)
+    signals = _signal_parts(model, catalogue, employee.role_id, mask) if model else []
     score = standard + _bonus(learner, catalogue)
+    for _, part, offset in signals:
+        score += part - offset
     candidates = np.flatnonzero(mask)
     if len(candidates) > POOL + first:
         best = np.argpartition(-score[candidates], POOL + first)[: POOL + first]
@@ -171,7 +175,8 @@ def rank(
     items = []
     for i in chosen:
         module = catalogue.modules[i]
-        found = item_drivers(learner, catalogue, scoring, i, float(raw[i]))
+        parts = {key: float(part[i] - offset) for key, part, offset in signals}
+        found = item_drivers(learner, catalogue, scoring, i, float(raw[i]), parts)
         shown = _reasons(found, scoring, catalogue, module, explainer)
         fits = _fits(learner, module, catalogue, ceiling)
         items.append(RankedItem(module.module_id, float(score[i]), (*shown, *fits), tuple(found)))
@@ -179,13 +184,45 @@ def rank(
 
 
 def item_drivers(
-    learner: Learner, catalogue: CatalogueIndex, scoring: ScoreBasis, position: int, raw: float
+    learner: Learner,
+    catalogue: CatalogueIndex,
+    scoring: ScoreBasis,
+    position: int,
+    raw: float,
+    signals: dict[Key, float] | None = None,
 ) -> list[Driver]:
     """Every contribution to the final score of the module at ``position``, largest first."""
     module = catalogue.modules[position]
-    return score_drivers(
-        scoring, module, catalogue.bag(position), bonus_parts(learner, catalogue, position), raw
-    )
+    bonuses = bonus_parts(learner, catalogue, position)
+    return score_drivers(scoring, module, catalogue.bag(position), bonuses, raw, signals)
+
+
+def _signal_parts(
+    model: HybridModel, catalogue: CatalogueIndex, role_id: str, mask: np.ndarray
+) -> list[tuple[Key, np.ndarray, float]]:
+    """The role signals as the blend weighs them: (driver, weight x signal / spread, the
+    same at the mean), compressed and standardised over the eligible modules exactly as
+    the validation split measured them (app/recommend/pipeline.py). An item's contribution
+    is the difference of the two: what removing the signal from the blend takes away."""
+    found: list[tuple[Key, np.ndarray, float]] = []
+    if not mask.any() or model.role_signals is None:
+        return found
+    for name, values in catalogue.role_signals(role_id).items():
+        weight = model.blend.get(name, 0.0)
+        top = float(model.role_signals.values[name].max(initial=0.0))
+        compressed = np.log1p(1000.0 * np.maximum(values, 0.0) / (top or 1.0))
+        known = mask & (catalogue.model_rows >= 0)
+        if weight == 0.0 or not known.any():
+            continue
+        # A module published after training has no signal yet: neutral, not "nobody".
+        compressed[~(catalogue.model_rows >= 0)] = float(compressed[known].mean())
+        spread = float(compressed[mask].std())
+        if spread <= 0.0:
+            continue
+        key: Key = (drivers.DECLINED, None) if name == DECLINED else (drivers.COHORT_RECENT, None)
+        mean = float(compressed[mask].mean())
+        found.append((key, weight * compressed / spread, weight * mean / spread))
+    return found
 
 
 def bonus_parts(

@@ -83,15 +83,17 @@ class RecommenderService:
         registry: ModelRegistry,
         *,
         relevance_floor: float = 0.0,
+        tolerance: float = 0.02,
     ) -> None:
         self.app = app
+        self.tolerance = tolerance
         self.features = features
         self.interactions = interactions
         self.decisions = decisions
         self.consents = consents
         self.registry = registry
         self.relevance_floor = relevance_floor
-        self.sources = TrainingSources(features, interactions, consents)
+        self.sources = TrainingSources(features, interactions, consents, decisions)
         self.load_error: str | None = None
         self._active: ActiveModel | None = None
         self._lock = threading.Lock()
@@ -120,6 +122,7 @@ class RecommenderService:
             ConsentBook(gateway),
             ModelRegistry(settings.model_dir),
             relevance_floor=RELEVANCE_FLOOR if settings.fairness_mitigation else 0.0,
+            tolerance=settings.model_tolerance,
         )
 
     # -- versions -----------------------------------------------------------------------
@@ -153,9 +156,16 @@ class RecommenderService:
         log.info("recommender model %s is active", version)
 
     def activate(self, version: str) -> ModelMetadata:
-        """Make a stored version current (roll back or forward); refuses corrupt ones and
-        ones holding someone who withdrew personalisation or was erased since."""
-        model, _ = self.registry.load(version)
+        """Make a stored version current (roll back or forward); refuses corrupt ones, ones
+        the quality gate refused, and ones holding someone who withdrew personalisation or
+        was erased since."""
+        model, metadata = self.registry.load(version)
+        if metadata.refused_reason:
+            raise Conflict(
+                f"model version {version} was refused at training and cannot be made current:"
+                f" {metadata.refused_reason}",
+                field="version",
+            )
         held = self.forgetting.held_by(model.user_ids)
         if held:
             raise Conflict(
@@ -414,6 +424,10 @@ class RecommenderService:
         since = active.metadata.trained_at if active else ""
         if active is not None and self.interactions.erased_since(since):
             return "erasure"
+        # Counted from the newest version, refused ones included: a refused retrain is
+        # not retried until enough changed again.
+        newest = max((m.trained_at for m in self.registry.versions()), default="")
+        since = max(since, newest)
         if min_interactions > 0 and self.interactions.recorded_since(since) >= min_interactions:
             return "new_interactions"
         return None
@@ -425,8 +439,10 @@ class RecommenderService:
         params: FitParameters | None = None,
         progress: Callable[[float], None] | None = None,
         trigger: str = "manual",
+        tolerance: float | None = None,
     ) -> ModelMetadata:
-        """Train, store and activate a new version from the read models."""
+        """Train and store a new version from the read models; it becomes current if the
+        quality gate lets it (``tolerance``: the setting unless given)."""
         active = self._active
         with self._lock:
             erased, self._erased = self._erased, set()
@@ -441,6 +457,7 @@ class RecommenderService:
                 trigger=trigger,
                 erasures=len(erased | recorded),
                 forgetting=self.forgetting,
+                tolerance=self.tolerance if tolerance is None else tolerance,
             )
         except Exception:
             with self._lock:

@@ -172,7 +172,10 @@ class ModelExclusion:
     subjects: int
 
 
-@strawberry.type(description="A trained recommender model version.")
+@strawberry.type(
+    description="A trained recommender model version, current, kept, or refused by the"
+    " quality gate."
+)
 class ModelVersion:
     version: str
     active: bool
@@ -191,9 +194,28 @@ class ModelVersion:
     interactions: int
     trigger: str
     erasures_since_previous: int
+    refused: bool = strawberry.field(
+        description="The quality gate refused the version at training: it is kept for"
+        " inspection and can never be made current."
+    )
+    refused_reason: str | None = strawberry.field(
+        description="Why it was refused (its validation NDCG@10 against the current"
+        " version's minus the tolerance); null when it passed."
+    )
+    validation_ndcg: float | None = strawberry.field(
+        description="NDCG@10 on the validation split chosen at training time (the newest"
+        " first touches held out); null when there was too little data to split."
+    )
+    chosen_epochs: int | None = strawberry.field(
+        description="Epochs chosen on the validation split (null: fixed by the caller)."
+    )
+    chosen_components: int | None = strawberry.field(
+        description="Latent components chosen on the validation split (null: fixed)."
+    )
 
     @classmethod
     def of(cls, m: ModelMetadata, active: str | None) -> ModelVersion:
+        choices = m.extra.get("choices") or {}
         return cls(
             version=m.version, active=m.version == active,
             trained_at=datetime.fromisoformat(m.trained_at),
@@ -207,6 +229,10 @@ class ModelVersion:
             users=m.users, items=m.items,
             interactions=m.interactions, trigger=m.trigger,
             erasures_since_previous=m.erasures_since_previous,
+            refused=bool(m.refused_reason), refused_reason=m.refused_reason or None,
+            validation_ndcg=m.validation_ndcg,
+            chosen_epochs=choices.get("epochs") if choices.get("tuned") else None,
+            chosen_components=choices.get("components") if choices.get("tuned") else None,
         )  # fmt: skip
 
 
