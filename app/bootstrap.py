@@ -26,6 +26,7 @@ from app.projections import (
 )
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.reports import ReportBook
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -53,6 +54,8 @@ class Services:
     live: Live
     recommender: RecommenderService
     fairness_attributes: FairnessAttributes
+    #: HR's review queue of WRONG reports with comments.
+    reports: ReportBook
     audit: Audit
     subjects: Subjects
 
@@ -112,6 +115,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),
+        reports=ReportBook(gateway),
         audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
         subjects=Subjects(app, gateway),

@@ -82,6 +82,7 @@ QUERIES: dict[str, Recipe] = {
     "moduleAsOf": lambda w, who: {"id": w.module_id, "at": NOW},
     "verifyIntegrity": lambda w, who: {},
     "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
+    "recommendationReports": lambda w, who: {"status": "OPEN"},
 }
 
 _EMPLOYEE = "employeeId"
@@ -130,6 +131,9 @@ MUTATIONS: dict[str, Recipe] = {
         "decisionId": w.open_decisions[who], "itemId": w.other_module_id,
         "answer": "ACCEPTED", "comment": "ok"}},
     "activateModelVersion": lambda w, who: {"version": "20990101T000000-abcdef"},
+    "resolveRecommendationReport": lambda w, who: {"input": {
+        "decisionId": w.reported_decisions[who], "itemId": w.other_module_id,
+        "note": "checked"}},
     "defineProgramme": lambda w, who: {"input": {"name": "Pilot"}},
     "recordProgrammeCost": lambda w, who: {"input": {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},

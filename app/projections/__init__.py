@@ -13,6 +13,7 @@ from app.projections.interactions import InteractionBook, InteractionProjection
 from app.projections.kpi_book import KpiBook
 from app.projections.kpi_facts import KpiProjection
 from app.projections.kpi_modules import ModuleInsightsBook
+from app.projections.reports import RecommendationReportProjection, ReportBook
 from app.projections.roles import RoleCatalogue, RoleProjection
 from app.projections.subject_streams import SubjectStreamProjection
 
@@ -28,6 +29,7 @@ def all_projections() -> list[Projection]:
         InteractionProjection(),
         FeatureProjection(),
         DecisionProjection(),
+        RecommendationReportProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
         SubjectStreamProjection(),
@@ -49,6 +51,8 @@ __all__ = [
     "ModuleInsightsBook",
     "Projection",
     "ProjectionRunner",
+    "RecommendationReportProjection",
+    "ReportBook",
     "RoleCatalogue",
     "all_projections",
 ]

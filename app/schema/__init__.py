@@ -26,6 +26,7 @@ from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.recommend import RecommendMutation, RecommendQuery
+from app.schema.reports import ReportMutation, ReportQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
@@ -40,6 +41,7 @@ Query = merge_types(
         StatusQuery,
         KpiQuery,
         RecommendQuery,
+        ReportQuery,
         AuditQuery,
     ),
 )
@@ -52,6 +54,7 @@ Mutation = merge_types(
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
+        ReportMutation,
     ),
 )
 

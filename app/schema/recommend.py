@@ -55,7 +55,12 @@ class AnswerRecommendationInput:
     decision_id: strawberry.ID
     item_id: strawberry.ID = strawberry.field(description="The recommended module's id.")
     answer: RecommendationAnswer
-    comment: str = ""
+    comment: str = strawberry.field(
+        default="",
+        description="Why. With WRONG, a comment is sent to HR's review queue"
+        " (recommendationReports) and shown to HR; dismissals and WRONG reports also lower"
+        " the module for the role at the next training.",
+    )
 
 
 @strawberry.input(description="Self-declared attributes, used only in fairness reports.")
