@@ -27,6 +27,7 @@ from app.projections import (
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
 from app.projections.reports import ReportBook
+from app.recommend.audit import unmitigated_plan
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -122,6 +123,10 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
     )
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.
+    # The fairness mitigation serves the plan of the unmitigated report (computed lazily).
+    services.recommender.plan_provider = lambda using: unmitigated_plan(
+        services.recommender, services.fairness_attributes, settings.min_group_size, using
+    )
     app.erased.append(services.recommender.subject_erased)
     app.withdrawn.append(services.recommender.consent_withdrawn)
     # Subscribers hear of a batch only once it is committed: they read what it wrote.

@@ -124,3 +124,17 @@ def test_out_of_range_training_arguments_are_refused_naming_the_argument(
     assert main(["train", *arguments]) == 2
     assert f"skillpath train: {field}: must be between" in capsys.readouterr().err
     assert not (database / "CURRENT").exists()
+
+
+def test_fairness_from_the_command_line_follows_the_mitigation_setting(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["train", "--epochs", "2", "--components", "4"]) == 0
+    capsys.readouterr()
+    assert main(["fairness"]) == 0
+    assert "mitigation off (none)" in capsys.readouterr().out
+    monkeypatch.setenv("SKILLPATH_FAIRNESS_MITIGATION", "true")
+    assert main(["fairness"]) == 0
+    assert "mitigation on (topic_exposure)" in capsys.readouterr().out
+    assert main(["fairness", "--unmitigated"]) == 0
+    assert "mitigation off (none)" in capsys.readouterr().out

@@ -137,7 +137,7 @@ SCREENED: dict[str, str] = {
 AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
-    "TopicExposure", "GroupExposure",
+    "TopicExposure", "GroupExposure", "RequiredTopicExposure",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.

@@ -161,7 +161,8 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         services.close()
     print(
         f"model {report.model_version or '(none: popularity)'}; mitigation"
-        f" {'on' if report.mitigated else 'off'}; {report.subjects} people with fairness_audit"
+        f" {'on' if report.mitigated else 'off'} ({report.mitigation});"
+        f" {report.subjects} people with fairness_audit"
         f" consent in {report.strata} role/skill strata; groups under {report.min_group_size}"
         " suppressed"
     )
@@ -175,6 +176,12 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         mark = "  FLAGGED" if topic.flagged else ""
         flagged += topic.flagged
         print(f"{topic.topic:<20} {topic.attribute:<9} ratio {ratio:>5}  {groups}{mark}")
+    for required in report.required_topics:
+        shown = "-" if required.exposure is None else f"{required.exposure:.3f}"
+        mark = "  FLAGGED" if required.flagged else ""
+        flagged += required.flagged
+        print(f"role {required.role_id} requires {required.topic}: exposure {shown}"
+              f" (n={required.members}){mark}")  # fmt: skip
     return 3 if flagged else 0
 
 
@@ -204,5 +211,13 @@ def add_commands(sub: Any) -> None:
     models.set_defaults(run=cmd_models)
     fairness = sub.add_parser("fairness", help="top-10 exposure by gender and age band")
     fairness.add_argument("--model-version", help="default: the active version")
-    fairness.add_argument("--mitigated", action="store_true", help="with the re-ranking on")
+    switch = fairness.add_mutually_exclusive_group()
+    switch.add_argument(
+        "--mitigated", dest="mitigated", action="store_const", const=True, default=None,
+        help="with the mitigation on (default: as SKILLPATH_FAIRNESS_MITIGATION serves)",
+    )
+    switch.add_argument(
+        "--unmitigated", dest="mitigated", action="store_const", const=False,
+        help="with the mitigation off",
+    )  # fmt: skip
     fairness.set_defaults(run=cmd_fairness)

@@ -136,11 +136,14 @@ def rank(
     *,
     peers: Peers | None = None,
     relevance_floor: float = 0.0,
+    topic_floors: dict[str, int] | None = None,
 ) -> Ranking:
     """The best ``first`` eligible modules, with reasons.
 
-    ``relevance_floor`` (the fairness mitigation) reserves that share of the list for
-    modules teaching skills the role requires, whoever the employee is.
+    ``relevance_floor`` reserves that share of the list for modules teaching skills the
+    role requires; ``topic_floors`` (the fairness mitigation, app/recommend/fairness.py)
+    puts at least that many modules of each topic in the list, the best-scored ones of the
+    topic replacing the lowest-ranked others.
     """
     employee = learner.employee
     if not len(catalogue):
@@ -168,6 +171,8 @@ def rank(
         candidates = candidates[best]
     ordered = candidates[np.argsort(-score[candidates], kind="stable")]
     chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
+    if topic_floors:
+        chosen = _with_topic_floors(learner, catalogue, ordered, chosen, topic_floors)
     explainer = None
     if peers is not None and learner.personalised:
         explainer = peers.explainer(employee.role_id, sorted(learner.completed)[:20])
@@ -342,6 +347,42 @@ def _walk(
         else:
             break
     return chosen
+
+
+def _with_topic_floors(
+    learner: Learner,
+    catalogue: CatalogueIndex,
+    ordered: np.ndarray,
+    chosen: list[int],
+    floors: dict[str, int],
+) -> list[int]:
+    """``chosen`` with at least ``floors[topic]`` modules of each topic where the pool has
+    them: the best-scored spare ones of a short topic replace the lowest-ranked items
+    that no floor needs. The list keeps its score order."""
+    result = list(chosen)
+    completed = set(learner.completed)
+
+    def topics(i: int) -> set[str]:
+        return set(catalogue.modules[i].topics)
+
+    def needed_by_floor(i: int) -> bool:
+        return any(
+            t in floors and sum(t in topics(j) for j in result) <= floors[t] for t in topics(i)
+        )
+
+    for topic, count in sorted(floors.items()):
+        spares = [
+            int(i) for i in ordered
+            if int(i) not in result and topic in topics(int(i))
+            and rules.prerequisites_met(catalogue.modules[int(i)], completed)
+        ]  # fmt: skip
+        while sum(topic in topics(j) for j in result) < count and spares:
+            victims = [j for j in reversed(result) if not needed_by_floor(j)]
+            if not victims:
+                break
+            result[result.index(victims[0])] = spares.pop(0)
+    rank_of = {int(i): n for n, i in enumerate(ordered)}
+    return sorted(result, key=lambda i: rank_of.get(i, len(rank_of)))
 
 
 def _reasons(

@@ -131,7 +131,16 @@ class RecommendQuery:
 
     @strawberry.field(description="Exposure of topics in top-10 lists by group, for one version.")
     async def fairness_report(
-        self, info: SkillpathInfo, model_version: str | None = None, mitigated: bool = False
+        self,
+        info: SkillpathInfo,
+        model_version: str | None = None,
+        mitigated: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="With (true) or without (false) the fairness mitigation; null"
+                " follows the serving setting (SKILLPATH_FAIRNESS_MITIGATION)."
+            ),
+        ] = None,
     ) -> FairnessReportResult:
         services = info.context.services
 

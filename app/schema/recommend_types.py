@@ -252,6 +252,24 @@ class TopicExposure:
     flagged: bool = strawberry.field(description="The ratio is below the threshold (0.8).")
 
 
+@strawberry.type(
+    description="How much of a role's lists teach a topic the role requires, whoever is shown."
+)
+class RequiredTopicExposure:
+    role_id: strawberry.ID = strawberry.field(description="The role.")
+    topic: str = strawberry.field(
+        description="A topic of the modules teaching a skill the role requires."
+    )
+    members: int = strawberry.field(description="People of the role in the report.")
+    exposure: float | None = strawberry.field(
+        description="Mean share of their top-10 lists carrying the topic (null: too few"
+        " people to show)."
+    )
+    flagged: bool = strawberry.field(
+        description="The exposure is below 0.2: a bias spread over the whole role."
+    )
+
+
 @strawberry.type(description="Top-10 exposure by self-declared gender and age band.")
 class FairnessReport:
     model_version: str | None
@@ -261,12 +279,27 @@ class FairnessReport:
     threshold: float
     min_group_size: int
     topics: list[TopicExposure]
+    mitigation: str = strawberry.field(
+        description="Which mitigation the lists were ranked with: none, or topic_exposure"
+        " (each role and skill band's lists carry a flagged topic at least as often as the"
+        " best-served group's did)."
+    )
+    required_topics: list[RequiredTopicExposure] = strawberry.field(
+        description="Absolute exposure of the topics each role requires."
+    )
 
     @classmethod
     def of(cls, r: Report) -> FairnessReport:
         return cls(
             model_version=r.model_version, mitigated=r.mitigated, subjects=r.subjects,
             strata=r.strata, threshold=r.threshold, min_group_size=r.min_group_size,
+            mitigation=r.mitigation,
+            required_topics=[
+                RequiredTopicExposure(role_id=strawberry.ID(t.role_id), topic=t.topic,
+                                      members=t.members, exposure=t.exposure,
+                                      flagged=t.flagged)
+                for t in r.required_topics
+            ],
             topics=[
                 TopicExposure(
                     topic=t.topic, attribute=t.attribute, ratio=t.ratio, flagged=t.flagged,
