@@ -38,6 +38,8 @@ from app.projections import (
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
 from app.projections.opportunities import OpportunityBoard
+from app.projections.reports import ReportBook
+from app.recommend.audit import unmitigated_plan
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -65,6 +67,8 @@ class Services:
     live: Live
     recommender: RecommenderService
     fairness_attributes: FairnessAttributes
+    #: HR's review queue of WRONG reports with comments.
+    reports: ReportBook
     audit: Audit
     subjects: Subjects
     idempotency: IdempotencyKeys
@@ -133,6 +137,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),
+        reports=ReportBook(gateway),
         audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
@@ -150,6 +155,10 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.
+    # The fairness mitigation serves the plan of the unmitigated report (computed lazily).
+    services.recommender.plan_provider = lambda using: unmitigated_plan(
+        services.recommender, services.fairness_attributes, settings.min_group_size, using
+    )
     app.erased.append(services.recommender.subject_erased)
     app.withdrawn.append(services.recommender.consent_withdrawn)
     # Subscribers hear of a batch only once it is committed: they read what it wrote.

@@ -127,6 +127,9 @@ class Settings:
     retrain_min_interactions: int = 200
     retrain_check_seconds: float = 60.0
     fairness_mitigation: bool = False
+    #: The quality gate: a new version becomes current only if its validation NDCG@10 is
+    #: at least the current version's minus this (0 to 1).
+    model_tolerance: float = 0.02
     retrain_in_background: bool = True
     seed_if_empty: bool = True
     broadcast: Broadcast = "memory"
@@ -222,6 +225,7 @@ class Settings:
             retrain_min_interactions=_int(env, "SKILLPATH_RETRAIN_MIN_INTERACTIONS", 200),
             retrain_check_seconds=_float(env, "SKILLPATH_RETRAIN_CHECK_SECONDS", 60.0),
             fairness_mitigation=_bool(env, "SKILLPATH_FAIRNESS_MITIGATION", False),
+            model_tolerance=_tolerance(env),
             retrain_in_background=_bool(env, "SKILLPATH_RETRAIN_IN_BACKGROUND", True),
             seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
             broadcast=_broadcast(env),
@@ -253,6 +257,20 @@ class Settings:
             xapi_max_body_bytes=_int(env, "SKILLPATH_XAPI_MAX_BODY_BYTES", 5_000_000, minimum=1),
             **trust,
         )
+
+
+def _tolerance(env: Mapping[str, str]) -> float:
+    name = "SKILLPATH_MODEL_TOLERANCE"
+    raw = env.get(name, "").strip()
+    if not raw:
+        return 0.02
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"{name} must be between 0 and 1 (NDCG@10), got {value}")
+    return value
 
 
 def _trust(env: Mapping[str, str], *, production: bool) -> dict[str, str]:

@@ -33,6 +33,7 @@ def markers(person: str) -> dict[Facet, list[str]]:
         Facet.LEARNING: [f"comment-{person}-x7"],
         Facet.DECISIONS: [f"reason-{person}-x7", f"asked-{person}-x7", f"answer-{person}-x7"],
         Facet.WELLBEING: [f"pulse-{person}-x7"],
+        Facet.REPORTS: [f"wrong-{person}-x7"],
     }
 
 
@@ -53,6 +54,8 @@ class AccessWorld:
     decisions: dict[str, str] = field(default_factory=dict)
     #: A recommendation list per person that is not answered yet.
     open_decisions: dict[str, str] = field(default_factory=dict)
+    #: A list per person whose item they reported as WRONG with a comment (HR's queue).
+    reported_decisions: dict[str, str] = field(default_factory=dict)
 
     @property
     def managers(self) -> dict[str, str | None]:
@@ -149,6 +152,16 @@ def arrange(services: Services) -> AccessWorld:
             decision, module_id=other, answer="dismissed", comment=answer, actor=me
         )
         world.decisions[person] = str(decision)
+        reported = app.issue_recommendation(
+            employee_id=employee, module_ids=[other], scores=[0.5],
+            reasons=[[{"kind": "goal", "text": reason}]], model_version=None,
+            consent_basis="personalised", goal=asked, actor=HR,
+        ).id  # fmt: skip
+        app.answer_recommendation(
+            reported, module_id=other, answer="wrong", comment=markers(person)[Facet.REPORTS][0],
+            actor=me,
+        )  # fmt: skip
+        world.reported_decisions[person] = str(reported)
         world.open_decisions[person] = str(
             app.issue_recommendation(
                 employee_id=employee, module_ids=[other], scores=[0.6],

@@ -113,6 +113,7 @@ QUERIES: dict[str, Recipe] = {
     "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
     "webhookEndpoints": lambda w, who: {},
     "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
+    "recommendationReports": lambda w, who: {"status": "OPEN"},
 }
 
 _EMPLOYEE = "employeeId"
@@ -188,6 +189,9 @@ MUTATIONS: dict[str, Recipe] = {
         "decisionId": w.open_decisions[who], "itemId": w.other_module_id,
         "answer": "ACCEPTED", "comment": "ok"}},
     "activateModelVersion": lambda w, who: {"version": "20990101T000000-abcdef"},
+    "resolveRecommendationReport": lambda w, who: {"input": {
+        "decisionId": w.reported_decisions[who], "itemId": w.other_module_id,
+        "note": "checked"}},
     "defineProgramme": lambda w, who: {"input": {"name": "Pilot"}},
     "recordProgrammeCost": lambda w, who: {"input": {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},

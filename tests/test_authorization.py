@@ -175,6 +175,8 @@ OPERATIONS = [
               SELF_SERVICE, "employee"),
     Operation(f"{Q}.fairnessReport", "{ fairnessReport { __typename } }", AGGREGATE),
     Operation(f"{Q}.modelVersions", "{ modelVersions { version } }", "hr auditor admin"),
+    Operation(f"{Q}.recommendationReports", "{ recommendationReports { reportId } }",
+              "hr admin"),
     Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
     Operation(f"{Q}.moduleInsights",
               f'{{ moduleInsights(moduleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
@@ -296,6 +298,9 @@ OPERATIONS = [
               f" {OUTCOME} }}", SELF_SERVICE, "decision"),
     Operation(f"{M}.activateModelVersion", 'mutation { activateModelVersion(version: "none")'
               f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.resolveRecommendationReport", "mutation { resolveRecommendationReport(input:"
+              f' {{decisionId: "{UNKNOWN}", itemId: "{UNKNOWN}", note: "n"}}) {OUTCOME} }}',
+              "hr admin"),
     Operation(f"{M}.defineProgramme", f'mutation {{ defineProgramme(input: {{name: ""}})'
               f" {OUTCOME} }}", "hr admin"),
     Operation(f"{M}.recordProgrammeCost", "mutation { recordProgrammeCost(input:"

@@ -81,8 +81,9 @@ def test_without_personalisation_only_the_role_and_history_are_recorded(org: Org
     assert inputs["basis"] == "role_based"
     assert "features" not in inputs
     assert set(inputs) == {
-        "format", "model_version", "first", "relevance_floor", "catalogue_version",
-        "roles_version", "consent", "basis", "role", "history", "goal", "nonce",
+        "format", "model_version", "first", "relevance_floor", "topic_floors",
+        "catalogue_version", "roles_version", "consent", "basis", "role", "history", "goal",
+        "nonce",
     }  # fmt: skip
 
 

@@ -346,6 +346,7 @@ def test_after_erasure_no_file_of_a_running_server_nor_its_log_holds_a_personal_
         SKILLPATH_SQLITE_PATH=settings.sqlite_path, SKILLPATH_MODEL_DIR=settings.model_dir,
         SKILLPATH_SEED_IF_EMPTY="false", SKILLPATH_JWT_SECRET=TEST_JWT_SECRET,
         SKILLPATH_RETRAIN_MIN_INTERACTIONS="0",
+        SKILLPATH_MODEL_TOLERANCE="1",  # two versions are wanted, whatever the gate says
     )  # fmt: skip
     services = build_services(settings, start_projections=False)
     try:  # colleagues with a learning history, so that a model has something to learn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from app.aggregates import SYSTEM
 from app.bootstrap import Services
 from app.main import create_app
 from tests.conftest import GraphQLClient, auth_headers
-from tests.recommend_org import Org, analysts_and_engineers, memory_services
+from tests.recommend_org import TINY, Org, analysts_and_engineers, memory_services
 
 RECOMMEND = """
 query($id: ID!, $first: Int!, $goal: String) {
@@ -24,7 +25,8 @@ query($id: ID!, $first: Int!, $goal: String) {
     ... on RecommendationList {
       decisionId position modelVersion basis
       items { rank score moduleId module { title }
-              reasons { kind text skill currentLevel requiredLevel } }
+              reasons { kind text skill currentLevel requiredLevel share }
+              fits { kind text share } }
     }
     ... on ValidationError { field message }
     ... on NotFound { field id }
@@ -128,7 +130,7 @@ async def test_withdrawn_consent_stops_personalised_recommendations(
     general = await recommend(gql, employee, first=10)
     kinds = {r["kind"] for i in general["items"] for r in i["reasons"]}
     assert general["basis"] == "ROLE_BASED"
-    assert "ROLE_BASED" in kinds
+    assert all("ROLE_BASED" in [f["kind"] for f in i["fits"]] for i in general["items"])
     assert kinds.isdisjoint({"SKILL_GAP", "PEERS_TOOK", "BUDGET", "MEDIA", "EASIER_STEP"})
     levels = {r["currentLevel"] for i in general["items"] for r in i["reasons"]}
     assert levels == {None}
@@ -265,3 +267,40 @@ async def test_reviews_are_due_for_modules_completed_a_while_ago(
     nothing = await gql.as_employee(opted_out).data(query, id=str(opted_out))
     assert nothing["reviewsDue"] == {"__typename": "ReviewsDue", "personalised": False,
                                      "items": []}  # fmt: skip
+
+
+async def test_a_refused_version_is_listed_with_its_reason_and_cannot_be_made_current(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    first = org.train()
+    # Given a current version that did very well on its validation split:
+    stored = Path(org.services.settings.model_dir) / first.version / "metadata.json"
+    metadata = json.loads(stored.read_text())
+    metadata["metrics"]["validation_ndcg_at_10"] = 0.999
+    stored.write_text(json.dumps(metadata))
+    org.settle()
+    second = org.services.recommender.train(org.services.runner.position, params=TINY,
+                                            tolerance=0.05)  # fmt: skip
+    assert second.refused_reason and "minus the tolerance 0.05" in second.refused_reason
+    listed = await gql.data(
+        "{ modelVersions { version active refused refusedReason validationNdcg } }"
+    )
+    assert [(v["version"], v["active"], v["refused"]) for v in listed["modelVersions"]] == [
+        (first.version, True, False), (second.version, False, True)]  # fmt: skip
+    assert listed["modelVersions"][1]["refusedReason"] == second.refused_reason
+    assert listed["modelVersions"][0]["validationNdcg"] == 0.999
+    refused = await gql.data(
+        "mutation($v: String!) { activateModelVersion(version: $v) { __typename"
+        " ... on Conflict { field message } } }",
+        v=second.version,
+    )
+    assert refused["activateModelVersion"]["__typename"] == "Conflict"
+    assert refused["activateModelVersion"]["field"] == "version"
+    assert "was refused at training" in refused["activateModelVersion"]["message"]
+    unknown = await gql.data(
+        "mutation($v: String!) { activateModelVersion(version: $v) { __typename"
+        " ... on NotFound { field } } }",
+        v="20990101T000000-abcdef",
+    )
+    assert unknown["activateModelVersion"] == {"__typename": "NotFound", "field": "version"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from uuid import UUID
 
@@ -23,6 +24,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SKILLPATH_PERSISTENCE": "sqlite",
         "SKILLPATH_SQLITE_PATH": str(path),
         "SKILLPATH_MODEL_DIR": str(models),
+        "SKILLPATH_MODEL_TOLERANCE": "1",  # the gate has its own test below
     }.items():
         monkeypatch.setenv(name, value)
     services = build_services(Settings.from_env(), start_projections=False)
@@ -84,3 +86,55 @@ def test_activating_a_version_holding_a_withdrawn_subject_exits_non_zero_with_th
     error = capsys.readouterr().err
     assert "refused" in error and "1 withdrawn subject" in error
     assert (database / "CURRENT").read_text().strip() == retrained
+
+
+def test_a_version_worse_on_validation_is_refused_kept_and_listed_with_the_reason(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train"]) == 0
+    current = (database / "CURRENT").read_text().strip()
+    # Given a current version that did very well on its validation split:
+    stored = database / current / "metadata.json"
+    metadata = json.loads(stored.read_text())
+    metadata["metrics"]["validation_ndcg_at_10"] = 0.999
+    stored.write_text(json.dumps(metadata))
+    capsys.readouterr()
+    assert main(["train", "--epochs", "1", "--components", "1", "--tolerance", "0.01"]) == 3
+    err = capsys.readouterr().err
+    assert "refused, kept but not current: validation NDCG@10" in err
+    assert f"below the current version {current}'s 0.9990 minus the tolerance 0.01" in err
+    assert (database / "CURRENT").read_text().strip() == current
+    assert main(["models", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and "REFUSED: validation NDCG@10" in listed[1]
+    assert "chosen on validation:" in listed[0]
+    refused = listed[1].split()[0]
+    assert main(["models", "activate", refused]) == 1
+    assert "was refused at training" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [(["--epochs", "0"], "--epochs"), (["--components", "9999"], "--components"),
+     (["--tolerance", "1.5"], "--tolerance"), (["--tolerance", "-0.1"], "--tolerance")],
+)  # fmt: skip
+def test_out_of_range_training_arguments_are_refused_naming_the_argument(
+    database: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], field: str
+) -> None:
+    assert main(["train", *arguments]) == 2
+    assert f"skillpath train: {field}: must be between" in capsys.readouterr().err
+    assert not (database / "CURRENT").exists()
+
+
+def test_fairness_from_the_command_line_follows_the_mitigation_setting(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["train", "--epochs", "2", "--components", "4"]) == 0
+    capsys.readouterr()
+    assert main(["fairness"]) == 0
+    assert "mitigation off (none)" in capsys.readouterr().out
+    monkeypatch.setenv("SKILLPATH_FAIRNESS_MITIGATION", "true")
+    assert main(["fairness"]) == 0
+    assert "mitigation on (topic_exposure)" in capsys.readouterr().out
+    assert main(["fairness", "--unmitigated"]) == 0
+    assert "mitigation off (none)" in capsys.readouterr().out

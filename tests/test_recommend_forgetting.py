@@ -14,7 +14,6 @@ import pytest
 from app.aggregates import SYSTEM, Conflict
 from app.recommend.forgetting import ERASED, NO_CONSENT, WITHDRAWN
 from app.recommend.model import ARTEFACT
-from app.recommend.reasons import PEERS_TOOK
 from app.recommend.registry import ModelMetadata, ModelRegistry
 from app.recommend.retraining import RetrainingWorker
 from app.recommend.serving import RecommenderService
@@ -44,13 +43,20 @@ def served_subjects(recommender: RecommenderService) -> set[str]:
 
 
 def peer_reasons(org: Org, learner: UUID) -> dict[str, list[str]]:
-    """Module name -> the modules a "people in your role took" reason names."""
-    served = org.services.recommender.recommend(learner, first=30, goal=None, actor=SYSTEM)
+    """Module name -> the modules a "people in your role took" reason would name for it
+    (the served model's peer explainer, which the ``history`` reason reads)."""
+    recommender = org.services.recommender
+    served = recommender.served()
+    assert served is not None
+    person = recommender.learner(learner)
+    explainer = served.peers.explainer(person.employee.role_id, sorted(person.completed))
     found: dict[str, list[str]] = {}
-    for item in served.ranking.items:
-        related = [r.related_module_id for r in item.reasons if r.kind == PEERS_TOOK]
-        if related:
-            found[org.name_of(item.module_id)] = [org.name_of(str(m)) for m in related]
+    for name, module in org.modules.items():
+        if str(module) in person.completed:
+            continue
+        related = explainer.taken_before(str(module))
+        if related is not None:
+            found[name] = [org.name_of(related)]
     return found
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.aggregates import SYSTEM
+from app.aggregates import SYSTEM, ValidationFailed
 from app.recommend.dataset import interaction_weight
 from app.recommend.model import ARTEFACT, FitParameters, ModelFileError
 from app.recommend.registry import ModelRegistry, UnknownModelVersion
@@ -204,3 +205,54 @@ def test_a_training_worker_in_another_process_sees_erasures_in_the_read_models(
     retrained = worker.train(services.runner.position, params=TINY)
     assert retrained.erasures_since_previous == 1
     assert worker.retraining_due(min_interactions=0) is None
+
+
+def test_epochs_and_components_are_chosen_on_a_time_split_of_the_training_data(org: Org) -> None:
+    params = FitParameters(epochs=30, threads=1)
+    metadata = org.train(params)
+    choices = metadata.extra["choices"]
+    curve = {(c, e): ndcg for c, e, ndcg in choices["curve"]}
+    assert {c for c, _ in curve} == {16, 32, 64}
+    assert {e for _, e in curve} == {5, 10, 20, 30}
+    best = max(curve.values())
+    assert curve[(choices["components"], choices["epochs"])] == best
+    assert (metadata.parameters["components"], metadata.parameters["epochs"]) == (
+        choices["components"], choices["epochs"])  # fmt: skip
+    assert metadata.metrics["validation_ndcg_at_10"] >= metadata.metrics[
+        "validation_model_only_ndcg_at_10"] - 1e-9  # fmt: skip
+    assert metadata.metrics["validation_users"] > 0
+
+
+def test_a_retrain_that_forgets_someone_becomes_current_whatever_the_gate_says(
+    org: Org,
+) -> None:
+    first = org.train()
+    recommender = org.services.recommender
+    stored = Path(org.services.settings.model_dir) / first.version / "metadata.json"
+    metadata = json.loads(stored.read_text())
+    metadata["metrics"]["validation_ndcg_at_10"] = 0.999
+    stored.write_text(json.dumps(metadata))
+    refused = recommender.train(org.services.runner.position, params=TINY, tolerance=0.0)
+    assert refused.refused_reason and recommender.active is not None
+    assert recommender.active.metadata.version == first.version
+    forgetting = recommender.train(
+        org.services.runner.position, params=TINY, tolerance=0.0, trigger="withdrawal"
+    )
+    assert forgetting.refused_reason is None
+    assert recommender.active.metadata.version == forgetting.version
+
+
+def test_a_tolerance_or_schedule_out_of_range_is_refused_naming_the_field(org: Org) -> None:
+    recommender = org.services.recommender
+    position = org.services.runner.position
+    for params, tolerance, field in [
+        (FitParameters(epochs=0), 0.02, "epochs"),
+        (FitParameters(epochs=501), 0.02, "epochs"),
+        (FitParameters(components=0), 0.02, "components"),
+        (TINY, 1.01, "tolerance"),
+        (TINY, -0.5, "tolerance"),
+    ]:
+        with pytest.raises(ValidationFailed) as refused:
+            recommender.train(position, params=params, tolerance=tolerance)
+        assert refused.value.field == field
+    assert recommender.registry.versions() == []

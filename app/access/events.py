@@ -64,6 +64,7 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "ConsentLedger.Erased": EventFacets(Facet.CONSENT),
     "RecommendationDecision.RecommendationIssued": EventFacets(Facet.DECISIONS),
     "RecommendationDecision.RecommendationAnswered": EventFacets(Facet.DECISIONS),
+    "RecommendationDecision.ReportResolved": EventFacets(Facet.REPORTS),
 }
 #: Every enrolment event is about learning.
 ENROLLMENT_EVENTS = EventFacets(Facet.LEARNING)

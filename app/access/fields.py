@@ -94,6 +94,15 @@ PERSON_TYPES: dict[str, PersonType] = {
         **_parts(Facet.DECISIONS, "decisionId", "itemId", "answer"),
         **_parts(Facet.LEARNING, "enrollmentId", "enrollment"),
     }),
+    "RecommendationReport": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.REPORTS, "reportId", "decisionId", "moduleId", "module", "reportedAt",
+                 "status", "resolvedAt", "resolvedBy", text=("comment", "resolutionNote")),
+    }),
+    "RecommendationReportPayload": PersonType("employeeId", {
+        "employeeId": None, "position": None,
+        **_parts(Facet.REPORTS, "decisionId", "itemId", "report"),
+    }),
     "ConsentOverview": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.CONSENT, "granted", "history"),
     }),
@@ -180,6 +189,7 @@ AGGREGATES = frozenset({
     "TopicExposure", "GroupExposure", "RoleReadiness", "SkillCoverage", "SkillHeatMap",
     "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult", "OnboardingTimes",
     "RoleOnboardingTime", "BenefitUptakeReport", "BenefitUptake",
+    "RequiredTopicExposure",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.

@@ -96,6 +96,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.reviewsDue": Operation(frozenset(), SELF, target=_EMPLOYEE),
     "Query.fairnessReport": Operation(AGGREGATE_READERS),
     "Query.modelVersions": Operation(HR | {"auditor"}),
+    "Query.recommendationReports": Operation(HR),
     "Query.kpis": Operation(AGGREGATE_READERS),
     "Query.moduleInsights": Operation(AGGREGATE_READERS),
     "Query.modulesNeedingRevision": Operation(AGGREGATE_READERS),
@@ -160,6 +161,7 @@ OPERATIONS: dict[str, Operation] = {
         frozenset(), SELF, target=input_field("decisionId", TargetKind.DECISION)
     ),
     "Mutation.activateModelVersion": Operation(HR),
+    "Mutation.resolveRecommendationReport": Operation(HR),
     # -- mutations: programmes (ROI) ------------------------------------------------------
     "Mutation.defineProgramme": Operation(HR),
     "Mutation.recordProgrammeCost": Operation(HR),

@@ -40,6 +40,7 @@ class Facet(StrEnum):
     SELF_DECLARED = "self_declared"
     LEARNING = "learning"
     DECISIONS = "decisions"
+    REPORTS = "reports"
     CONSENT = "consent"
     LIFE_PHASE = "life_phase"
     WELLBEING = "wellbeing"
@@ -54,6 +55,8 @@ FACET_HELP: dict[Facet, str] = {
     " used only inside aggregate fairness reports (fairness_audit)",
     Facet.LEARNING: "enrolments, progress, quiz scores, feedback text, reviews due",
     Facet.DECISIONS: "recommendation lists served to the person and their answers",
+    Facet.REPORTS: "recommendations the person reported as wrong with a comment (sent to HR"
+    " for review, as the answer says), and how HR resolved them",
     Facet.CONSENT: "what the person granted and withdrew, and their erasure",
     Facet.LIFE_PHASE: "life-phase data for benefit suggestions",
     Facet.WELLBEING: "pulse answers and overload signals",
@@ -117,12 +120,23 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
     # learn only while they share their profile.
     Relation.MANAGER: _rules(identity=SHARED, employment=ALWAYS, profile=SHARED, learning=SHARED),
     # HR administers employment; the profile is the employee's alone unless shared.
+    # Reports of wrong recommendations go to HR's review queue.
     Relation.HR: _rules(
-        identity=ALWAYS, employment=ALWAYS, profile=SHARED, learning=SHARED, consent=ALWAYS
+        identity=ALWAYS,
+        employment=ALWAYS,
+        profile=SHARED,
+        learning=SHARED,
+        consent=ALWAYS,
+        reports=ALWAYS,
     ),
     # Operators see what HR sees, and nothing more.
     Relation.ADMIN: _rules(
-        identity=ALWAYS, employment=ALWAYS, profile=SHARED, learning=SHARED, consent=ALWAYS
+        identity=ALWAYS,
+        employment=ALWAYS,
+        profile=SHARED,
+        learning=SHARED,
+        consent=ALWAYS,
+        reports=ALWAYS,
     ),
     # The full ordered record, personal text redacted (docs/trust.md: opening it).
     Relation.AUDITOR: _rules(
@@ -131,6 +145,7 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
         profile=REDACTED,
         learning=REDACTED,
         decisions=REDACTED,
+        reports=REDACTED,
         consent=REDACTED,
     ),
     Relation.WORKS_COUNCIL: _rules(),

@@ -80,6 +80,17 @@ class RecommendationDecision(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class ReportResolved(Aggregate.Event, PersonalData):
+        """HR reviewed a WRONG report with a comment and closed it with a note."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"note"})
+        subject_field: ClassVar[str | None] = "employee_id"
+        employee_id: UUID
+        module_id: UUID
+        note: str
+        occurred_at: datetime
+        actor: Actor
+
     @event(RecommendationIssued)
     def __init__(
         self,
@@ -100,6 +111,8 @@ class RecommendationDecision(Aggregate):
         self.model_version = model_version
         self.inputs_hash = inputs_hash
         self.answers: dict[UUID, str] = {}
+        #: WRONG reports with a comment (HR's review queue): module -> resolved yet.
+        self.reports: dict[UUID, bool] = {}
 
     @classmethod
     def issue(
@@ -172,3 +185,27 @@ class RecommendationDecision(Aggregate):
         actor: Actor,
     ) -> None:
         self.answers[module_id] = answer
+        if answer == "wrong" and comment:
+            self.reports[module_id] = False
+
+    def resolve_report(self, *, module_id: UUID, note: str, actor: Actor) -> None:
+        """Close the WRONG report on one item with HR's note; each report is resolved once."""
+        if module_id not in self.reports:
+            raise ValidationFailed(
+                "itemId", "was not reported as wrong with a comment on this recommendation"
+            )
+        if self.reports[module_id]:
+            raise Conflict("this report was already resolved", field="itemId")
+        self._report_resolved(
+            employee_id=self.employee_id,
+            module_id=module_id,
+            note=base.text(note, "note", base.MAX_LONG_TEXT, required=True),
+            occurred_at=base.utc_now(),
+            actor=actor,
+        )
+
+    @event(ReportResolved)
+    def _report_resolved(
+        self, employee_id: UUID, module_id: UUID, note: str, occurred_at: datetime, actor: Actor
+    ) -> None:
+        self.reports[module_id] = True

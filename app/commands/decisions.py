@@ -67,3 +67,15 @@ class DecisionCommands(LearningCommands):
             *changed, conflict="the item was answered or enrolled concurrently", field="itemId"
         )
         return Written(position, decision.id)
+
+    def resolve_recommendation_report(
+        self, decision_id: UUID, *, module_id: UUID, note: str, actor: Actor
+    ) -> Written:
+        """HR closes a WRONG report (with a comment) on one item, with a note."""
+        decision = self._load(
+            RecommendationDecision, decision_id, "recommendation decision", "decisionId"
+        )
+        decision.resolve_report(module_id=module_id, note=note, actor=actor)
+        position = self._store(decision, conflict="the report was resolved concurrently",
+                               field="itemId")  # fmt: skip
+        return Written(position, decision.id)

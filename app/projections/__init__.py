@@ -18,6 +18,7 @@ from app.projections.mentoring import MentoringProjection
 from app.projections.onboarding import OnboardingProjection
 from app.projections.opportunities import OpportunityProjection
 from app.projections.pulse_results import PulseResultsProjection
+from app.projections.reports import RecommendationReportProjection, ReportBook
 from app.projections.roles import RoleCatalogue, RoleProjection
 from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
@@ -34,6 +35,7 @@ def all_projections() -> list[Projection]:
         InteractionProjection(),
         FeatureProjection(),
         DecisionProjection(),
+        RecommendationReportProjection(),
         FairnessAttributeProjection(),
         KpiProjection(),
         SkillProfileProjection(),
@@ -61,6 +63,8 @@ __all__ = [
     "ModuleInsightsBook",
     "Projection",
     "ProjectionRunner",
+    "RecommendationReportProjection",
+    "ReportBook",
     "RoleCatalogue",
     "all_projections",
 ]

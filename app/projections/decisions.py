@@ -110,6 +110,16 @@ class DecisionBook:
             )
         return {r["module_id"] for r in rows}
 
+    def declined_all(self) -> list[tuple[str, str, str, str]]:
+        """Every dismissal and WRONG report: (employee, module, answer, answered_at), the
+        negative signals training reads."""
+        with self._gateway.transaction(write=False) as tx:
+            rows = tx.rows(
+                "SELECT employee_id, module_id, answer, answered_at FROM {recommendation_items}"
+                " WHERE answer IN ('dismissed', 'wrong')"
+            )
+        return [(r["employee_id"], r["module_id"], r["answer"], r["answered_at"]) for r in rows]
+
     def answers(self, decision_id: str) -> dict[str, str | None]:
         with self._gateway.transaction(write=False) as tx:
             rows = tx.rows(

@@ -50,6 +50,10 @@ PERSONAL_COLUMNS = (
     PersonalColumns(
         "fairness_attributes", "employee_id", "gender = %s, age_band = %s", (ERASED, ERASED)
     ),
+    PersonalColumns("recommendation_reports", "employee_id", "comment = %s", (ERASED,)),
+    PersonalColumns(
+        "recommendation_reports", "employee_id", "note = %s", (ERASED,), "note IS NOT NULL"
+    ),
     # Derived from the comment's words, so it goes with them; the rating stays countable.
     PersonalColumns("kpi_feedback", "employee_id", "sentiment = NULL", ()),
     # A life phase and its conditions (benefits), sealed in their events.

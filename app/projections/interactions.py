@@ -138,11 +138,12 @@ class InteractionBook:
         return [InteractionRow(**r) for r in rows]
 
     def all(self, employee_ids: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
-        """Bulk rows for training: (employee, module, status, percent, dropped, rating, last)."""
+        """Bulk rows for training: (employee, module, status, percent, dropped, rating, last,
+        first): ``first`` is when the employee enrolled, ``last`` the latest signal."""
         with self._gateway.transaction(write=False) as tx:
             found = tx.rows(
-                "SELECT employee_id, module_id, status, percent, dropped_percent, rating, last_at"
-                " FROM {interactions}"
+                "SELECT employee_id, module_id, status, percent, dropped_percent, rating, last_at,"
+                " first_at FROM {interactions}"
             )
         rows = [tuple(r.values()) for r in found]
         if employee_ids is None:

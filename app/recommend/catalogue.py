@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from app.projections.features import ModuleFeatures
 from app.recommend.model import HybridModel
-from app.recommend.vocabulary import item_features
+from app.recommend.vocabulary import Bag, item_features
 
 
 class CatalogueIndex:
@@ -40,11 +40,38 @@ class CatalogueIndex:
         self.item_biases: np.ndarray | None = None
         self.item_vectors: np.ndarray | None = None
         self.model_item: dict[str, int] = {}
+        #: Each module's feature bag as the model scores it (content, identity, trends).
+        self.bags = [item_features(m, identity=True) for m in self.modules]
         if model is not None and self.modules:
-            self.item_biases, self.item_vectors = model.item_representations(
-                [item_features(m, identity=True) for m in self.modules]
-            )
+            for bag, module in zip(self.bags, self.modules, strict=True):
+                bag.update(model.trends_of(module.module_id))
+            self.item_biases, self.item_vectors = model.item_representations(self.bags)
             self.model_item = {module_id: i for i, module_id in enumerate(model.item_ids)}
+        #: Each module's row in the model's item arrays (-1: published after training).
+        self.model_rows = np.array(
+            [self.model_item.get(m.module_id, -1) for m in self.modules], dtype=np.int64
+        )
+        self._role_signals: dict[str, dict[str, np.ndarray]] = {}
+        self._model = model
+
+    def role_signals(self, role_id: str) -> dict[str, np.ndarray]:
+        """The model's role signals over this catalogue's positions (0 for new modules)."""
+        found = self._role_signals.get(role_id)
+        if found is None:
+            found = {}
+            if self._model is not None:
+                known = self.model_rows >= 0
+                for name, values in self._model.role_signal_rows(role_id).items():
+                    row = np.zeros(len(self.modules), dtype=np.float64)
+                    row[known] = values[self.model_rows[known]]
+                    found[name] = row
+            if len(self._role_signals) > 256:
+                self._role_signals.clear()
+            self._role_signals[role_id] = found
+        return found
+
+    def bag(self, position: int) -> Bag:
+        return self.bags[position]
 
     def __len__(self) -> int:
         return len(self.modules)

@@ -22,18 +22,35 @@ def _services() -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.follow:
         return _follow()
+    from app.aggregates import ValidationFailed
+    from app.recommend.training import check_request
+
+    fixed = args.epochs is not None or args.components is not None
+    params = FitParameters(
+        epochs=FitParameters.epochs if args.epochs is None else args.epochs,
+        components=FitParameters.components if args.components is None else args.components,
+        tune=not fixed,
+    )
     services = _services()
     try:
+        tolerance = services.settings.model_tolerance if args.tolerance is None else args.tolerance
+        check_request(params, tolerance)
         with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
             services.runner.catch_up(progress=bar.update)
-        params = FitParameters(epochs=args.epochs, components=args.components)
         with tqdm(total=params.epochs, desc="training", unit="epoch") as bar:
             metadata = services.recommender.train(
-                services.runner.position, params=params, progress=bar.update
-            )
+                services.runner.position, params=params, progress=bar.update,
+                tolerance=tolerance,
+            )  # fmt: skip
+    except ValidationFailed as error:
+        print(f"skillpath train: --{error.field}: {error.reason}", file=sys.stderr)
+        return 2
     finally:
         services.close()
-    print(_describe(metadata, active=True))
+    print(_describe(metadata, active=not metadata.refused_reason))
+    if metadata.refused_reason:
+        print(f"refused, kept but not current: {metadata.refused_reason}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -68,11 +85,18 @@ def _describe(m: ModelMetadata, *, active: bool) -> str:
     metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(m.metrics.items()))
     why = ", ".join(f"{reason} {n}" for reason, n in sorted(m.exclusions.items()))
     rebuilt = f"; rebuilt from {m.extra['rebuilt_from']}" if "rebuilt_from" in m.extra else ""
+    choices = m.extra.get("choices", {})
+    chosen = (
+        f"; chosen on validation: {choices['components']} components, {choices['epochs']} epochs"
+        if choices.get("tuned")
+        else ""
+    )
+    refused = f"; REFUSED: {m.refused_reason}" if m.refused_reason else ""
     return (
         f"{'*' if active else ' '} {m.version}  trained {m.trained_at[:19]} to position"
         f" {m.trained_to_position}; {m.users} users, {m.items} modules, {m.interactions}"
         f" interactions; {m.subjects_excluded} excluded{f' ({why})' if why else ''};"
-        f" trigger {m.trigger}{rebuilt}; {metrics}"
+        f" trigger {m.trigger}{rebuilt}{chosen}; {metrics}{refused}"
     )
 
 
@@ -136,7 +160,8 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         services.close()
     print(
         f"model {report.model_version or '(none: popularity)'}; mitigation"
-        f" {'on' if report.mitigated else 'off'}; {report.subjects} people with fairness_audit"
+        f" {'on' if report.mitigated else 'off'} ({report.mitigation});"
+        f" {report.subjects} people with fairness_audit"
         f" consent in {report.strata} role/skill strata; groups under {report.min_group_size}"
         " suppressed"
     )
@@ -150,14 +175,35 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         mark = "  FLAGGED" if topic.flagged else ""
         flagged += topic.flagged
         print(f"{topic.topic:<20} {topic.attribute:<9} ratio {ratio:>5}  {groups}{mark}")
+    for required in report.required_topics:
+        shown = "-" if required.exposure is None else f"{required.exposure:.3f}"
+        mark = "  FLAGGED" if required.flagged else ""
+        flagged += required.flagged
+        print(f"role {required.role_id} requires {required.topic}: exposure {shown}"
+              f" (n={required.members}){mark}")  # fmt: skip
     return 3 if flagged else 0
 
 
 def add_commands(sub: Any) -> None:
     """Register the recommender's subcommands on the ``skillpath`` parser."""
     train = sub.add_parser("train", help="train a recommender model version from the read models")
-    train.add_argument("--epochs", type=int, default=FitParameters.epochs)
-    train.add_argument("--components", type=int, default=FitParameters.components)
+    train.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="train exactly this many epochs (default: chosen on the validation split)",
+    )
+    train.add_argument(
+        "--components",
+        type=int,
+        default=None,
+        help="exactly this many latent components (default: chosen on the validation split)",
+    )
+    train.add_argument(
+        "--tolerance", type=float, default=None,
+        help="quality gate: become current only if validation NDCG@10 >= the current"
+        " version's minus this (0-1; default SKILLPATH_MODEL_TOLERANCE)",
+    )  # fmt: skip
     train.add_argument(
         "--follow", action="store_true", help="run as a training worker (retrain when due)"
     )
@@ -168,5 +214,17 @@ def add_commands(sub: Any) -> None:
     models.set_defaults(run=cmd_models)
     fairness = sub.add_parser("fairness", help="top-10 exposure by gender and age band")
     fairness.add_argument("--model-version", help="default: the active version")
-    fairness.add_argument("--mitigated", action="store_true", help="with the re-ranking on")
+    switch = fairness.add_mutually_exclusive_group()
+    switch.add_argument(
+        "--mitigated",
+        dest="mitigated",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with the mitigation on (default: as SKILLPATH_FAIRNESS_MITIGATION serves)",
+    )
+    switch.add_argument(
+        "--unmitigated", dest="mitigated", action="store_const", const=False,
+        help="with the mitigation off",
+    )  # fmt: skip
     fairness.set_defaults(run=cmd_fairness)

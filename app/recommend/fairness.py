@@ -7,15 +7,26 @@ where every compared group is present. A ratio below 0.8 between the least and t
 exposed group is flagged. Only employees with fairness_audit consent and declared
 attributes are in a report; groups smaller than ``min_group_size`` are suppressed.
 
-The mitigation is a re-ranking that reserves a share of every list for modules teaching
-skills the role requires. It never looks at the protected attributes.
+Beside the comparison between groups, the report checks the absolute exposure of the topics
+each role requires (the topics of the modules teaching its required skills): a bias spread
+over everyone in a role, which no comparison between groups sees, shows as a required topic
+shown to nobody.
+
+The mitigation (``SKILLPATH_FAIRNESS_MITIGATION``) re-ranks for the flagged topics only:
+for each role and skill band where a topic's exposure differs between groups (ratio below
+0.8), every list in that stratum carries at least 0.8 times as many modules of the topic as
+the best-served group's lists did on average (the least that lifts the ratio to 0.8; when
+several flagged topics would need more than the whole list, each gets its proportional
+part). The plan is computed from the unmitigated
+report (aggregates over people with fairness_audit consent); serving applies it by role
+and band alone, never looking at anyone's protected attributes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from app.access import too_few_to_show
@@ -25,6 +36,16 @@ from app.recommend.ranking import Learner, Ranking
 THRESHOLD = 0.8
 ATTRIBUTES = ("gender", "age_band")
 NOT_COMPARED = "undisclosed"
+#: A role's required topics should fill at least this share of its lists, on average.
+REQUIRED_SHARE = 0.2
+#: Names of the mitigation, as reports and lists say which one is on.
+NO_MITIGATION, TOPIC_EXPOSURE = "none", "topic_exposure"
+#: People compared within a stratum for the plan (fewer say nothing about a group).
+PLAN_MIN_GROUP = 2
+
+Stratum = tuple[str, str]
+#: Stratum -> topic -> the share of a list the topic should fill at least.
+Plan = dict[Stratum, dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,18 @@ class TopicFairness:
 
 
 @dataclass(frozen=True)
+class RequiredTopicExposure:
+    """How much of a role's lists teach the topics the role requires, whoever is shown."""
+
+    role_id: str
+    topic: str
+    members: int
+    #: Mean share of the role's lists carrying the topic (None: too few people).
+    exposure: float | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
 class FairnessReport:
     model_version: str | None
     mitigated: bool
@@ -53,6 +86,11 @@ class FairnessReport:
     threshold: float
     min_group_size: int
     topics: list[TopicFairness]
+    #: Which mitigation the lists were ranked with (``none`` or ``topic_exposure``).
+    mitigation: str = NO_MITIGATION
+    required_topics: list[RequiredTopicExposure] = field(default_factory=list)
+    #: The mitigation plan this report's lists call for (from their exposures).
+    plan: Plan = field(default_factory=dict)
 
 
 def skill_band(learner: Learner) -> str:
@@ -73,20 +111,27 @@ def exposure_report(
     model_version: str | None,
     mitigated: bool,
     min_group_size: int,
+    required_topics: Callable[[Learner], set[str]] | None = None,
+    mitigation: str | None = None,
 ) -> FairnessReport:
-    """Rank every subject, then compare topic exposure between groups within strata."""
-    people: list[tuple[DeclaredAttributes, tuple[str, str], dict[str, float]]] = []
+    """Rank every subject, then compare topic exposure between groups within strata, and
+    check the absolute exposure of each role's required topics."""
+    people: list[Person] = []
+    required: dict[str, set[str]] = {}
     for subject in subjects:
         learner = learner_of(UUID(subject.employee_id))
         ranking = rank(learner)
         size = max(len(ranking.items), 1)
         shares: dict[str, float] = defaultdict(float)
         for item in ranking.items:
-            for topic in topics_of(item.module_id):
+            for topic in set(topics_of(item.module_id)):
                 shares[topic] += 1 / size
         stratum = (learner.employee.role_id, skill_band(learner))
         people.append((subject, stratum, dict(shares)))
-    topics = sorted({t for _, _, shares in people for t in shares})
+        if required_topics is not None and learner.employee.role_id not in required:
+            required[learner.employee.role_id] = required_topics(learner)
+    topics = sorted({t for _, _, shares in people for t in shares} | {
+        t for needed in required.values() for t in needed})  # fmt: skip
     results = [
         _compare(people, topic, attribute, min_group_size)
         for topic in topics
@@ -100,11 +145,65 @@ def exposure_report(
         threshold=THRESHOLD,
         min_group_size=min_group_size,
         topics=[r for r in results if r.groups],
+        mitigation=mitigation or (TOPIC_EXPOSURE if mitigated else NO_MITIGATION),
+        required_topics=_required(people, required, min_group_size),
+        plan=mitigation_plan(people),
     )
 
 
+Person = tuple[DeclaredAttributes, Stratum, dict[str, float]]
+
+
+def mitigation_plan(people: list[Person]) -> Plan:
+    """Per stratum, each topic whose exposure differs between groups (ratio below the
+    threshold) and the best-served group's mean share of it: what every list there should
+    carry at least."""
+    plan: Plan = defaultdict(dict)
+    for stratum in sorted({s for _, s, _ in people}):
+        members = [(subject, shares) for subject, s, shares in people if s == stratum]
+        topics = {t for _, shares in members for t in shares}
+        for attribute in ATTRIBUTES:
+            groups: dict[str, list[dict[str, float]]] = defaultdict(list)
+            for subject, shares in members:
+                group = getattr(subject, attribute)
+                if group != NOT_COMPARED:
+                    groups[group].append(shares)
+            compared = {g: lists for g, lists in groups.items() if len(lists) >= PLAN_MIN_GROUP}
+            if len(compared) < 2:
+                continue
+            for topic in topics:
+                means = [sum(s.get(topic, 0.0) for s in lists) / len(lists)
+                         for lists in compared.values()]  # fmt: skip
+                best = max(means)
+                if best > 0 and min(means) / best < THRESHOLD:
+                    # Enough for the ratio to reach the threshold, and no more: every
+                    # module swapped in costs a module the ranking preferred.
+                    target = THRESHOLD * best
+                    plan[stratum][topic] = max(plan[stratum].get(topic, 0.0), target)
+    for stratum, targets in plan.items():
+        total = sum(targets.values())
+        if total > 1.0:  # segregated lists: every flagged topic gets its part of the list
+            plan[stratum] = {t: share / total for t, share in targets.items()}
+    return dict(plan)
+
+
+def _required(
+    people: list[Person], required: dict[str, set[str]], min_group_size: int
+) -> list[RequiredTopicExposure]:
+    found = []
+    for role_id in sorted(required):
+        members = [shares for _, (role, _), shares in people if role == role_id]
+        for topic in sorted(required[role_id]):
+            hidden = too_few_to_show(len(members), min_group_size) or not members
+            exposure = None if hidden else sum(s.get(topic, 0.0) for s in members) / len(members)
+            rounded = None if exposure is None else round(exposure, 4)
+            flagged = exposure is not None and exposure < REQUIRED_SHARE
+            found.append(RequiredTopicExposure(role_id, topic, len(members), rounded, flagged))
+    return found
+
+
 def _compare(
-    people: list[tuple[DeclaredAttributes, tuple[str, str], dict[str, float]]],
+    people: list[Person],
     topic: str,
     attribute: str,
     min_group_size: int,

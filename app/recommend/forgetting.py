@@ -117,6 +117,11 @@ def without_subjects(
         item_ids=list(model.item_ids),
         user_ids=[model.user_ids[i] for i in keep],
         user_roles=[model.user_roles[i] for i in keep],
+        item_trends=model.item_trends,
+        # The role signals are counts over everyone, the subjects included: left out until
+        # the retrain without them (the blend falls back to the model score alone).
+        role_signals=None,
+        blend=model.blend,
     )
 
 

@@ -10,6 +10,7 @@ person may be used then, nor should it be stored for that list.
 Format 1 (``"format": 1``), as JSON::
 
     {"format": 1, "model_version": str | null, "first": int, "relevance_floor": float,
+     "topic_floors": {topic: int},      # the fairness mitigation's floors ({} when off)
      "catalogue_version": int, "roles_version": int,
      "consent": {"personalisation": bool}, "basis": "personalised" | "role_based" | ...,
      "role": {"role_id": str, "required": {skill: level}},
@@ -39,6 +40,7 @@ def decision_inputs(
     first: int,
     relevance_floor: float,
     versions: dict[str, int],
+    topic_floors: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The recorded inputs of one served list (JSON-ready, lists sorted)."""
     employee = learner.employee
@@ -47,6 +49,7 @@ def decision_inputs(
         "model_version": model_version,
         "first": first,
         "relevance_floor": float(relevance_floor),
+        "topic_floors": dict(sorted((topic_floors or {}).items())),
         "catalogue_version": int(versions.get("modules", 0)),
         "roles_version": int(versions.get("roles", 0)),
         "consent": {"personalisation": learner.personalised},

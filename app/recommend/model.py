@@ -13,12 +13,16 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from app.recommend.dataset import TrainingData
+from app.recommend.pipeline_types import RoleSignals
+
+if TYPE_CHECKING:
+    from app.recommend.pipeline import Fitted
 from app.recommend.vocabulary import Bag, Vocabulary
 
 ARTEFACT = "model.npz"
@@ -45,6 +49,9 @@ class FitParameters:
     #: (never fewer than ``min_epochs`` unless asked for), so retraining stays within minutes.
     max_updates: int = 10_000_000
     min_epochs: int = 5
+    #: Choose components and epochs on the validation split (app/recommend/pipeline.py);
+    #: False trains exactly ``components`` and ``epochs`` (still measured on validation).
+    tune: bool = True
 
     def epochs_for(self, interactions: int) -> int:
         """Epochs to run over this many interactions."""
@@ -108,6 +115,9 @@ class HybridModel:
         item_ids: list[str],
         user_ids: list[str],
         user_roles: list[str],
+        item_trends: dict[str, Bag] | None = None,
+        role_signals: RoleSignals | None = None,
+        blend: dict[str, float] | None = None,
     ) -> None:
         self.user_vocabulary = user_vocabulary
         self.item_vocabulary = item_vocabulary
@@ -120,6 +130,16 @@ class HybridModel:
         self.item_ids = item_ids
         self.user_ids = user_ids
         self.user_roles = user_roles
+        #: The cohort-trend features of each module at training time (``new:<level>``,
+        #: ``busy:<level>``): serving scores a module with the trend it was trained with.
+        self.item_trends = item_trends or {}
+        #: Roles x items signals at training time (take-up, recent activity, declines) and
+        #: the weights that blend them with the model score, chosen on validation.
+        self.role_signals = role_signals
+        self.blend = dict(blend or {})
+
+    def trends_of(self, module_id: str) -> Bag:
+        return dict(self.item_trends.get(module_id, {}))
 
     @classmethod
     def fit(
@@ -128,19 +148,48 @@ class HybridModel:
         params: FitParameters,
         progress: Callable[[float], None] | None = None,
     ) -> HybridModel:
-        model = fit_lightfm(data, params, progress)
-        return cls(
+        return cls.fit_pipeline(data, params, progress)[0]
+
+    @classmethod
+    def fit_pipeline(
+        cls,
+        data: TrainingData,
+        params: FitParameters,
+        progress: Callable[[float], None] | None = None,
+    ) -> tuple[HybridModel, Fitted]:
+        """Fit the recency hybrid (settings chosen on validation); also returns the choices."""
+        from app.recommend.pipeline import fit_pipeline
+
+        fitted = fit_pipeline(data, params, progress=progress)
+        lightfm = fitted.lightfm
+        model = cls(
             user_vocabulary=data.user_vocabulary,
-            item_vocabulary=data.item_vocabulary,
-            user_embeddings=_grown(model.user_embeddings, len(data.user_vocabulary)),
-            user_biases=_grown(model.user_biases, len(data.user_vocabulary)),
-            item_embeddings=model.item_embeddings,
-            item_biases=model.item_biases,
+            item_vocabulary=fitted.item_vocabulary,
+            user_embeddings=_grown(lightfm.user_embeddings, len(data.user_vocabulary)),
+            user_biases=_grown(lightfm.user_biases, len(data.user_vocabulary)),
+            item_embeddings=lightfm.item_embeddings,
+            item_biases=lightfm.item_biases,
             taken=sp.csr_matrix(data.interactions, dtype=np.float32),
             item_ids=data.item_ids,
             user_ids=data.user_ids,
             user_roles=data.user_roles,
+            item_trends=fitted.item_trends,
+            role_signals=fitted.signals,
+            blend=fitted.blend,
         )
+        return model, fitted
+
+    def role_signal_rows(self, role_id: str) -> dict[str, np.ndarray]:
+        """The role's signals over the model's items, for the signals the blend weighs."""
+        signals = self.role_signals
+        if signals is None or role_id not in signals.role_ids:
+            return {}
+        row = signals.role_ids.index(role_id)
+        return {
+            name: values[row]
+            for name, values in signals.values.items()
+            if self.blend.get(name, 0.0) != 0.0
+        }
 
     # -- scoring ------------------------------------------------------------------------
 
@@ -194,6 +243,9 @@ class HybridModel:
                 item_ids=np.asarray(self.item_ids, dtype=str),
                 user_ids=np.asarray(self.user_ids, dtype=str),
                 user_roles=np.asarray(self.user_roles, dtype=str),
+                trend_items=np.asarray(list(self.item_trends), dtype=str),
+                trend_bags=np.asarray([_encoded(b) for b in self.item_trends.values()], dtype=str),
+                **_signal_arrays(self.role_signals, self.blend),
             )
         return file_digest(path)
 
@@ -227,6 +279,9 @@ class HybridModel:
                 item_ids=arrays["item_ids"].tolist(),
                 user_ids=arrays["user_ids"].tolist(),
                 user_roles=arrays["user_roles"].tolist(),
+                item_trends=_trends(arrays),
+                role_signals=_signals(arrays),
+                blend=_blend(arrays),
             )
         except (KeyError, ValueError, OSError) as error:
             raise ModelFileError(f"{path} cannot be read: {error}") from error
@@ -238,6 +293,53 @@ class HybridModel:
             self.taken.data, self.taken.indices, self.taken.indptr,
         )  # fmt: skip
         return int(sum(a.nbytes for a in arrays))
+
+
+def _signal_arrays(signals: RoleSignals | None, blend: dict[str, float]) -> dict[str, Any]:
+    arrays: dict[str, Any] = {
+        "blend_names": np.asarray(list(blend), dtype=str),
+        "blend_weights": np.asarray(list(blend.values()), dtype=np.float64),
+    }
+    if signals is not None:
+        arrays["signal_roles"] = np.asarray(signals.role_ids, dtype=str)
+        arrays["signal_names"] = np.asarray(list(signals.values), dtype=str)
+        for name, values in signals.values.items():
+            arrays[f"signal_{name}"] = values
+    return arrays
+
+
+def _signals(arrays: dict[str, np.ndarray]) -> RoleSignals | None:
+    if "signal_roles" not in arrays:
+        return None
+    names = [str(n) for n in arrays["signal_names"].tolist()]
+    return RoleSignals(
+        [str(r) for r in arrays["signal_roles"].tolist()],
+        {name: arrays[f"signal_{name}"] for name in names},
+    )
+
+
+def _blend(arrays: dict[str, np.ndarray]) -> dict[str, float]:
+    if "blend_names" not in arrays:
+        return {}
+    names = arrays["blend_names"].tolist()
+    return {str(n): float(w) for n, w in zip(names, arrays["blend_weights"].tolist(), strict=True)}
+
+
+def _encoded(bag: Bag) -> str:
+    return "|".join(f"{name}={weight:g}" for name, weight in bag.items())
+
+
+def _trends(arrays: dict[str, np.ndarray]) -> dict[str, Bag]:
+    """Trend bags as stored (``name=weight|...`` per module); older artefacts have none."""
+    if "trend_items" not in arrays:
+        return {}
+    found: dict[str, Bag] = {}
+    for module_id, text in zip(
+        arrays["trend_items"].tolist(), arrays["trend_bags"].tolist(), strict=True
+    ):
+        pairs = (part.rsplit("=", 1) for part in str(text).split("|") if part)
+        found[str(module_id)] = {name: float(weight) for name, weight in pairs}
+    return found
 
 
 def _grown(array: np.ndarray, rows: int) -> np.ndarray:

@@ -13,9 +13,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
-from app.recommend import reasons, rules
+from app.recommend import drivers, reasons, rules
 from app.recommend.catalogue import CatalogueIndex
+from app.recommend.drivers import Driver, Key
+from app.recommend.explain import ScoreBasis, gap_skill, reason_for, score_drivers
 from app.recommend.model import HybridModel
+from app.recommend.pipeline_types import DECLINED
 from app.recommend.reasons import Reason
 from app.recommend.vocabulary import user_features
 
@@ -49,7 +52,10 @@ class Learner:
 class RankedItem:
     module_id: str
     score: float
+    #: Reasons (largest contributions first), then fits (``Reason.fit``).
     reasons: tuple[Reason, ...]
+    #: Every contribution to ``score``, largest first (reasons name the largest).
+    drivers: tuple[Driver, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,45 +136,118 @@ def rank(
     *,
     peers: Peers | None = None,
     relevance_floor: float = 0.0,
+    topic_floors: dict[str, int] | None = None,
 ) -> Ranking:
     """The best ``first`` eligible modules, with reasons.
 
-    ``relevance_floor`` (the fairness mitigation) reserves that share of the list for
-    modules teaching skills the role requires, whoever the employee is.
+    ``relevance_floor`` reserves that share of the list for modules teaching skills the
+    role requires; ``topic_floors`` (the fairness mitigation, app/recommend/fairness.py)
+    puts at least that many modules of each topic in the list, the best-scored ones of the
+    topic replacing the lowest-ranked others.
     """
     employee = learner.employee
     if not len(catalogue):
         return Ranking([], POPULARITY if model is None else _basis(learner))
     ceiling = _ceiling(learner, catalogue) if learner.personalised else None
     mask = _eligible(learner, catalogue, ceiling)
+    bag = user_features(employee, learner.role, personalised=learner.personalised,
+                        identity=True)  # fmt: skip
     if model is not None and catalogue.item_vectors is not None:
-        bag = user_features(employee, learner.role, personalised=learner.personalised,
-                            identity=True)  # fmt: skip
         _, vector = model.user_representation(bag)
         raw = catalogue.item_vectors @ vector + catalogue.item_biases
         basis = _basis(learner)
     else:
         raw = popularity.scores(employee.role_id) if popularity else np.zeros(len(catalogue))
         basis = POPULARITY
-    score = _standardised(raw, mask) + _bonus(learner, catalogue)
+        model = None
+    standard, spread = _standardised(raw, mask)
+    signals = _signal_parts(model, catalogue, employee.role_id, mask) if model else []
+    score = standard + _bonus(learner, catalogue)
+    for _, part, offset in signals:
+        score += part - offset
     candidates = np.flatnonzero(mask)
     if len(candidates) > POOL + first:
         best = np.argpartition(-score[candidates], POOL + first)[: POOL + first]
         candidates = candidates[best]
     ordered = candidates[np.argsort(-score[candidates], kind="stable")]
     chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
+    if topic_floors:
+        chosen = _with_topic_floors(learner, catalogue, ordered, chosen, topic_floors)
     explainer = None
     if peers is not None and learner.personalised:
         explainer = peers.explainer(employee.role_id, sorted(learner.completed)[:20])
-    items = [
-        RankedItem(
-            catalogue.modules[i].module_id,
-            float(score[i]),
-            tuple(_reasons(learner, catalogue.modules[i], catalogue, basis, ceiling, explainer)),
-        )
-        for i in chosen
-    ]
+    scoring = ScoreBasis(learner.personalised, model, bag, spread, _gaps(learner))
+    items = []
+    for i in chosen:
+        module = catalogue.modules[i]
+        parts = {key: float(part[i] - offset) for key, part, offset in signals}
+        found = item_drivers(learner, catalogue, scoring, i, float(raw[i]), parts)
+        shown = _reasons(found, scoring, catalogue, module, explainer)
+        fits = _fits(learner, module, catalogue, ceiling)
+        items.append(RankedItem(module.module_id, float(score[i]), (*shown, *fits), tuple(found)))
     return Ranking(items, basis)
+
+
+def item_drivers(
+    learner: Learner,
+    catalogue: CatalogueIndex,
+    scoring: ScoreBasis,
+    position: int,
+    raw: float,
+    signals: dict[Key, float] | None = None,
+) -> list[Driver]:
+    """Every contribution to the final score of the module at ``position``, largest first."""
+    module = catalogue.modules[position]
+    bonuses = bonus_parts(learner, catalogue, position)
+    return score_drivers(scoring, module, catalogue.bag(position), bonuses, raw, signals)
+
+
+def _signal_parts(
+    model: HybridModel, catalogue: CatalogueIndex, role_id: str, mask: np.ndarray
+) -> list[tuple[Key, np.ndarray, float]]:
+    """The role signals as the blend weighs them: (driver, weight x signal / spread, the
+    same at the mean), compressed and standardised over the eligible modules exactly as
+    the validation split measured them (app/recommend/pipeline.py). An item's contribution
+    is the difference of the two: what removing the signal from the blend takes away."""
+    found: list[tuple[Key, np.ndarray, float]] = []
+    if not mask.any() or model.role_signals is None:
+        return found
+    for name, values in catalogue.role_signals(role_id).items():
+        weight = model.blend.get(name, 0.0)
+        top = float(model.role_signals.values[name].max(initial=0.0))
+        compressed = np.log1p(1000.0 * np.maximum(values, 0.0) / (top or 1.0))
+        known = mask & (catalogue.model_rows >= 0)
+        if weight == 0.0 or not known.any():
+            continue
+        # A module published after training has no signal yet: neutral, not "nobody".
+        compressed[~(catalogue.model_rows >= 0)] = float(compressed[known].mean())
+        spread = float(compressed[mask].std())
+        if spread <= 0.0:
+            continue
+        key: Key = (drivers.DECLINED, None) if name == DECLINED else (drivers.COHORT_RECENT, None)
+        mean = float(compressed[mask].mean())
+        found.append((key, weight * compressed / spread, weight * mean / spread))
+    return found
+
+
+def bonus_parts(
+    learner: Learner, catalogue: CatalogueIndex, position: int
+) -> dict[tuple[str, str | None], float]:
+    """The rule bonuses of one module by driver; they sum to ``_bonus`` at ``position``."""
+    module = catalogue.modules[position]
+    parts: dict[tuple[str, str | None], float] = {}
+    skill = gap_skill(module, _gaps(learner))
+    if skill is not None:
+        kind = drivers.SKILL_GAP if learner.personalised else drivers.ROLE_NEEDS
+        parts[(kind, skill)] = GAP_BONUS
+    for term, weight in _goal_terms(learner):
+        if catalogue.matching(term)[position]:
+            key = (drivers.GOAL, term)
+            parts[key] = parts.get(key, 0.0) + weight
+    media_types = learner.employee.media_types
+    if learner.personalised and media_types and module.media_type in media_types:
+        parts[(drivers.MEDIA, module.media_type)] = MEDIA_BONUS
+    return parts
 
 
 def _basis(learner: Learner) -> str:
@@ -200,12 +279,13 @@ def _eligible(learner: Learner, catalogue: CatalogueIndex, ceiling: int | None) 
     return mask
 
 
-def _standardised(raw: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _standardised(raw: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float]:
+    """Scores in standard deviations over the eligible modules, and the spread used."""
     if not mask.any():
-        return np.zeros_like(raw, dtype=np.float64)
+        return np.zeros_like(raw, dtype=np.float64), 1.0
     values = raw[mask]
     spread = float(values.std()) or 1.0
-    return (raw - float(values.mean())) / spread
+    return (raw - float(values.mean())) / spread, spread
 
 
 def _gaps(learner: Learner) -> dict[str, tuple[int, int]]:
@@ -269,57 +349,72 @@ def _walk(
     return chosen
 
 
+def _with_topic_floors(
+    learner: Learner,
+    catalogue: CatalogueIndex,
+    ordered: np.ndarray,
+    chosen: list[int],
+    floors: dict[str, int],
+) -> list[int]:
+    """``chosen`` with at least ``floors[topic]`` modules of each topic where the pool has
+    them: the best-scored spare ones of a short topic replace the lowest-ranked items
+    that no floor needs. The list keeps its score order."""
+    result = list(chosen)
+    completed = set(learner.completed)
+
+    def topics(i: int) -> set[str]:
+        return set(catalogue.modules[i].topics)
+
+    def needed_by_floor(i: int) -> bool:
+        return any(
+            t in floors and sum(t in topics(j) for j in result) <= floors[t] for t in topics(i)
+        )
+
+    for topic, count in sorted(floors.items()):
+        spares = [
+            int(i) for i in ordered
+            if int(i) not in result and topic in topics(int(i))
+            and rules.prerequisites_met(catalogue.modules[int(i)], completed)
+        ]  # fmt: skip
+        while sum(topic in topics(j) for j in result) < count and spares:
+            victims = [j for j in reversed(result) if not needed_by_floor(j)]
+            if not victims:
+                break
+            result[result.index(victims[0])] = spares.pop(0)
+    rank_of = {int(i): n for n, i in enumerate(ordered)}
+    return sorted(result, key=lambda i: rank_of.get(i, len(rank_of)))
+
+
 def _reasons(
-    learner: Learner,
-    module: ModuleFeatures,
+    found: list[Driver],
+    scoring: ScoreBasis,
     catalogue: CatalogueIndex,
-    basis: str,
-    ceiling: int | None,
+    module: ModuleFeatures,
     peers: PeerExplainer | None,
 ) -> list[Reason]:
-    found: list[Reason] = []
-    gaps = _gaps(learner)
-    for skill in sorted(module.skills, key=lambda s: -module.skills[s]):
-        if skill in gaps and module.skills[skill] > gaps[skill][0]:
-            current, required = gaps[skill]
-            found.append(
-                reasons.skill_gap(skill, current, required)
-                if learner.personalised
-                else reasons.role_needs(skill, required)
-            )
-            break
-    for term, _ in _goal_terms(learner):
-        if rules.matches_goal(module, [term]):
-            found.append(reasons.goal(term))
-            break
-    if learner.personalised:
-        found += _personal_reasons(learner, module, catalogue, ceiling, peers)
-    if basis == POPULARITY:
-        found.append(reasons.no_model())
-    elif basis == ROLE_BASED:
-        found.append(reasons.role_based())
-    elif not found:
-        found.append(reasons.model_match())
-    return found
-
-
-def _personal_reasons(
-    learner: Learner,
-    module: ModuleFeatures,
-    catalogue: CatalogueIndex,
-    ceiling: int | None,
-    peers: PeerExplainer | None,
-) -> list[Reason]:
-    employee = learner.employee
-    found: list[Reason] = []
+    """The largest contributions to the score, as reasons with their shares."""
     taken = peers.taken_before(module.module_id) if peers is not None else None
     position = None if taken is None else catalogue.position.get(taken)
+    related = None
     if taken is not None and position is not None:
-        found.append(reasons.peers_took(catalogue.modules[position].title, taken))
-    if employee.weekly_minutes > 0:
-        found.append(reasons.budget(module.minutes, employee.weekly_minutes))
-    if module.media_type in employee.media_types:
-        found.append(reasons.media(module.media_type))
+        related = (catalogue.modules[position].title, taken)
+    return [reason_for(d, scoring, related) for d in drivers.shown(found)]
+
+
+def _fits(
+    learner: Learner, module: ModuleFeatures, catalogue: CatalogueIndex, ceiling: int | None
+) -> list[Reason]:
+    """Constraints the module passed: they let it in, they did not raise its score."""
+    found: list[Reason] = [] if learner.personalised else [reasons.role_based()]
+    if learner.personalised and learner.employee.weekly_minutes > 0:
+        found.append(reasons.budget(module.minutes, learner.employee.weekly_minutes))
+    if module.prerequisite_ids:
+        titles = [
+            catalogue.modules[catalogue.position[p]].title
+            for p in module.prerequisite_ids
+            if p in catalogue.position
+        ]
+        found.append(reasons.prerequisites(titles))
     if ceiling is not None:
         found.append(reasons.easier_step())
     return found

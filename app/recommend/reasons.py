@@ -1,8 +1,14 @@
-"""Why an item was recommended: a sentence for people and fields for programs."""
+"""Why an item was recommended: a sentence for people and fields for programs.
+
+A reason names one of the largest contributions to the item's score, with its ``share``
+(app/recommend/drivers.py). A "fit" (``fit=True``) is a constraint the item passed, such as
+the weekly budget or its prerequisites: shown beside the reasons, never as one. Both are
+stored together in ``RecommendationIssued`` and told apart by ``fit``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 SKILL_GAP = "skill_gap"
@@ -16,6 +22,12 @@ ROLE_POPULAR = "role_popular"
 ROLE_BASED = "role_based"
 NO_MODEL = "no_model"
 MODEL = "model"
+ROLE_TOPIC = "role_topic"
+HISTORY = "history"
+PROFILE = "profile"
+POPULAR = "popular"
+COHORT_RECENT = "cohort_recent"
+PREREQUISITES = "prerequisites"
 
 
 @dataclass(frozen=True)
@@ -30,10 +42,18 @@ class Reason:
     related_module_id: str | None = None
     minutes: int | None = None
     media_type: str | None = None
+    #: The contribution's share of the item's score (reasons only; None for fits and for
+    #: lists served before shares were recorded).
+    share: float | None = None
+    #: A constraint the item passed, not a reason.
+    fit: bool = False
 
     def as_record(self) -> dict[str, Any]:
         """The form stored in ``RecommendationIssued`` (no empty fields)."""
-        return {k: v for k, v in vars(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None and v is not False}
+
+    def with_share(self, share: float) -> Reason:
+        return replace(self, share=round(share, 4))
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reason:
@@ -71,7 +91,7 @@ def budget(minutes: int, weekly_minutes: int) -> Reason:
     else:
         weeks = -(-minutes // weekly_minutes)
         text = f"about {weeks} weeks at your {weekly_minutes} min/week budget"
-    return Reason(BUDGET, text, minutes=minutes)
+    return Reason(BUDGET, text, minutes=minutes, fit=True)
 
 
 def media(media_type: str) -> Reason:
@@ -83,7 +103,7 @@ def goal(term: str) -> Reason:
 
 
 def easier_step() -> Reason:
-    return Reason(EASIER_STEP, "an easier step after two low quiz scores")
+    return Reason(EASIER_STEP, "an easier step after two low quiz scores", fit=True)
 
 
 def role_popular() -> Reason:
@@ -94,6 +114,7 @@ def role_based() -> Reason:
     return Reason(
         ROLE_BASED,
         "suggested from your role only: personalisation is off (you can turn it on in consents)",
+        fit=True,
     )
 
 
@@ -103,3 +124,29 @@ def no_model() -> Reason:
 
 def model_match() -> Reason:
     return Reason(MODEL, "fits what you and people like you learned")
+
+
+def role_topic(topic: str) -> Reason:
+    return Reason(ROLE_TOPIC, f"people in your role take up {topic}", skill=topic)
+
+
+def history() -> Reason:
+    return Reason(HISTORY, "follows on from what you have learned so far")
+
+
+def profile() -> Reason:
+    return Reason(PROFILE, "chosen by people with skills and experience like yours")
+
+
+def popular() -> Reason:
+    return Reason(POPULAR, "popular across the organisation")
+
+
+def cohort_recent() -> Reason:
+    return Reason(COHORT_RECENT, "colleagues have been starting this lately")
+
+
+def prerequisites(titles: list[str]) -> Reason:
+    return Reason(
+        PREREQUISITES, f"you have completed what it builds on ({', '.join(titles)})", fit=True
+    )

@@ -34,6 +34,15 @@ class UnknownModelVersion(LookupError):
         self.version = version
 
 
+class RefusedModelVersion(ValueError):
+    """The version failed the quality gate when it was trained; it is kept, never current."""
+
+    def __init__(self, version: str, reason: str) -> None:
+        super().__init__(f"model version {version} was refused at training: {reason}")
+        self.version = version
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class ModelMetadata:
     """What a model version was trained on, with which parameters, and how it scored."""
@@ -57,6 +66,16 @@ class ModelMetadata:
     #: ``subjects_excluded`` by reason: ``no_consent`` (never granted personalisation),
     #: ``withdrawn``, ``erased`` (app/recommend/forgetting.py). Older versions lack it.
     exclusions: dict[str, int] = field(default_factory=dict)
+    #: Why the quality gate refused the version (None: it passed, or predates the gate).
+    #: A refused version is kept for inspection and can never be made current.
+    refused_reason: str | None = None
+
+    @property
+    def validation_ndcg(self) -> float | None:
+        """NDCG@10 on the validation split chosen at training time (None: too little data
+        to split, or trained before validation existed)."""
+        value = self.metrics.get("validation_ndcg_at_10")
+        return None if value is None else float(value)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -113,8 +132,10 @@ class ModelRegistry:
         return HybridModel.load(self._folder(version), metadata.artefact_sha256), metadata
 
     def activate(self, version: str) -> ModelMetadata:
-        """Make ``version`` current, after checking that it loads."""
+        """Make ``version`` current, after checking that it loads and was not refused."""
         _, metadata = self.load(version)
+        if metadata.refused_reason:
+            raise RefusedModelVersion(version, metadata.refused_reason)
         self.root.mkdir(parents=True, exist_ok=True)
         temporary = self.root / f".{POINTER}.{os.getpid()}"
         temporary.write_text(version + "\n")

@@ -8,6 +8,7 @@ artefact is corrupt is refused and the one before stays active.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -28,6 +29,7 @@ from app.projections.features import FeatureBook, RoleRequirements
 from app.projections.interactions import InteractionBook
 from app.recommend import rules
 from app.recommend.catalogue import CatalogueIndex
+from app.recommend.fairness import Plan, skill_band
 from app.recommend.forgetting import (
     PERSONALISATION,
     Exclusions,
@@ -48,8 +50,11 @@ MAX_FIRST = 100
 POINTER_CHECK_SECONDS = 1.0
 #: Popularity (used until a model exists) is recounted at most this often.
 POPULARITY_SECONDS = 30.0
-#: With the fairness mitigation on, this share of every list teaches skills the role needs.
+#: A share of every list reserved for modules teaching skills the role needs (the former
+#: mitigation; kept for callers that ask for it, never applied by the setting).
 RELEVANCE_FLOOR = 0.5
+#: The fairness mitigation's plan is recomputed at most this often per version.
+PLAN_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,23 @@ class RecommenderService:
         registry: ModelRegistry,
         *,
         relevance_floor: float = 0.0,
+        tolerance: float = 0.02,
+        mitigation: bool = False,
     ) -> None:
         self.app = app
+        self.tolerance = tolerance
+        #: The fairness mitigation (SKILLPATH_FAIRNESS_MITIGATION): topic floors per role
+        #: and skill band, from ``plan_provider`` (the unmitigated fairness report).
+        self.mitigation = mitigation
+        self.plan_provider: Callable[[ActiveModel | None], Plan] | None = None
+        self._plans: dict[str, tuple[float, Plan]] = {}
         self.features = features
         self.interactions = interactions
         self.decisions = decisions
         self.consents = consents
         self.registry = registry
         self.relevance_floor = relevance_floor
-        self.sources = TrainingSources(features, interactions, consents)
+        self.sources = TrainingSources(features, interactions, consents, decisions)
         self.load_error: str | None = None
         self._active: ActiveModel | None = None
         self._lock = threading.Lock()
@@ -119,7 +132,8 @@ class RecommenderService:
             DecisionBook(gateway),
             ConsentBook(gateway),
             ModelRegistry(settings.model_dir),
-            relevance_floor=RELEVANCE_FLOOR if settings.fairness_mitigation else 0.0,
+            tolerance=settings.model_tolerance,
+            mitigation=settings.fairness_mitigation,
         )
 
     # -- versions -----------------------------------------------------------------------
@@ -153,9 +167,16 @@ class RecommenderService:
         log.info("recommender model %s is active", version)
 
     def activate(self, version: str) -> ModelMetadata:
-        """Make a stored version current (roll back or forward); refuses corrupt ones and
-        ones holding someone who withdrew personalisation or was erased since."""
-        model, _ = self.registry.load(version)
+        """Make a stored version current (roll back or forward); refuses corrupt ones, ones
+        the quality gate refused, and ones holding someone who withdrew personalisation or
+        was erased since."""
+        model, metadata = self.registry.load(version)
+        if metadata.refused_reason:
+            raise Conflict(
+                f"model version {version} was refused at training and cannot be made current:"
+                f" {metadata.refused_reason}",
+                field="version",
+            )
         held = self.forgetting.held_by(model.user_ids)
         if held:
             raise Conflict(
@@ -308,9 +329,11 @@ class RecommenderService:
         relevance_floor: float | None = None,
         using: ActiveModel | None = None,
         versions: dict[str, int] | None = None,
+        mitigated: bool | None = None,
     ) -> Ranking:
         """Rank without logging anything (fairness reports use this); ``using`` another
-        version than the active one; ``versions``: the feature counters already read."""
+        version than the active one; ``versions``: the feature counters already read;
+        ``mitigated``: with or without the fairness mitigation (None: the setting)."""
         self._refresh()
         versions = self.features.versions() if versions is None else versions
         active = self._served_model(using or self._active, versions)
@@ -324,7 +347,48 @@ class RecommenderService:
             first,
             peers=active.peers if active else None,
             relevance_floor=self.relevance_floor if relevance_floor is None else relevance_floor,
+            topic_floors=self.topic_floors(learner, first, using or self._active, mitigated),
         )
+
+    def topic_floors(
+        self, learner: Learner, first: int, using: ActiveModel | None, mitigated: bool | None
+    ) -> dict[str, int]:
+        """The mitigation's floors for the learner's role and skill band (none when off)."""
+        on = self.mitigation if mitigated is None else mitigated
+        if not on or self.plan_provider is None:
+            return {}
+        wanted = self._plan(using).get((learner.employee.role_id, skill_band(learner)), {})
+        return {topic: math.ceil(share * first - 1e-9) for topic, share in wanted.items()}
+
+    def remember_plan(self, using: ActiveModel | None, plan: Plan) -> None:
+        """A plan just computed (by a fairness report) for a version: serve with it."""
+        with self._lock:
+            self._plans[using.metadata.version if using else ""] = (time.monotonic(), plan)
+
+    def required_topics(self, learner: Learner) -> set[str]:
+        """The topics of the modules teaching the skills the learner's role requires."""
+        required = set(learner.role.levels()) if learner.role else set()
+        catalogue = self._current_catalogue(self._active, self.features.versions())
+        return {
+            topic
+            for module in catalogue.modules
+            if not module.retired and required & set(module.skills)
+            for topic in module.topics
+        }
+
+    def _plan(self, using: ActiveModel | None) -> Plan:
+        """The mitigation plan of a version, recomputed at most every PLAN_SECONDS."""
+        key = using.metadata.version if using else ""
+        cached = self._plans.get(key)
+        if cached is not None and time.monotonic() - cached[0] < PLAN_SECONDS:
+            return cached[1]
+        assert self.plan_provider is not None
+        plan = self.plan_provider(using)
+        with self._lock:
+            if len(self._plans) > 4:
+                self._plans.clear()
+            self._plans[key] = (time.monotonic(), plan)
+        return plan
 
     def recommend(
         self, employee_id: UUID, *, first: int, goal: str | None, actor: Actor
@@ -342,6 +406,7 @@ class RecommenderService:
         inputs = decision_inputs(
             learner, basis=ranking.basis, model_version=version, first=first,
             relevance_floor=self.relevance_floor, versions=versions,
+            topic_floors=self.topic_floors(learner, first, active, None),
         )  # fmt: skip
         written = self.app.issue_recommendation(
             employee_id=employee_id,
@@ -414,6 +479,10 @@ class RecommenderService:
         since = active.metadata.trained_at if active else ""
         if active is not None and self.interactions.erased_since(since):
             return "erasure"
+        # Counted from the newest version, refused ones included: a refused retrain is
+        # not retried until enough changed again.
+        newest = max((m.trained_at for m in self.registry.versions()), default="")
+        since = max(since, newest)
         if min_interactions > 0 and self.interactions.recorded_since(since) >= min_interactions:
             return "new_interactions"
         return None
@@ -425,8 +494,10 @@ class RecommenderService:
         params: FitParameters | None = None,
         progress: Callable[[float], None] | None = None,
         trigger: str = "manual",
+        tolerance: float | None = None,
     ) -> ModelMetadata:
-        """Train, store and activate a new version from the read models."""
+        """Train and store a new version from the read models; it becomes current if the
+        quality gate lets it (``tolerance``: the setting unless given)."""
         active = self._active
         with self._lock:
             erased, self._erased = self._erased, set()
@@ -441,6 +512,7 @@ class RecommenderService:
                 trigger=trigger,
                 erasures=len(erased | recorded),
                 forgetting=self.forgetting,
+                tolerance=self.tolerance if tolerance is None else tolerance,
             )
         except Exception:
             with self._lock:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
 
+from app.aggregates import ValidationFailed
 from app.projections.consents import ConsentBook
+from app.projections.decisions import DecisionBook
 from app.projections.features import FeatureBook
 from app.projections.interactions import InteractionBook
 from app.recommend.dataset import TrainingData, build_training_data
 from app.recommend.evaluation import precision_at_k
 from app.recommend.forgetting import PERSONALISATION, Forgetting, exclusion_reasons
-from app.recommend.model import FitParameters, HybridModel
+from app.recommend.model import FitParameters, HybridModel, ModelFileError
 from app.recommend.registry import ModelMetadata, ModelRegistry
 
 
@@ -27,6 +29,25 @@ class TrainingSources:
     features: FeatureBook
     interactions: InteractionBook
     consents: ConsentBook
+    #: Dismissals and WRONG reports (negative signals); None trains without them.
+    decisions: DecisionBook | None = None
+
+
+#: Retrains that take someone out of the model: activated whatever the gate says, since
+#: the current version holds someone it may no longer use.
+FORGETTING_TRIGGERS = frozenset({"erasure", "withdrawal"})
+#: Bounds of the schedule one may ask for.
+MAX_EPOCHS, MAX_COMPONENTS = 500, 256
+
+
+def check_request(params: FitParameters, tolerance: float) -> None:
+    """Typed errors naming the field for a schedule or tolerance out of range."""
+    if not 1 <= params.epochs <= MAX_EPOCHS:
+        raise ValidationFailed("epochs", f"must be between 1 and {MAX_EPOCHS}")
+    if not 1 <= params.components <= MAX_COMPONENTS:
+        raise ValidationFailed("components", f"must be between 1 and {MAX_COMPONENTS}")
+    if not 0.0 <= tolerance <= 1.0:
+        raise ValidationFailed("tolerance", "must be between 0 and 1 (NDCG@10)")
 
 
 def collect_training_data(
@@ -42,6 +63,7 @@ def collect_training_data(
         sources.interactions.all(),
         consenting,
         now,
+        sources.decisions.declined_all() if sources.decisions is not None else (),
     )
 
 
@@ -56,12 +78,17 @@ def train_version(
     erasures: int = 0,
     activate: bool = True,
     forgetting: Forgetting | None = None,
+    tolerance: float = 0.02,
 ) -> ModelMetadata:
-    """Build the data, fit, measure, and store a new version (current unless told not to).
+    """Build the data, fit, measure, and store a new version (current unless told not to,
+    or unless the quality gate refuses it).
 
     ``position`` is the event-store position the read models had reached when reading;
-    ``forgetting`` adds who this process knows is out before its read models do.
+    ``forgetting`` adds who this process knows is out before its read models do. The gate:
+    the version becomes current only if its validation NDCG@10 is at least the current
+    version's minus ``tolerance``; otherwise it is stored with the reason, never current.
     """
+    check_request(params, tolerance)
     now = datetime.now(UTC)
     started = time.perf_counter()
     data = collect_training_data(sources, now, forgetting.not_for_training() if forgetting else ())
@@ -76,7 +103,7 @@ def train_version(
             withdrew=sources.consents.subjects_who_withdrew(PERSONALISATION),
         ).counts()  # fmt: skip
     built = time.perf_counter()
-    model = HybridModel.fit(data, params, progress)
+    model, choices = HybridModel.fit_pipeline(data, params, progress)
     fitted = time.perf_counter()
     data_hash = data.digest()
     metadata = ModelMetadata(
@@ -84,13 +111,14 @@ def train_version(
         trained_at=now.isoformat(),
         trained_to_position=position,
         data_hash=data_hash,
-        parameters=asdict(params),
-        parameters_hash=params.digest(),
+        parameters=asdict(choices.parameters),
+        parameters_hash=choices.parameters.digest(),
         artefact_sha256="",
         metrics={
             "train_precision_at_10": training_precision(model, data),
             "build_seconds": round(built - started, 3),
             "fit_seconds": round(fitted - built, 3),
+            **choices.metrics,
         },
         consent_snapshot={
             "purpose": PERSONALISATION,
@@ -104,8 +132,40 @@ def train_version(
         interactions=int(data.interactions.nnz),
         trigger=trigger,
         erasures_since_previous=erasures,
+        extra={"choices": choices.choices, "blend": choices.blend} if choices.choices else {},
     )
-    return registry.save(model, metadata, activate=activate)
+    if activate:
+        metadata = replace(metadata, refused_reason=gate(registry, metadata, trigger, tolerance))
+    return registry.save(model, metadata, activate=activate and not metadata.refused_reason)
+
+
+def gate(
+    registry: ModelRegistry, candidate: ModelMetadata, trigger: str, tolerance: float
+) -> str | None:
+    """Why ``candidate`` may not become current, or None when it may."""
+    current = registry.current_version()
+    if current is None or trigger in FORGETTING_TRIGGERS:
+        return None
+    try:
+        baseline = registry.metadata(current).validation_ndcg
+    except (LookupError, ModelFileError):
+        return None
+    if baseline is None:
+        return None
+    score = candidate.validation_ndcg
+    if tolerance >= 1.0:  # NDCG is within [0, 1]: a tolerance of 1 lets every version in
+        return None
+    if score is None:
+        return (
+            f"no validation NDCG@10 (too little data to split) while the current version"
+            f" {current} has {baseline:.4f}"
+        )
+    if score < baseline - tolerance:
+        return (
+            f"validation NDCG@10 {score:.4f} is below the current version {current}'s"
+            f" {baseline:.4f} minus the tolerance {tolerance:g}"
+        )
+    return None
 
 
 def training_precision(model: HybridModel, data: TrainingData, users: int = 500) -> float:
@@ -118,8 +178,9 @@ def training_precision(model: HybridModel, data: TrainingData, users: int = 500)
     if not len(active) or not data.item_ids:
         return 0.0
     sample = np.random.default_rng(0).choice(active, min(users, len(active)), replace=False)
-    item_biases = np.asarray(data.item_features @ model.item_biases).ravel()
-    item_vectors = np.asarray(data.item_features @ model.item_embeddings)
+    bags = [{**bag, **model.trends_of(m)} for bag, m in zip(data.item_bags, data.item_ids,
+                                                            strict=True)]  # fmt: skip
+    item_biases, item_vectors = model.item_representations(bags)
     user_vectors = np.asarray(data.user_features[sample] @ model.user_embeddings)
     scores = user_vectors @ item_vectors.T + item_biases
     relevant = [set(taken.indices[taken.indptr[u] : taken.indptr[u + 1]]) for u in sample]

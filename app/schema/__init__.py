@@ -39,6 +39,7 @@ from app.schema.nodes import NodeQuery
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
 from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
+from app.schema.reports import ReportMutation, ReportQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.scalars import SCALAR_OVERRIDES
 from app.schema.skills import SkillQuery
@@ -64,6 +65,7 @@ Query = merge_types(
         StatusQuery,
         KpiQuery,
         RecommendQuery,
+        ReportQuery,
         AuditQuery,
         WebhookQuery,
     ),
@@ -85,6 +87,7 @@ Mutation = merge_types(
         IntegrationMutation,
         HrImportMutation,
         WebhookMutation,
+        ReportMutation,
     ),
 )
 

@@ -56,7 +56,12 @@ class AnswerRecommendationInput(IdempotentInput):
     decision_id: strawberry.ID
     item_id: strawberry.ID = strawberry.field(description="The recommended module's id.")
     answer: RecommendationAnswer
-    comment: str = ""
+    comment: str = strawberry.field(
+        default="",
+        description="Why. With WRONG, a comment is sent to HR's review queue"
+        " (recommendationReports) and shown to HR; dismissals and WRONG reports also lower"
+        " the module for the role at the next training.",
+    )
 
 
 @strawberry.input(description="Self-declared attributes, used only in fairness reports.")
@@ -127,7 +132,16 @@ class RecommendQuery:
 
     @strawberry.field(description="Exposure of topics in top-10 lists by group, for one version.")
     async def fairness_report(
-        self, info: SkillpathInfo, model_version: str | None = None, mitigated: bool = False
+        self,
+        info: SkillpathInfo,
+        model_version: str | None = None,
+        mitigated: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="With (true) or without (false) the fairness mitigation; null"
+                " follows the serving setting (SKILLPATH_FAIRNESS_MITIGATION)."
+            ),
+        ] = None,
     ) -> FairnessReportResult:
         services = info.context.services
 

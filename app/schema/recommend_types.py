@@ -9,6 +9,7 @@ import strawberry
 
 from app.recommend import reasons as kinds
 from app.recommend.fairness import FairnessReport as Report
+from app.recommend.reasons import Reason
 from app.recommend.registry import ModelMetadata
 from app.recommend.serving import Recommendations
 from app.schema.common import consistent
@@ -29,6 +30,27 @@ class ReasonKind(Enum):
     ROLE_BASED = kinds.ROLE_BASED
     NO_MODEL = kinds.NO_MODEL
     MODEL = kinds.MODEL
+    ROLE_TOPIC = strawberry.enum_value(
+        kinds.ROLE_TOPIC,
+        description="What people in the role learn about this skill or topic (`skill`).",
+    )
+    HISTORY = strawberry.enum_value(
+        kinds.HISTORY, description="What the employee learned so far, as the model read it."
+    )
+    PROFILE = strawberry.enum_value(
+        kinds.PROFILE,
+        description="Skills, department and experience like the employee's (the model).",
+    )
+    POPULAR = strawberry.enum_value(
+        kinds.POPULAR, description="How popular the module is across the organisation."
+    )
+    COHORT_RECENT = strawberry.enum_value(
+        kinds.COHORT_RECENT, description="How fast colleagues have been starting it lately."
+    )
+    PREREQUISITES = strawberry.enum_value(
+        kinds.PREREQUISITES,
+        description="A fit: the employee completed the modules it builds on.",
+    )
 
 
 @strawberry.enum(description="What a list was built from.")
@@ -72,6 +94,11 @@ class RecommendationReason:
     related_module_id: strawberry.ID | None
     minutes: int | None
     media_type: MediaType | None
+    share: float | None = strawberry.field(
+        description="This reason's share of the item's score: its contribution over the sum"
+        " of the absolute contributions (model feature pairs, cohort trends, rule bonuses)."
+        " null for fits and for lists served before shares were recorded."
+    )
 
 
 @strawberry.type(description="A recommended module, its score and why.")
@@ -79,7 +106,13 @@ class RecommendedItem:
     rank: int
     score: float
     module_id: strawberry.ID
-    reasons: list[RecommendationReason]
+    reasons: list[RecommendationReason] = strawberry.field(
+        description="The largest contributions to the score, largest first, with shares."
+    )
+    fits: list[RecommendationReason] = strawberry.field(
+        description="Constraints the module passed (weekly budget, prerequisites, an easier"
+        " step after low quiz scores): they let it into the list, they are not reasons."
+    )
 
     @strawberry.field
     async def module(self, info: SkillpathInfo) -> LearningModule | None:
@@ -139,7 +172,10 @@ class ModelExclusion:
     subjects: int
 
 
-@strawberry.type(description="A trained recommender model version.")
+@strawberry.type(
+    description="A trained recommender model version, current, kept, or refused by the"
+    " quality gate."
+)
 class ModelVersion:
     version: str
     active: bool
@@ -158,9 +194,28 @@ class ModelVersion:
     interactions: int
     trigger: str
     erasures_since_previous: int
+    refused: bool = strawberry.field(
+        description="The quality gate refused the version at training: it is kept for"
+        " inspection and can never be made current."
+    )
+    refused_reason: str | None = strawberry.field(
+        description="Why it was refused (its validation NDCG@10 against the current"
+        " version's minus the tolerance); null when it passed."
+    )
+    validation_ndcg: float | None = strawberry.field(
+        description="NDCG@10 on the validation split chosen at training time (the newest"
+        " first touches held out); null when there was too little data to split."
+    )
+    chosen_epochs: int | None = strawberry.field(
+        description="Epochs chosen on the validation split (null: fixed by the caller)."
+    )
+    chosen_components: int | None = strawberry.field(
+        description="Latent components chosen on the validation split (null: fixed)."
+    )
 
     @classmethod
     def of(cls, m: ModelMetadata, active: str | None) -> ModelVersion:
+        choices = m.extra.get("choices") or {}
         return cls(
             version=m.version, active=m.version == active,
             trained_at=datetime.fromisoformat(m.trained_at),
@@ -174,6 +229,10 @@ class ModelVersion:
             users=m.users, items=m.items,
             interactions=m.interactions, trigger=m.trigger,
             erasures_since_previous=m.erasures_since_previous,
+            refused=bool(m.refused_reason), refused_reason=m.refused_reason or None,
+            validation_ndcg=m.validation_ndcg,
+            chosen_epochs=choices.get("epochs") if choices.get("tuned") else None,
+            chosen_components=choices.get("components") if choices.get("tuned") else None,
         )  # fmt: skip
 
 
@@ -193,6 +252,24 @@ class TopicExposure:
     flagged: bool = strawberry.field(description="The ratio is below the threshold (0.8).")
 
 
+@strawberry.type(
+    description="How much of a role's lists teach a topic the role requires, whoever is shown."
+)
+class RequiredTopicExposure:
+    role_id: strawberry.ID = strawberry.field(description="The role.")
+    topic: str = strawberry.field(
+        description="A topic of the modules teaching a skill the role requires."
+    )
+    members: int = strawberry.field(description="People of the role in the report.")
+    exposure: float | None = strawberry.field(
+        description="Mean share of their top-10 lists carrying the topic (null: too few"
+        " people to show)."
+    )
+    flagged: bool = strawberry.field(
+        description="The exposure is below 0.2: a bias spread over the whole role."
+    )
+
+
 @strawberry.type(description="Top-10 exposure by self-declared gender and age band.")
 class FairnessReport:
     model_version: str | None
@@ -202,12 +279,27 @@ class FairnessReport:
     threshold: float
     min_group_size: int
     topics: list[TopicExposure]
+    mitigation: str = strawberry.field(
+        description="Which mitigation the lists were ranked with: none, or topic_exposure"
+        " (each role and skill band's lists carry a flagged topic at least as often as the"
+        " best-served group's did)."
+    )
+    required_topics: list[RequiredTopicExposure] = strawberry.field(
+        description="Absolute exposure of the topics each role requires."
+    )
 
     @classmethod
     def of(cls, r: Report) -> FairnessReport:
         return cls(
             model_version=r.model_version, mitigated=r.mitigated, subjects=r.subjects,
             strata=r.strata, threshold=r.threshold, min_group_size=r.min_group_size,
+            mitigation=r.mitigation,
+            required_topics=[
+                RequiredTopicExposure(role_id=strawberry.ID(t.role_id), topic=t.topic,
+                                      members=t.members, exposure=t.exposure,
+                                      flagged=t.flagged)
+                for t in r.required_topics
+            ],
             topics=[
                 TopicExposure(
                     topic=t.topic, attribute=t.attribute, ratio=t.ratio, flagged=t.flagged,
@@ -257,18 +349,21 @@ def recommendation_list(found: Recommendations) -> RecommendationList:
         items=[
             RecommendedItem(
                 rank=rank, score=round(item.score, 6), module_id=strawberry.ID(item.module_id),
-                reasons=[
-                    RecommendationReason(
-                        kind=ReasonKind(r.kind), text=r.text, skill=r.skill,
-                        current_level=r.current_level, required_level=r.required_level,
-                        related_module_id=None if r.related_module_id is None
-                        else strawberry.ID(r.related_module_id),
-                        minutes=r.minutes,
-                        media_type=None if r.media_type is None else MediaType(r.media_type),
-                    )
-                    for r in item.reasons
-                ],
+                reasons=[_reason(r) for r in item.reasons if not r.fit],
+                fits=[_reason(r) for r in item.reasons if r.fit],
             )
             for rank, item in enumerate(found.ranking.items, start=1)
         ],
+    )  # fmt: skip
+
+
+def _reason(r: Reason) -> RecommendationReason:
+    return RecommendationReason(
+        kind=ReasonKind(r.kind), text=r.text, skill=r.skill,
+        current_level=r.current_level, required_level=r.required_level,
+        related_module_id=None if r.related_module_id is None
+        else strawberry.ID(r.related_module_id),
+        minutes=r.minutes,
+        media_type=None if r.media_type is None else MediaType(r.media_type),
+        share=r.share,
     )  # fmt: skip

@@ -1,0 +1,141 @@
+"""What drove an item's score: its final score split into named, additive contributions.
+
+An item's final score is its standardised model score plus the rule bonuses. The model
+score of LightFM is a sum over pairs of features (a user feature such as ``role:<id>`` or
+``gap:sql`` with an item feature such as ``teaches:sql`` or ``new:7``) and over item-feature
+biases, so the score splits exactly into those terms; standardising divides each by the same
+spread. Terms are grouped into drivers a person can read (``role_topic`` for role x topic,
+``skill_gap``, ``cohort_recent`` for the trend features, ``history`` for the person's own
+identity feature, rule bonuses), and the drivers with the largest contributions become the
+reasons shown, each with its share of the score. Removing a driver lowers the score by
+exactly its contribution, so the first reason is the one whose removal costs the item most.
+
+Constraints an item passed (budget, prerequisites, a difficulty ceiling) are not part of
+the score; they are "fits" notes, built in :mod:`app.recommend.ranking`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.recommend.model import HybridModel
+from app.recommend.vocabulary import Bag
+
+#: Reasons shown per item at most: the largest positive contributions.
+MAX_REASONS = 3
+#: A contribution below this share of the item's score is noise, not a reason (the
+#: largest one is shown whatever its share).
+MIN_SHARE = 0.1
+
+#: Driver kinds (also reason kinds, see app/recommend/reasons.py).
+ROLE_TOPIC, ROLE_POPULAR = "role_topic", "role_popular"
+SKILL_GAP, ROLE_NEEDS, GOAL, MEDIA = "skill_gap", "role_needs", "goal", "media"
+HISTORY, PROFILE, POPULAR, COHORT_RECENT, NO_MODEL = (
+    "history", "profile", "popular", "cohort_recent", "no_model",
+)  # fmt: skip
+#: People in the role dismissed the module or reported it wrong: only ever lowers a score,
+#: so it is never a reason (it shows in an item's drivers).
+DECLINED = "declined"
+
+#: Item-feature prefixes of the cohort-trend features (app/recommend/candidates.trend_bags).
+TREND_PREFIXES = ("new:", "busy:")
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One named contribution to an item's final score (standard deviations)."""
+
+    kind: str
+    #: The skill, topic, goal term or medium it is about, when it is about one.
+    detail: str | None
+    value: float
+    #: ``value`` over the sum of the absolute contributions of the item.
+    share: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.kind, self.detail)
+
+
+Key = tuple[str, "str | None"]
+
+
+def pair_key(
+    user_feature: str, item_feature: str, *, personalised: bool, item_skills: set[str]
+) -> Key:
+    """The driver a (user feature, item feature) term of the model score belongs to."""
+    if item_feature.startswith(TREND_PREFIXES):
+        return (COHORT_RECENT, None)
+    if user_feature.startswith("role:"):
+        if item_feature.startswith("teaches:"):
+            return (ROLE_TOPIC, item_feature.split(":")[1])
+        if item_feature.startswith("topic:"):
+            return (ROLE_TOPIC, item_feature.split(":", 1)[1])
+        return (ROLE_POPULAR, None)
+    if user_feature.startswith("user:"):
+        return (HISTORY, None)
+    if user_feature.startswith("gap:"):
+        skill = user_feature.split(":", 1)[1]
+        if skill in item_skills:
+            return (SKILL_GAP, skill)
+    return (PROFILE, None)
+
+
+def bias_key(item_feature: str) -> Key:
+    """The driver an item-feature bias belongs to: trends, or plain popularity."""
+    if item_feature.startswith(TREND_PREFIXES):
+        return (COHORT_RECENT, None)
+    return (POPULAR, None)
+
+
+def model_terms(
+    model: HybridModel,
+    user_bag: Bag,
+    item_bag: Bag,
+    *,
+    personalised: bool,
+    item_skills: set[str],
+) -> dict[Key, float]:
+    """The item's raw model score split by driver (sums to the raw score exactly)."""
+    user_row = model.user_vocabulary.matrix([user_bag], grow=False)
+    item_row = model.item_vocabulary.matrix([item_bag], grow=False)
+    user_names = model.user_vocabulary.names
+    item_names = model.item_vocabulary.names
+    u_idx, u_w = user_row.indices, user_row.data.astype(np.float64)
+    i_idx, i_w = item_row.indices, item_row.data.astype(np.float64)
+    pairs = (model.user_embeddings[u_idx] @ model.item_embeddings[i_idx].T).astype(np.float64)
+    pairs *= u_w[:, None] * i_w[None, :]
+    biases = i_w * model.item_biases[i_idx]
+    terms: dict[Key, float] = defaultdict(float)
+    for a, u in enumerate(u_idx.tolist()):
+        for b, i in enumerate(i_idx.tolist()):
+            key = pair_key(
+                user_names[u], item_names[i], personalised=personalised, item_skills=item_skills
+            )
+            terms[key] += float(pairs[a, b])
+    for b, i in enumerate(i_idx.tolist()):
+        terms[bias_key(item_names[i])] += float(biases[b])
+    return dict(terms)
+
+
+def combine(*sources: dict[Key, float]) -> list[Driver]:
+    """Model terms (already standardised), role signals and rule bonuses as drivers,
+    largest first."""
+    total: dict[Key, float] = defaultdict(float)
+    for source in sources:
+        for key, value in source.items():
+            total[key] += value
+    magnitude = sum(abs(v) for v in total.values()) or 1.0
+    drivers = [Driver(k, d, v, v / magnitude) for (k, d), v in total.items()]
+    return sorted(drivers, key=lambda d: (-d.value, d.kind, d.detail or ""))
+
+
+def shown(drivers: list[Driver]) -> list[Driver]:
+    """The drivers that become reasons: the largest positive ones (the largest one even
+    when nothing is positive, so every item says what moved it most)."""
+    candidates = [d for d in drivers if d.kind != DECLINED]
+    positive = [d for d in candidates if d.value > 0 and d.share >= MIN_SHARE][:MAX_REASONS]
+    return positive or candidates[:1]
