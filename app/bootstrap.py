@@ -26,6 +26,7 @@ from app.projections import (
 )
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.kpi_trends import KpiTrendBook
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
@@ -49,6 +50,7 @@ class Services:
     roles: RoleCatalogue
     consents: ConsentBook
     kpis: KpiBook
+    trends: KpiTrendBook
     module_insights: ModuleInsightsBook
     live: Live
     recommender: RecommenderService
@@ -109,6 +111,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         roles=RoleCatalogue(gateway),
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
+        trends=KpiTrendBook(gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),

@@ -72,6 +72,7 @@ QUERIES: dict[str, Recipe] = {
     "fairnessReport": lambda w, who: {},
     "modelVersions": lambda w, who: {},
     "kpis": lambda w, who: {"groupBy": "TEAM"},
+    "kpiHistory": lambda w, who: {"groupBy": "DEPARTMENT", "interval": "DAY"},
     "moduleInsights": lambda w, who: {"moduleId": w.module_id},
     "modulesNeedingRevision": lambda w, who: {},
     "myData": lambda w, who: {},
@@ -139,6 +140,7 @@ MUTATIONS: dict[str, Recipe] = {
 
 SUBSCRIPTIONS: dict[str, Recipe] = {
     "kpiUpdated": lambda w, who: {"groupBy": "TEAM"},
+    "kpiHistoryUpdated": lambda w, who: {"groupBy": "DEPARTMENT", "interval": "DAY"},
     "moduleInsightsUpdated": lambda w, who: {"moduleId": w.module_id},
     "events": lambda w, who: {"fromPosition": 0},
 }

@@ -138,6 +138,7 @@ OPERATIONS = [
     Operation(f"{Q}.fairnessReport", "{ fairnessReport { __typename } }", AGGREGATE),
     Operation(f"{Q}.modelVersions", "{ modelVersions { version } }", "hr auditor admin"),
     Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
+    Operation(f"{Q}.kpiHistory", "{ kpiHistory { __typename } }", AGGREGATE),
     Operation(f"{Q}.moduleInsights",
               f'{{ moduleInsights(moduleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.modulesNeedingRevision", "{ modulesNeedingRevision { __typename } }",
@@ -236,6 +237,8 @@ OPERATIONS = [
 
 SUBSCRIPTIONS = [
     Operation("Subscription.kpiUpdated", "subscription { kpiUpdated { position } }", AGGREGATE),
+    Operation("Subscription.kpiHistoryUpdated",
+              "subscription { kpiHistoryUpdated { position } }", AGGREGATE),
     Operation("Subscription.moduleInsightsUpdated",
               f'subscription {{ moduleInsightsUpdated(moduleId: "{UNKNOWN}") {{ __typename }} }}',
               AGGREGATE),

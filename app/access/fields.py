@@ -128,7 +128,7 @@ SCREENED: dict[str, str] = {
 AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
-    "TopicExposure", "GroupExposure",
+    "TopicExposure", "GroupExposure", "KpiHistory", "KpiSeries", "KpiPoint", "KpiTargetView",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.

@@ -76,6 +76,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.fairnessReport": Operation(AGGREGATE_READERS),
     "Query.modelVersions": Operation(HR | {"auditor"}),
     "Query.kpis": Operation(AGGREGATE_READERS),
+    "Query.kpiHistory": Operation(AGGREGATE_READERS),
     "Query.moduleInsights": Operation(AGGREGATE_READERS),
     "Query.modulesNeedingRevision": Operation(AGGREGATE_READERS),
     "Query.myData": Operation(SELF),
@@ -125,6 +126,7 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.estimateTimeSaved": Operation(HR),
     # -- subscriptions --------------------------------------------------------------------
     "Subscription.kpiUpdated": Operation(AGGREGATE_READERS),
+    "Subscription.kpiHistoryUpdated": Operation(AGGREGATE_READERS),
     "Subscription.moduleInsightsUpdated": Operation(AGGREGATE_READERS),
     "Subscription.events": Operation(AUDIT),
 }  # fmt: skip

@@ -21,6 +21,7 @@ from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
+from app.schema.kpi_history import KpiHistoryQuery, KpiHistorySubscription
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
@@ -28,7 +29,7 @@ from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
-from app.schema.subscriptions import Subscription
+from app.schema.subscriptions import Subscription as LiveSubscription
 
 Query = merge_types(
     "Query",
@@ -39,10 +40,12 @@ Query = merge_types(
         ConsentQuery,
         StatusQuery,
         KpiQuery,
+        KpiHistoryQuery,
         RecommendQuery,
         AuditQuery,
     ),
 )
+Subscription = merge_types("Subscription", (LiveSubscription, KpiHistorySubscription))
 Mutation = merge_types(
     "Mutation",
     (
