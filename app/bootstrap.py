@@ -13,6 +13,7 @@ from app.audit.service import Audit
 from app.broadcast.live import Live
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
+from app.programmes.book import ProgrammeBook
 from app.projections import (
     ConsentBook,
     EmployeeDirectory,
@@ -51,6 +52,7 @@ class Services:
     consents: ConsentBook
     kpis: KpiBook
     trends: KpiTrendBook
+    programmes: ProgrammeBook
     module_insights: ModuleInsightsBook
     live: Live
     recommender: RecommenderService
@@ -112,6 +114,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
         trends=KpiTrendBook(gateway, settings.min_group_size),
+        programmes=ProgrammeBook(app, gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),

@@ -139,6 +139,13 @@ OPERATIONS = [
     Operation(f"{Q}.modelVersions", "{ modelVersions { version } }", "hr auditor admin"),
     Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
     Operation(f"{Q}.kpiHistory", "{ kpiHistory { __typename } }", AGGREGATE),
+    Operation(f"{Q}.programmes", "{ programmes { __typename } }", AGGREGATE),
+    Operation(f"{Q}.suggestPilotCohort",
+              f'{{ suggestPilotCohort(programmeId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
+    Operation(f"{Q}.pilotComparison",
+              f'{{ pilotComparison(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{Q}.programmePhaseStatus",
+              f'{{ programmePhaseStatus(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.moduleInsights",
               f'{{ moduleInsights(moduleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.modulesNeedingRevision", "{ modulesNeedingRevision { __typename } }",
@@ -227,6 +234,22 @@ OPERATIONS = [
     Operation(f"{M}.estimateTimeSaved", "mutation { estimateTimeSaved(input:"
               f' {{programmeId: "{UNKNOWN}", hours: 1, hourlyValue: 1, estimatedFor: "2024-01-01",'
               f' description: "d"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.defineProgrammePhase", "mutation { defineProgrammePhase(input:"
+              f' {{programmeId: "{UNKNOWN}", kind: PILOT, startsOn: "2024-01-01",'
+              f' endsOn: "2024-06-01", successCriteria: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{Q}.programmeRoi",
+              f'{{ programmeRoi(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{M}.recordProgrammeCostLine", "mutation { recordProgrammeCostLine(input:"
+              f' {{programmeId: "{UNKNOWN}", category: LICENCES, amount: 1,'
+              f' incurredOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.recordProgrammeBenefit", "mutation { recordProgrammeBenefit(input:"
+              f' {{programmeId: "{UNKNOWN}", category: OTHER, amount: 1,'
+              f' realisedOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.confirmPilotCohort", "mutation { confirmPilotCohort(input:"
+              f' {{programmeId: "{UNKNOWN}", employeeIds: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.decidePhaseGate", "mutation { decidePhaseGate(input:"
+              f' {{programmeId: "{UNKNOWN}", phase: PILOT, decision: STOP, reason: "r",'
+              f' decidedOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),

@@ -56,6 +56,11 @@ _EMPLOYMENT_FIELDS = (
 )  # fmt: skip
 
 PERSON_TYPES: dict[str, PersonType] = {
+    "PilotCandidate": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "department", "experienceBand", "reason"),
+        **_parts(Facet.PROFILE, "learningPreference"),
+    }),
     "Employee": PersonType("id", {
         "id": None,
         **_parts(Facet.IDENTITY, text=("name", "email", "location")),
@@ -129,6 +134,8 @@ AGGREGATES = frozenset({
     "KpiReport", "KpiGroup", "KpiFigures", "KpiFigure", "KpiWindow", "ModuleInsights",
     "DropOffBucket", "RevisionFlag", "NamedFigure", "EnrollmentCounts", "FairnessReport",
     "TopicExposure", "GroupExposure", "KpiHistory", "KpiSeries", "KpiPoint", "KpiTargetView",
+    "PilotComparison", "KpiComparisonView", "KpiEstimate", "PhaseStatusView",
+    "CriterionStatusView", "ProgrammeRoiView", "RoiLineView", "RoiPointView",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -140,6 +147,7 @@ IMPERSONAL = frozenset({
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
+    "ProgrammeView", "ProgrammePhaseView", "KpiCriterion", "GateDecisionView",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
 })  # fmt: skip
 

@@ -57,6 +57,7 @@ class KpiProjection(Projection):
         "kpi_programmes",
         "kpi_programme_entries",
         "kpi_revision_flags",
+        "kpi_programme_lines",
         *HISTORY_TABLES,
     )
     ddl = (
@@ -109,6 +110,10 @@ class KpiProjection(Projection):
         "CREATE TABLE IF NOT EXISTS {kpi_revision_flags} (module_id TEXT NOT NULL,"
         " version INTEGER NOT NULL, rule TEXT, reason TEXT NOT NULL, figures TEXT NOT NULL,"
         " flagged_at TEXT NOT NULL, open INTEGER NOT NULL, PRIMARY KEY (module_id, version))",
+        "CREATE TABLE IF NOT EXISTS {kpi_programme_lines} (programme_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL,"
+        " day TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (programme_id, version))",
         *HISTORY_DDL,
     )
 
@@ -497,9 +502,25 @@ class KpiProjection(Projection):
 
     @handles(Programme.TimeSavedEstimated)
     def time_saved(self, e: Programme.TimeSavedEstimated, tx: Transaction) -> None:
-        self._entry(tx, e, "benefit", e.estimated_for.isoformat(), e.hours * e.hourly_value)
+        amount = e.hours * e.hourly_value
+        self._entry(tx, e, "benefit", e.estimated_for.isoformat(), amount, "time_saved")
 
-    def _entry(self, tx: Transaction, e: Any, kind: str, day: str, amount: float) -> None:
+    @handles(Programme.CostLineRecorded)
+    def cost_line(self, e: Programme.CostLineRecorded, tx: Transaction) -> None:
+        self._entry(tx, e, "cost", e.incurred_on.isoformat(), e.amount, e.category)
+
+    @handles(Programme.BenefitRecorded)
+    def benefit(self, e: Programme.BenefitRecorded, tx: Transaction) -> None:
+        self._entry(tx, e, "benefit", e.realised_on.isoformat(), e.amount, e.category)
+
+    def _entry(
+        self, tx: Transaction, e: Any, kind: str, day: str, amount: float, category: str = "other"
+    ) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_programme_lines} (programme_id, version, kind, category, day,"
+            " amount) VALUES (%s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), e.originator_version, kind, category, day, amount),
+        )
         department = tx.scalar(
             "SELECT department FROM {kpi_programmes} WHERE programme_id = %s",
             (str(e.originator_id),),

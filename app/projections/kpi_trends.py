@@ -19,6 +19,7 @@ from app.access import too_few_to_show
 from app.kpis import figures as f
 from app.kpis.disclosure import Cells, Hidden, to_hide
 from app.kpis.figures import Figure
+from app.kpis.names import KPI_NAMES
 from app.persistence import SqlGateway, Transaction
 from app.projections.kpi_book import kpi_position
 from app.projections.kpi_history import (
@@ -30,11 +31,7 @@ from app.projections.kpi_history import (
 )
 
 #: Every KPI with a history, in the order reports list them.
-TREND_KPIS = (
-    "completion_rate", "drop_off_minutes", "time_to_productivity_days", "enps",
-    "internal_hiring_share", "adoption", "recommendation_acceptance",
-    "learning_hours_per_employee", "average_rating", "feedback_sentiment", "roi_percent",
-)  # fmt: skip
+TREND_KPIS = KPI_NAMES
 MEDIANS = frozenset({"drop_off_minutes", "time_to_productivity_days"})
 RATIOS = frozenset({"completion_rate", "internal_hiring_share", "recommendation_acceptance"})
 MEANS = frozenset({"average_rating", "feedback_sentiment"})

@@ -26,6 +26,8 @@ from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
+from app.schema.programmes import ProgrammeMutation, ProgrammeQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.status import StatusQuery
@@ -41,6 +43,8 @@ Query = merge_types(
         StatusQuery,
         KpiQuery,
         KpiHistoryQuery,
+        ProgrammeQuery,
+        ProgrammeRoiQuery,
         RecommendQuery,
         AuditQuery,
     ),
@@ -54,6 +58,8 @@ Mutation = merge_types(
         RoleMutation,
         ConsentMutation,
         KpiMutation,
+        ProgrammeMutation,
+        ProgrammeRoiMutation,
         RecommendMutation,
     ),
 )

@@ -301,13 +301,18 @@ def _months_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _no_target(_: str) -> SeriesTarget | None:
-    return None
+def _open_targets(info: SkillpathInfo) -> Callable[[], TargetLookup]:
+    """Reads the open phases' targets once per request (not once per series)."""
+    book = info.context.services.programmes
 
+    def read() -> TargetLookup:
+        found = {
+            kpi: SeriesTarget(t.programme_id, t.phase, t.description, t.target_value, t.deadline)
+            for kpi, t in book.open_targets().items()
+        }
+        return found.get
 
-def _targets(info: SkillpathInfo) -> TargetLookup:
-    book = getattr(info.context.services, "programmes", None)
-    return _no_target if book is None else book.target_for
+    return read
 
 
 @strawberry.type
@@ -330,7 +335,7 @@ class KpiHistoryQuery:
         spec = history_spec(kpis, group_by, interval, from_, to)
         await consistent(info, consistent_with)
         row = await info.context.run(_compute(info, spec))
-        return KpiHistory(row=row, targets=_targets(info))
+        return KpiHistory(row=row, targets=await info.context.run(_open_targets(info)))
 
 
 def _compute(info: SkillpathInfo, spec: HistorySpec) -> Callable[[], TrendReport]:
@@ -356,7 +361,7 @@ class KpiHistorySubscription:
         services = info.context.services
         await services.live.ensure_started()
         key = ("kpi_history", spec.kpis, spec.scope, spec.interval, from_)
-        targets = _targets(info)
+        targets = await info.context.run(_open_targets(info))
 
         def compute() -> object:
             # "to" moves with the calendar: a new day starts a new point.
