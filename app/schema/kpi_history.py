@@ -134,61 +134,56 @@ TargetLookup = Callable[[str], SeriesTarget | None]
 
 @strawberry.type(description="One KPI of one group over time, with its latest two points.")
 class KpiSeries:
-    row: strawberry.Private[SeriesRow]
-    grouping: strawberry.Private[str]
-    found_target: strawberry.Private[SeriesTarget | None]
-
-    @strawberry.field(description="The KPI.")
-    def kpi(self) -> KpiName:
-        return KpiName(self.row.kpi)
-
-    @strawberry.field(description="The group: company, a department name or a role id.")
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="A readable name: Company, the department, the role's title.")
-    async def label(self, info: SkillpathInfo) -> str:
-        if self.grouping == "role":
-            role = await info.context.loaders.roles.load(self.row.key)
-            return role.title if role else self.row.key
-        return "Company" if self.grouping == "company" else self.row.key
-
-    @strawberry.field(description="The latest point (the current day or month so far).")
-    def current(self) -> KpiPoint | None:
-        return KpiPoint.of(self.row.points[-1]) if self.row.points else None
-
-    @strawberry.field(description="The point before the latest one: the previous period.")
-    def previous(self) -> KpiPoint | None:
-        return KpiPoint.of(self.row.points[-2]) if len(self.row.points) > 1 else None
-
-    @strawberry.field(
+    kpi: KpiName = strawberry.field(description="The KPI.")
+    key: str = strawberry.field(description="The group: company, a department name or a role id.")
+    label: str = strawberry.field(
+        description="A readable name: Company, the department, the role's title."
+    )
+    current: KpiPoint | None = strawberry.field(
+        description="The latest point (the current day or month so far)."
+    )
+    previous: KpiPoint | None = strawberry.field(
+        description="The point before the latest one: the previous period."
+    )
+    change: float | None = strawberry.field(
         description="Current minus previous value; null when either is not shown."
     )
-    def change(self) -> float | None:
-        if len(self.row.points) < 2:
-            return None
-        now, before = self.row.points[-1].figure.value, self.row.points[-2].figure.value
-        return None if now is None or before is None else round(now - before, 4)
-
-    @strawberry.field(
+    target: KpiTargetView | None = strawberry.field(
         description="The target an active programme phase set for this KPI; null if none."
     )
-    def target(self) -> KpiTargetView | None:
-        found = self.found_target
-        if found is None:
-            return None
-        return KpiTargetView(
-            kpi=KpiName(self.row.kpi),
-            programme_id=strawberry.ID(found.programme_id),
-            phase=found.phase,
-            description=found.description,
-            target_value=found.target_value,
-            deadline=found.deadline,
-        )
+    row: strawberry.Private[SeriesRow]
+    periods: list[str] = strawberry.field(
+        description="The points' periods, oldest first (compact form of points)."
+    )
+    values: list[float | None] = strawberry.field(
+        description="The points' values in the order of periods; null where hidden or empty."
+    )
 
     @strawberry.field(description="Every point, oldest first.")
     def points(self) -> list[KpiPoint]:
         return [KpiPoint.of(p) for p in self.row.points]
+
+    @classmethod
+    def of(cls, row: SeriesRow, label: str, found: SeriesTarget | None) -> KpiSeries:
+        # Built whole, with plain fields: a year of twenty departments is thousands of
+        # values, and plain fields are answered without a resolver call each.
+        points = [KpiPoint.of(p) for p in row.points[-2:]]
+        now = row.points[-1].figure.value if row.points else None
+        before = row.points[-2].figure.value if len(row.points) > 1 else None
+        return cls(
+            kpi=KpiName(row.kpi), key=row.key, label=label,
+            current=points[-1] if points else None,
+            previous=points[-2] if len(points) > 1 else None,
+            change=None if now is None or before is None else round(now - before, 4),
+            target=None if found is None else KpiTargetView(
+                kpi=KpiName(row.kpi), programme_id=strawberry.ID(found.programme_id),
+                phase=found.phase, description=found.description,
+                target_value=found.target_value, deadline=found.deadline,
+            ),
+            row=row,
+            periods=[p.period.label for p in row.points],
+            values=[p.figure.value for p in row.points],
+        )  # fmt: skip
 
 
 @strawberry.type(
@@ -224,9 +219,16 @@ class KpiHistory:
         return self.row.min_group_size
 
     @strawberry.field(description="One series per group and KPI, groups in order, KPIs as asked.")
-    def series(self) -> list[KpiSeries]:
+    async def series(self, info: SkillpathInfo) -> list[KpiSeries]:
+        labels: dict[str, str] = {"company": "Company"}
+        keys = sorted({s.key for s in self.row.series})
+        if self.row.scope == "role":
+            roles = await info.context.loaders.roles.load_many(keys)
+            labels = {k: (r.title if r else k) for k, r in zip(keys, roles, strict=True)}
+        elif self.row.scope == "department":
+            labels = {k: k for k in keys}
         return [
-            KpiSeries(row=s, grouping=self.row.scope, found_target=self.targets(s.kpi))
+            KpiSeries.of(s, labels.get(s.key, s.key), self.targets(s.kpi))
             for s in self.row.series
         ]
 
