@@ -80,14 +80,17 @@ class KpiHistoryWriter:
     ) -> None:
         """Add to the numerator and denominator of ``kpi`` on ``day`` in each scope, and
         count ``employee_id`` among the people the figure rests on."""
-        for scope, key in scopes:
+        if scopes:
+            # One statement for every scope: most events add to three buckets at once.
             tx.execute(
                 "INSERT INTO {kpi_history} (scope, scope_key, kpi, day, numerator, denominator)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, kpi, day, scope_key)"
+                " VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(scopes))
+                + " ON CONFLICT (scope, kpi, day, scope_key)"
                 " DO UPDATE SET numerator = {kpi_history}.numerator + excluded.numerator,"
                 " denominator = {kpi_history}.denominator + excluded.denominator",
-                (scope, key, kpi, day, float(numerator), float(denominator)),
-            )
+                [v for scope, key in scopes
+                 for v in (scope, key, kpi, day, float(numerator), float(denominator))],
+            )  # fmt: skip
         if employee_id is not None:
             self.member(tx, kpi, day, scopes, employee_id)
 
@@ -112,26 +115,24 @@ class KpiHistoryWriter:
         self, tx: Transaction, kpi: str, day: str, scopes: Sequence[tuple[str, str]], employee: str
     ) -> None:
         """Count ``employee`` once per day and once per month among the people of ``kpi``."""
-        for scope, key in scopes:
-            for period in (day_period(day), month_period(day)):
-                seen = tx.scalar(
-                    "SELECT 1 FROM {kpi_history_members} WHERE scope = %s AND kpi = %s"
-                    " AND period = %s AND scope_key = %s AND employee_id = %s",
-                    (scope, kpi, period, key, employee),
-                )
-                if seen:
-                    continue
-                tx.execute(
-                    "INSERT INTO {kpi_history_members} (scope, scope_key, kpi, period,"
-                    " employee_id) VALUES (%s, %s, %s, %s, %s)",
-                    (scope, key, kpi, period, employee),
-                )
-                tx.execute(
-                    "INSERT INTO {kpi_history_people} (scope, scope_key, kpi, period, people)"
-                    " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (scope, kpi, period, scope_key)"
-                    " DO UPDATE SET people = {kpi_history_people}.people + 1",
-                    (scope, key, kpi, period),
-                )
+        if not scopes:
+            return
+        keys = [(scope, key, period) for scope, key in scopes
+                for period in (day_period(day), month_period(day))]  # fmt: skip
+        # The rows that were new come back: only their people counts go up.
+        new = tx.rows(
+            "INSERT INTO {kpi_history_members} (scope, scope_key, kpi, period, employee_id)"
+            " VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+            + " ON CONFLICT DO NOTHING RETURNING scope, scope_key, period",
+            [v for scope, key, period in keys for v in (scope, key, kpi, period, employee)],
+        )
+        if new:
+            tx.executemany(
+                "INSERT INTO {kpi_history_people} (scope, scope_key, kpi, period, people)"
+                " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (scope, kpi, period, scope_key)"
+                " DO UPDATE SET people = {kpi_history_people}.people + 1",
+                [(r["scope"], r["scope_key"], kpi, r["period"]) for r in new],
+            )
 
     def forget(self, tx: Transaction, kpi: str, employee: str) -> None:
         """Take ``employee`` out of the people of ``kpi`` (after an erasure), dropping rows
