@@ -24,6 +24,7 @@ from app.people.pulse import PulseBook
 from app.people.skill_index import SkillIndex
 from app.people.skills import SkillBook
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
+from app.programmes.book import ProgrammeBook
 from app.projections import (
     ConsentBook,
     EmployeeDirectory,
@@ -37,6 +38,7 @@ from app.projections import (
 )
 from app.projections.fairness_attributes import FairnessAttributes
 from app.projections.kpi_revision import RevisionPolicy
+from app.projections.kpi_trends import KpiTrendBook
 from app.projections.opportunities import OpportunityBoard
 from app.projections.reports import ReportBook
 from app.recommend.audit import unmitigated_plan
@@ -63,6 +65,8 @@ class Services:
     roles: RoleCatalogue
     consents: ConsentBook
     kpis: KpiBook
+    trends: KpiTrendBook
+    programmes: ProgrammeBook
     module_insights: ModuleInsightsBook
     live: Live
     recommender: RecommenderService
@@ -134,6 +138,8 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         roles=RoleCatalogue(gateway),
         consents=ConsentBook(gateway),
         kpis=KpiBook(gateway, settings.min_group_size),
+        trends=KpiTrendBook(gateway, settings.min_group_size),
+        programmes=ProgrammeBook(app, gateway, settings.min_group_size),
         module_insights=ModuleInsightsBook(gateway, settings.min_group_size),
         recommender=RecommenderService.build(app, gateway, settings),
         fairness_attributes=FairnessAttributes(gateway),

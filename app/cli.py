@@ -300,6 +300,31 @@ def cmd_import_onet(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the monthly report as PDF and HTML; the works-council variant with --works-council."""
+    from app.report.content import ReportError, gather, month_window
+    from app.report.render import to_html, to_pdf
+
+    try:
+        month_window(args.month)  # a bad or future month fails before anything is opened
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    variant = "works_council" if args.works_council else "leadership"
+    services = _services()
+    try:
+        services.runner.catch_up()
+        report = gather(services, args.month, variant)
+    finally:
+        services.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"skillpath-report-{args.month}" + ("-works-council" if args.works_council else "")
+    (out / f"{stem}.html").write_text(to_html(report), encoding="utf-8")
+    to_pdf(report, out / f"{stem}.pdf")
+    print(f"wrote {out / stem}.pdf and .html")
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from app.schema import build_schema
 
@@ -377,6 +402,12 @@ def parser() -> argparse.ArgumentParser:
     )
     onet.add_argument("path", help="directory with occupation_data.csv and skills.csv(.gz)")
     onet.set_defaults(run=cmd_import_onet)
+    report = sub.add_parser("report", help="write the monthly leadership report (PDF and HTML)")
+    report.add_argument("--month", required=True, help="YYYY-MM, not in the future")
+    council = "the works-council variant (departments under the k rule)"
+    report.add_argument("--works-council", action="store_true", help=council)
+    report.add_argument("--out", default="var/reports", help="folder (default var/reports)")
+    report.set_defaults(run=cmd_report)
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)

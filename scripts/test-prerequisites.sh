@@ -16,6 +16,9 @@ command -v pg_dump >/dev/null || apt_install postgresql-client
 # page loads nothing from outside the server, so no browser download is needed).
 command -v chromium >/dev/null || apt_install chromium
 
+# pdftoppm: the monthly report test renders the PDF's pages to images.
+command -v pdftoppm >/dev/null || apt_install poppler-utils
+
 # The stock graphql-ws JavaScript client for the subscription tests, pinned by its lock file.
 JS_DIR="$(dirname "$0")/../tests/js"
 if [ ! -d "$JS_DIR/node_modules/graphql-ws" ] || [ "$JS_DIR/package-lock.json" -nt "$JS_DIR/node_modules/.package-lock.json" ]; then

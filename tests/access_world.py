@@ -17,6 +17,7 @@ from uuid import UUID
 from app.access import Facet, Subject, Viewer
 from app.aggregates import Actor, RequiredSkill
 from app.aggregates.onboarding import Milestone
+from app.aggregates.programme_phases import criterion
 from app.aggregates.pulse_survey import SurveyItem
 from app.bootstrap import Services, build_services
 from app.settings import Settings
@@ -56,6 +57,8 @@ class AccessWorld:
     open_decisions: dict[str, str] = field(default_factory=dict)
     #: A list per person whose item they reported as WRONG with a comment (HR's queue).
     reported_decisions: dict[str, str] = field(default_factory=dict)
+    #: A programme with a pilot phase whose cohort is everyone.
+    programme_id: str = ""
 
     @property
     def managers(self) -> dict[str, str | None]:
@@ -209,8 +212,26 @@ def arrange(services: Services) -> AccessWorld:
             kind="experienced", actor=Actor(ids["bea"], "employee"),
         ).id
     )  # fmt: skip
+    world.programme_id = arrange_programme(services, list(ids.values()))
     services.runner.catch_up()
     return world
+
+
+def arrange_programme(services: Services, cohort: list[str]) -> str:
+    """A pilot phase with two criteria and everyone in the cohort."""
+    app = services.app
+    programme = app.define_programme(name="Personalised learning", department=None, actor=HR).id
+    app.define_programme_phase(
+        programme, kind="pilot", name="Pilot", starts_on=date(2024, 1, 1),
+        ends_on=date(2024, 7, 1), success_criteria=[
+            criterion("completion_rate", "at_least", 0.8, 6, "successCriteria[0]"),
+            criterion("enps", "change_by", 20, 12, "successCriteria[1]"),
+        ], exit_criteria=["completion below 0.5"], actor=HR,
+    )  # fmt: skip
+    app.confirm_pilot_cohort(
+        programme, employee_ids=cohort, suggested_ids=cohort, min_size=1, actor=HR
+    )
+    return str(programme)
 
 
 @contextlib.contextmanager

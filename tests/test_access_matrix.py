@@ -101,6 +101,15 @@ QUERIES: dict[str, Recipe] = {
     "fairnessReport": lambda w, who: {},
     "modelVersions": lambda w, who: {},
     "kpis": lambda w, who: {"groupBy": "TEAM"},
+    "kpiHistory": lambda w, who: {"groupBy": "DEPARTMENT", "interval": "DAY"},
+    "programmes": lambda w, who: {},
+    "suggestPilotCohort": lambda w, who: {"programmeId": w.programme_id, "size": 4},
+    "pilotComparison": lambda w, who: {
+        "programmeId": w.programme_id,
+        "window": {"kind": "LAST_90_DAYS"},
+    },
+    "programmePhaseStatus": lambda w, who: {"programmeId": w.programme_id},
+    "programmeRoi": lambda w, who: {"programmeId": w.programme_id},
     "moduleInsights": lambda w, who: {"moduleId": w.module_id},
     "modulesNeedingRevision": lambda w, who: {},
     "myData": lambda w, who: {},
@@ -195,6 +204,21 @@ MUTATIONS: dict[str, Recipe] = {
     "defineProgramme": lambda w, who: {"input": {"name": "Pilot"}},
     "recordProgrammeCost": lambda w, who: {"input": {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},
+    "defineProgrammePhase": lambda w, who: {"input": {
+        "programmeId": w.programme_id, "kind": "EXTENSION", "startsOn": "2024-08-01",
+        "endsOn": "2024-12-01", "successCriteria": [
+            {"kpi": "ADOPTION", "kind": "AT_LEAST", "value": 0.5, "withinMonths": 3}]}},
+    "confirmPilotCohort": lambda w, who: {"input": {
+        "programmeId": w.programme_id, "employeeIds": list(w.ids.values())}},
+    "recordProgrammeCostLine": lambda w, who: {"input": {
+        "programmeId": w.programme_id, "category": "LICENCES", "amount": 100,
+        "incurredOn": "2024-05-01"}},
+    "recordProgrammeBenefit": lambda w, who: {"input": {
+        "programmeId": w.programme_id, "category": "TIME_SAVED", "realisedOn": "2024-05-31",
+        "minutesPerEmployeePerDay": 30, "employees": 4, "workingDays": 20, "hourlyValue": 50}},
+    "decidePhaseGate": lambda w, who: {"input": {
+        "programmeId": w.programme_id, "phase": "PILOT", "decision": "EXTEND",
+        "reason": "more data", "decidedOn": "2024-06-01"}},
     "estimateTimeSaved": lambda w, who: {"input": {
         "programmeId": w.role_id, "hours": 1, "hourlyValue": 50, "estimatedFor": "2024-05-01"}},
     "importHrRecords": lambda w, who: {"input": {"dryRun": True, "rows": [{
@@ -208,6 +232,7 @@ MUTATIONS: dict[str, Recipe] = {
 
 SUBSCRIPTIONS: dict[str, Recipe] = {
     "kpiUpdated": lambda w, who: {"groupBy": "TEAM"},
+    "kpiHistoryUpdated": lambda w, who: {"groupBy": "DEPARTMENT", "interval": "DAY"},
     "moduleInsightsUpdated": lambda w, who: {"moduleId": w.module_id},
     "events": lambda w, who: {"fromPosition": 0},
 }

@@ -178,6 +178,14 @@ OPERATIONS = [
     Operation(f"{Q}.recommendationReports", "{ recommendationReports { reportId } }",
               "hr admin"),
     Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
+    Operation(f"{Q}.kpiHistory", "{ kpiHistory { __typename } }", AGGREGATE),
+    Operation(f"{Q}.programmes", "{ programmes { __typename } }", AGGREGATE),
+    Operation(f"{Q}.suggestPilotCohort",
+              f'{{ suggestPilotCohort(programmeId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
+    Operation(f"{Q}.pilotComparison",
+              f'{{ pilotComparison(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{Q}.programmePhaseStatus",
+              f'{{ programmePhaseStatus(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.moduleInsights",
               f'{{ moduleInsights(moduleId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
     Operation(f"{Q}.modulesNeedingRevision", "{ modulesNeedingRevision { __typename } }",
@@ -320,6 +328,22 @@ OPERATIONS = [
     Operation(f"{Q}.webhookEndpoints", "{ webhookEndpoints { id } }", "hr admin"),
     Operation(f"{Q}.webhookDeliveries",
               f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
+    Operation(f"{M}.defineProgrammePhase", "mutation { defineProgrammePhase(input:"
+              f' {{programmeId: "{UNKNOWN}", kind: PILOT, startsOn: "2024-01-01",'
+              f' endsOn: "2024-06-01", successCriteria: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{Q}.programmeRoi",
+              f'{{ programmeRoi(programmeId: "{UNKNOWN}") {{ __typename }} }}', AGGREGATE),
+    Operation(f"{M}.recordProgrammeCostLine", "mutation { recordProgrammeCostLine(input:"
+              f' {{programmeId: "{UNKNOWN}", category: LICENCES, amount: 1,'
+              f' incurredOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.recordProgrammeBenefit", "mutation { recordProgrammeBenefit(input:"
+              f' {{programmeId: "{UNKNOWN}", category: OTHER, amount: 1,'
+              f' realisedOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.confirmPilotCohort", "mutation { confirmPilotCohort(input:"
+              f' {{programmeId: "{UNKNOWN}", employeeIds: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.decidePhaseGate", "mutation { decidePhaseGate(input:"
+              f' {{programmeId: "{UNKNOWN}", phase: PILOT, decision: STOP, reason: "r",'
+              f' decidedOn: "2024-01-01"}}) {OUTCOME} }}', "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),
@@ -330,6 +354,8 @@ OPERATIONS = [
 
 SUBSCRIPTIONS = [
     Operation("Subscription.kpiUpdated", "subscription { kpiUpdated { position } }", AGGREGATE),
+    Operation("Subscription.kpiHistoryUpdated",
+              "subscription { kpiHistoryUpdated { position } }", AGGREGATE),
     Operation("Subscription.moduleInsightsUpdated",
               f'subscription {{ moduleInsightsUpdated(moduleId: "{UNKNOWN}") {{ __typename }} }}',
               AGGREGATE),

@@ -56,6 +56,11 @@ _EMPLOYMENT_FIELDS = (
 )  # fmt: skip
 
 PERSON_TYPES: dict[str, PersonType] = {
+    "PilotCandidate": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.EMPLOYMENT, "department", "experienceBand", "reason"),
+        **_parts(Facet.PROFILE, "learningPreference"),
+    }),
     "Employee": PersonType("id", {
         "id": None,
         **_parts(Facet.IDENTITY, text=("name", "email", "location")),
@@ -190,6 +195,9 @@ AGGREGATES = frozenset({
     "SkillHeatCell", "PulseResults", "PulseGroup", "PulseItemResult", "OnboardingTimes",
     "RoleOnboardingTime", "BenefitUptakeReport", "BenefitUptake",
     "RequiredTopicExposure",
+    "KpiHistory", "KpiSeries", "KpiPoint", "KpiTargetView",
+    "PilotComparison", "KpiComparisonView", "KpiEstimate", "PhaseStatusView",
+    "CriterionStatusView", "ProgrammeRoiView", "RoiLineView", "RoiPointView",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -206,6 +214,7 @@ IMPERSONAL = frozenset({
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
+    "ProgrammeView", "ProgrammePhaseView", "KpiCriterion", "GateDecisionView",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
     # HR import results name people by the HR system's id only, never by name or email.
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",

@@ -16,10 +16,21 @@ from app.aggregates import Employee, Enrollment, LearningModule
 from app.aggregates.decision import RecommendationDecision
 from app.aggregates.programme import Programme
 from app.consent.envelope import is_erased
+from app.consent.ledger import ConsentLedger
+from app.kpis.figures import ACCEPTANCE_DAYS, DETRACTOR_MAX, PROMOTER_MIN
 from app.kpis.revision import rule_of
 from app.kpis.sentiment import SentimentScorer
 from app.persistence import Transaction
 from app.projections.engine import Projection, handles
+from app.projections.kpi_history import (
+    HISTORY_DDL,
+    HISTORY_TABLES,
+    LEARNERS,
+    SENTIMENT_SCALE,
+    KpiHistoryWriter,
+    days_between,
+    scopes_of,
+)
 from app.projections.kpi_lookups import KpiLookups
 
 _GROUP = "department TEXT, manager_id TEXT, role_id TEXT"
@@ -46,6 +57,8 @@ class KpiProjection(Projection):
         "kpi_programmes",
         "kpi_programme_entries",
         "kpi_revision_flags",
+        "kpi_programme_lines",
+        *HISTORY_TABLES,
     )
     ddl = (
         "CREATE TABLE IF NOT EXISTS {kpi_people} (employee_id TEXT PRIMARY KEY, "
@@ -97,11 +110,17 @@ class KpiProjection(Projection):
         "CREATE TABLE IF NOT EXISTS {kpi_revision_flags} (module_id TEXT NOT NULL,"
         " version INTEGER NOT NULL, rule TEXT, reason TEXT NOT NULL, figures TEXT NOT NULL,"
         " flagged_at TEXT NOT NULL, open INTEGER NOT NULL, PRIMARY KEY (module_id, version))",
+        "CREATE TABLE IF NOT EXISTS {kpi_programme_lines} (programme_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL,"
+        " day TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (programme_id, version))",
+        *HISTORY_DDL,
     )
 
     def __init__(self, scorer: SentimentScorer | None = None) -> None:
         self._scorer = scorer or SentimentScorer()
         self._lookups = KpiLookups()
+        self._history = KpiHistoryWriter()
 
     # -- people ---------------------------------------------------------------------------
 
@@ -115,6 +134,10 @@ class KpiProjection(Projection):
         )
         self._lookups.set_group(tx, str(e.originator_id), group)
         self._staffing(tx, e, "hire", e.hire_date.isoformat(), group)
+        day, scopes, person = e.hire_date.isoformat(), _scopes(group), str(e.originator_id)
+        self._history.joined(tx, day, scopes)
+        self._history.add(tx, "internal_hiring_share", day, scopes, 0, 1, person)
+        self._history.member(tx, "time_to_productivity_days", day, scopes, person)
 
     @handles(Employee.RoleChanged)
     def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:
@@ -124,7 +147,14 @@ class KpiProjection(Projection):
         so it adds no staffing fact and does not count for the internal hiring share.
         """
         group = (e.department, _opt(e.manager_id), str(e.role_id))
-        previous_role = self._lookups.group(tx, str(e.originator_id))[2]
+        day, person = day_of(e.occurred_at), str(e.originator_id)
+        before = self._lookups.group(tx, person)
+        previous_role = before[2]
+        self._history.left(tx, day, _scopes(before)[1:])
+        self._history.joined(tx, day, _scopes(group)[1:])
+        # Only a change of role is an internal move; a new manager or department regroups.
+        if previous_role != str(e.role_id):
+            self._history.add(tx, "internal_hiring_share", day, _scopes(group), 1, 1, person)
         tx.execute(
             "UPDATE {kpi_people} SET department = %s, manager_id = %s, role_id = %s"
             " WHERE employee_id = %s",
@@ -158,6 +188,15 @@ class KpiProjection(Projection):
 
     @handles(Employee.ProductivityReached)
     def productivity_reached(self, e: Employee.ProductivityReached, tx: Transaction) -> None:
+        hire = tx.row(
+            "SELECT day, department, role_id FROM {kpi_staffing} WHERE employee_id = %s"
+            " AND kind = 'hire'",
+            (str(e.originator_id),),
+        )
+        if hire is not None:
+            days = days_between(hire["day"], e.reached_on.isoformat())
+            scopes = scopes_of(hire["department"], hire["role_id"])
+            self._history.value(tx, "time_to_productivity_days", hire["day"], scopes, days)
         tx.execute(
             "UPDATE {kpi_people} SET productive_day = %s WHERE employee_id = %s",
             (e.reached_on.isoformat(), str(e.originator_id)),
@@ -165,6 +204,8 @@ class KpiProjection(Projection):
 
     @handles(Employee.Left)
     def left(self, e: Employee.Left, tx: Transaction) -> None:
+        group = self._lookups.group(tx, str(e.originator_id))
+        self._history.left(tx, e.left_on.isoformat(), _scopes(group))
         tx.execute(
             "UPDATE {kpi_people} SET left_day = %s WHERE employee_id = %s",
             (e.left_on.isoformat(), str(e.originator_id)),
@@ -173,6 +214,11 @@ class KpiProjection(Projection):
     @handles(Employee.PulseAnswered)
     def pulse_answered(self, e: Employee.PulseAnswered, tx: Transaction) -> None:
         employee_id = str(e.originator_id)
+        score = 1 if e.score >= PROMOTER_MIN else -1 if e.score <= DETRACTOR_MAX else 0
+        self._history.add(
+            tx, "enps", day_of(e.occurred_at), _scopes(self._lookups.group(tx, employee_id)),
+            score, 1, employee_id,
+        )  # fmt: skip
         tx.execute(
             "INSERT INTO {kpi_pulses} (employee_id, version, day, score, department, manager_id,"
             " role_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -210,6 +256,10 @@ class KpiProjection(Projection):
     ) -> None:
         day = day_of(e.occurred_at)
         recommendation = _opt(recommendation_id)
+        group = self._lookups.group(tx, employee_id)
+        self._history.add(tx, "completion_rate", day, _scopes(group), 0, 1, employee_id)
+        if recommendation is not None:
+            self._accepted(tx, recommendation, module_id, day)
         tx.execute(
             "INSERT INTO {kpi_attempts} (enrollment_id, attempt, employee_id, module_id,"
             " department, manager_id, role_id, source, recommendation_id, enrolled_day)"
@@ -219,7 +269,7 @@ class KpiProjection(Projection):
                 attempt,
                 employee_id,
                 module_id,
-                *self._lookups.group(tx, employee_id),
+                *group,
                 source,
                 recommendation,
                 day,
@@ -239,6 +289,18 @@ class KpiProjection(Projection):
             )
         self._activity(tx, employee_id, module_id, day, 0)
 
+    def _accepted(self, tx: Transaction, decision_id: str, module_id: str, day: str) -> None:
+        """An enrolment in a recommended module within the acceptance period, counted on
+        the day the recommendation was issued."""
+        issued = tx.row(
+            "SELECT day, department, role_id FROM {kpi_recommended} WHERE decision_id = %s"
+            " AND module_id = %s AND enrolled_day IS NULL",
+            (decision_id, module_id),
+        )
+        if issued is not None and days_between(issued["day"], day) <= ACCEPTANCE_DAYS:
+            scopes = scopes_of(issued["department"], issued["role_id"])
+            self._history.add(tx, "recommendation_acceptance", issued["day"], scopes, 1, 0)
+
     @handles(Enrollment.Progressed, Enrollment.QuizAttempted)
     def progressed(
         self, e: Enrollment.Progressed | Enrollment.QuizAttempted, tx: Transaction
@@ -249,7 +311,15 @@ class KpiProjection(Projection):
 
     @handles(Enrollment.Completed)
     def completed(self, e: Enrollment.Completed, tx: Transaction) -> None:
-        self._finished(tx, e, "completed_day = %s", day_of(e.occurred_at))
+        last = self._finished(tx, e, "completed_day = %s", day_of(e.occurred_at))
+        attempt = tx.row(
+            "SELECT enrolled_day, department, role_id FROM {kpi_attempts}"
+            " WHERE enrollment_id = %s AND attempt = %s",
+            (str(e.originator_id), last["attempt"]),
+        )
+        if attempt is not None:
+            scopes = scopes_of(attempt["department"], attempt["role_id"])
+            self._history.add(tx, "completion_rate", attempt["enrolled_day"], scopes, 1, 0)
 
     @handles(Enrollment.Dropped)
     def dropped(self, e: Enrollment.Dropped, tx: Transaction) -> None:
@@ -260,6 +330,11 @@ class KpiProjection(Projection):
             day_of(e.occurred_at),
             e.position_minutes,
         )
+        scopes = _scopes(self._lookups.group(tx, last["employee_id"]))
+        day = day_of(e.occurred_at)
+        if e.position_minutes is not None:  # known only with activity_tracking consent
+            self._history.value(tx, "drop_off_minutes", day, scopes, e.position_minutes)
+            self._history.member(tx, "drop_off_minutes", day, scopes, last["employee_id"])
         self._module_changed(tx, last["module_id"], e)
 
     def _finished(self, tx: Transaction, e: Any, assignments: str, *values: Any) -> dict[str, Any]:
@@ -280,6 +355,11 @@ class KpiProjection(Projection):
         comment = "" if is_erased(e.comment) else e.comment
         sentiment = self._scorer.score(comment, language or "en")
         employee_id = str(e.employee_id)
+        day, scopes = day_of(e.occurred_at), _scopes(self._lookups.group(tx, employee_id))
+        self._history.add(tx, "average_rating", day, scopes, e.rating, 1, employee_id)
+        if sentiment is not None:
+            scaled = round(sentiment * SENTIMENT_SCALE)
+            self._history.add(tx, "feedback_sentiment", day, scopes, scaled, 1, employee_id)
         tx.execute(
             "INSERT INTO {kpi_feedback} (enrollment_id, version, employee_id, module_id, day,"
             " rating, sentiment, department, manager_id, role_id)"
@@ -308,6 +388,30 @@ class KpiProjection(Projection):
             " events = {kpi_activity}.events + 1",
             (employee_id, module_id, day, minutes),
         )
+        scopes = _scopes(self._lookups.group(tx, employee_id))
+        self._history.member(tx, LEARNERS, day, scopes, employee_id)
+        if minutes:
+            self._history.add(tx, "learning_hours_per_employee", day, scopes, minutes, 0)
+
+    @handles(ConsentLedger.Erased)
+    def erased(self, e: ConsentLedger.Erased, tx: Transaction) -> None:
+        """An erased comment has no sentiment any more (see erasure.py): its share of the
+        history goes too, so the history equals a replay without it."""
+        employee_id = tx.scalar(
+            "SELECT employee_id FROM {consent_ledgers} WHERE ledger_id = %s",
+            (str(e.originator_id),),
+        )
+        if employee_id is None:
+            return
+        for row in tx.rows(
+            "SELECT day, sentiment, department, role_id FROM {kpi_feedback}"
+            " WHERE employee_id = %s AND sentiment IS NOT NULL",
+            (str(employee_id),),
+        ):
+            scaled = round(float(row["sentiment"]) * SENTIMENT_SCALE)
+            scopes = scopes_of(row["department"], row["role_id"])
+            self._history.add(tx, "feedback_sentiment", row["day"], scopes, -scaled, -1)
+        self._history.forget(tx, "feedback_sentiment", str(employee_id))
 
     # -- modules --------------------------------------------------------------------------
 
@@ -376,6 +480,10 @@ class KpiProjection(Projection):
     ) -> None:
         employee_id = str(e.employee_id)
         group = self._lookups.group(tx, employee_id)
+        self._history.add(
+            tx, "recommendation_acceptance", day_of(e.occurred_at), _scopes(group), 0,
+            len(e.module_ids), employee_id,
+        )  # fmt: skip
         tx.executemany(
             "INSERT INTO {kpi_recommended} (decision_id, module_id, employee_id, day, issued_at,"
             " department, manager_id, role_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -416,14 +524,41 @@ class KpiProjection(Projection):
 
     @handles(Programme.TimeSavedEstimated)
     def time_saved(self, e: Programme.TimeSavedEstimated, tx: Transaction) -> None:
-        self._entry(tx, e, "benefit", e.estimated_for.isoformat(), e.hours * e.hourly_value)
+        amount = e.hours * e.hourly_value
+        self._entry(tx, e, "benefit", e.estimated_for.isoformat(), amount, "time_saved")
 
-    def _entry(self, tx: Transaction, e: Any, kind: str, day: str, amount: float) -> None:
+    @handles(Programme.CostLineRecorded)
+    def cost_line(self, e: Programme.CostLineRecorded, tx: Transaction) -> None:
+        self._entry(tx, e, "cost", e.incurred_on.isoformat(), e.amount, e.category)
+
+    @handles(Programme.BenefitRecorded)
+    def benefit(self, e: Programme.BenefitRecorded, tx: Transaction) -> None:
+        self._entry(tx, e, "benefit", e.realised_on.isoformat(), e.amount, e.category)
+
+    def _entry(
+        self, tx: Transaction, e: Any, kind: str, day: str, amount: float, category: str = "other"
+    ) -> None:
+        tx.execute(
+            "INSERT INTO {kpi_programme_lines} (programme_id, version, kind, category, day,"
+            " amount) VALUES (%s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), e.originator_version, kind, category, day, amount),
+        )
+        department = tx.scalar(
+            "SELECT department FROM {kpi_programmes} WHERE programme_id = %s",
+            (str(e.originator_id),),
+        )
+        benefit, cost = (amount, 0.0) if kind == "benefit" else (0.0, amount)
+        self._history.add(tx, "roi_percent", day, scopes_of(department, None), benefit, cost)
         tx.execute(
             "INSERT INTO {kpi_programme_entries} (programme_id, version, kind, day, amount)"
             " VALUES (%s, %s, %s, %s, %s)",
             (str(e.originator_id), e.originator_version, kind, day, amount),
         )
+
+
+def _scopes(group: tuple[Any, ...]) -> list[tuple[str, str]]:
+    """History scopes of a stamped (department, manager, role) group."""
+    return scopes_of(group[0], group[2])
 
 
 def _opt(value: object | None) -> str | None:

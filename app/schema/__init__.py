@@ -29,6 +29,7 @@ from app.schema.execution import PlainFieldsExecutionContext, install_direct_res
 from app.schema.guard import install_guards
 from app.schema.idempotency import make_idempotent
 from app.schema.integration import HrImportMutation, IntegrationMutation
+from app.schema.kpi_history import KpiHistoryQuery, KpiHistorySubscription
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
@@ -37,6 +38,8 @@ from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.nodes import NodeQuery
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
+from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
+from app.schema.programmes import ProgrammeMutation, ProgrammeQuery
 from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.reports import ReportMutation, ReportQuery
@@ -44,7 +47,7 @@ from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.scalars import SCALAR_OVERRIDES
 from app.schema.skills import SkillQuery
 from app.schema.status import StatusQuery
-from app.schema.subscriptions import Subscription
+from app.schema.subscriptions import Subscription as LiveSubscription
 from app.schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
@@ -64,12 +67,16 @@ Query = merge_types(
         ConsentQuery,
         StatusQuery,
         KpiQuery,
+        KpiHistoryQuery,
+        ProgrammeQuery,
+        ProgrammeRoiQuery,
         RecommendQuery,
         ReportQuery,
         AuditQuery,
         WebhookQuery,
     ),
 )
+Subscription = merge_types("Subscription", (LiveSubscription, KpiHistorySubscription))
 Mutation = merge_types(
     "Mutation",
     (
@@ -83,6 +90,8 @@ Mutation = merge_types(
         BenefitMutation,
         ConsentMutation,
         KpiMutation,
+        ProgrammeMutation,
+        ProgrammeRoiMutation,
         RecommendMutation,
         IntegrationMutation,
         HrImportMutation,

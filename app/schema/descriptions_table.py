@@ -266,6 +266,11 @@ BY_COORDINATE: dict[str, str] = {
     "Query.modules(skill)": "Only modules teaching this skill.",
     "Query.modules(search)": "Only modules whose title or description contains this text.",
     "Query.recommendations(first)": "How many items to recommend (1-100).",
+    "Query.pilotComparison(against)": "The comparison group: everyone else, or a group matched"
+    " by role and tenure.",
+    "Query.pilotComparison(kpis)": "The KPIs to compare; omit for every person-level KPI.",
+    "Query.programmePhaseStatus(phase)": "The phase to judge; omit for the current one.",
+    "Query.suggestPilotCohort(size)": "How many people to suggest (10 to 20 by default).",
     "Query.recommendations(goal)": "A goal to favour, in the employee's words.",
     "Query.fairnessReport(modelVersion)": "The model version; default the active one.",
     "Query.fairnessReport(mitigated)": "Report on the re-ranked (fair exposure) lists instead of the raw ones.",

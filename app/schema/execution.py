@@ -27,6 +27,8 @@ from graphql import (
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
@@ -74,14 +76,51 @@ def plain_scalar_fields(schema: GraphQLSchema) -> PlainFields:
                 if isinstance(leaf, GraphQLEnumType) or name in _PLAIN_SCALARS:
                     shortcut = (definition.python_name, leaf, name in _TEXT_SCALARS)
                     found.setdefault(type_name, {})[field_name] = shortcut
+                elif isinstance(leaf, GraphQLList):
+                    item = leaf.of_type
+                    scalar = get_nullable_type(item)
+                    if getattr(scalar, "name", "") in _PLAIN_SCALARS - _TEXT_SCALARS | {"String"}:
+                        many = _ListOf(scalar, not isinstance(item, GraphQLNonNull))
+                        found.setdefault(type_name, {})[field_name] = (
+                            definition.python_name, many, False,
+                        )  # fmt: skip
         _shortcuts[schema] = found
     return found
+
+
+class _ListOf:
+    """A list of plain scalars (a series of values): answered whole, item by item coerced."""
+
+    def __init__(self, scalar: Any, nullable_items: bool) -> None:
+        self.scalar = scalar
+        self.nullable_items = nullable_items
+
+    def read(self, value: Any) -> Any:
+        if type(value) is not list:
+            return _MISS
+        found: list[Any] = []
+        for item in value:
+            if item is None:
+                if not self.nullable_items:
+                    return _MISS
+                found.append(None)
+                continue
+            if not isinstance(item, _PLAIN_VALUES) or isinstance(item, Enum):
+                return _MISS
+            try:
+                coerced = self.scalar.coerce_output_value(item)
+            except Exception:  # the full path reports it, located and typed
+                return _MISS
+            found.append(coerced)
+        return found
 
 
 def _read(shortcut: Shortcut, source: Any) -> Any:
     """The field's answer, or ``_MISS`` for anything but a plain value of its type."""
     attribute, leaf, text = shortcut
     value = getattr(source, attribute, None)
+    if isinstance(leaf, _ListOf):
+        return leaf.read(value)
     if text and type(value) is str:
         return value
     if not isinstance(value, _PLAIN_VALUES):

@@ -1,0 +1,1 @@
+"""Programme steering: pilot cohorts, pilot against the rest, phase status, ROI."""

@@ -1,0 +1,1 @@
+"""The monthly leadership report: ``skillpath report --month YYYY-MM`` (PDF and HTML)."""
