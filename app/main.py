@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,6 +24,7 @@ from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
+from app.ide import graphiql_page
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
@@ -63,6 +63,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         self.services = services
         self.tokens = tokens
         self.sessions = Sessions(services)
+        self._ide_page = graphiql_page()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -95,11 +96,8 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        # Shows where a token comes from, in the headers editor of the embedded GraphiQL.
-        return super().graphql_ide_html.replace(
-            "React.useState(parameters.headers)",
-            f"React.useState(parameters.headers || {json.dumps(GRAPHIQL_HEADERS)})",
-        )
+        return self._ide_page
+
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Requests refused before GraphQL runs (no query, a body that is not JSON, a mutation
@@ -127,11 +125,6 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     def _asks_for_the_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and self.should_render_graphql_ide(request)  # type: ignore[arg-type]
-
-
-GRAPHIQL_HEADERS = (
-    '{\n  "Authorization": "Bearer <paste the output of: skillpath token --role admin>"\n}'
-)
 
 
 def unauthenticated(reason: str) -> JSONResponse:
