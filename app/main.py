@@ -98,7 +98,6 @@ class SkillpathGraphQL(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         return self._ide_page
 
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Requests refused before GraphQL runs (no query, a body that is not JSON, a mutation
         # over GET) get a GraphQL error body like every other error, not plain text.

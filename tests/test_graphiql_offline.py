@@ -63,9 +63,11 @@ def test_graphiql_loads_offline_and_its_docs_appear_once_a_token_is_pasted(
         introspections: list[int] = []
         page.on(
             "response",
-            lambda r: introspections.append(r.status)
-            if "IntrospectionQuery" in (r.request.post_data or "")
-            else None,
+            lambda r: (
+                introspections.append(r.status)
+                if "IntrospectionQuery" in (r.request.post_data or "")
+                else None
+            ),
         )
         page.goto(f"{base}/graphql")
         expect(page.locator(".graphiql-editors")).to_be_visible(timeout=20_000)
