@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.access import ROLES
+from app.auth.tokens import DEV_TOKEN_SECONDS
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
@@ -27,25 +28,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     services = build_services(settings, start_projections=False)
-    if settings.seed_if_empty and services.app.last_position() == 0 and not args.no_seed:
+    empty = services.app.last_position() == 0
+    if settings.seed_if_empty and empty and not args.no_seed:
         print(
             "Empty database: seeding the demo organisation (SKILLPATH_SEED_IF_EMPTY=false to skip)"
         )
         _seed(services, employees=300, modules=150, seed=42, months=6)
+    elif empty:
+        print("Empty database: nothing seeded (`skillpath seed` loads the demo organisation)")
     if settings.run_projections:
         services.runner.start()
     app = create_app(settings, services)
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
-    token = _embedded_admin_token(settings)
-    if token is None:
-        print("Every call needs a bearer token from the identity provider (see README)")
-    else:
-        # Embedded mode is a single-machine demo: hand the operator a working token at once.
-        print("An admin token for the next 12 hours (skillpath token mints others):")
-        print(f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}')
-        print(f"  Dashboard: http://{host}:{port}/dashboard?token={token}")
+    for line in _token_hint(settings, f"http://{host}:{port}"):
+        print(line)
     # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
     uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
     return 0
@@ -190,7 +188,7 @@ def cmd_verify(_: argparse.Namespace) -> int:
 
 
 def _embedded_admin_token(settings: Settings) -> str | None:
-    """A 12-hour admin token in embedded mode; None where tokens come from a provider."""
+    """An admin token (DEV_TOKEN_SECONDS) in embedded mode; None in production."""
     from app.auth.tokens import mint_token, signing_secret
     from app.bootstrap import master_key_for
 
@@ -199,8 +197,31 @@ def _embedded_admin_token(settings: Settings) -> str | None:
     secret = signing_secret(settings, master_key_for(settings))
     if secret is None:
         return None
-    return mint_token(secret, role="admin", subject="admin@skillpath", seconds=12 * 3600,
+    return mint_token(secret, role="admin", subject="admin@skillpath",
                       audience=settings.jwt_audience, issuer=settings.jwt_issuer)  # fmt: skip
+
+
+def _token_hint(settings: Settings, base: str) -> list[str]:
+    """What ``serve`` says about tokens: embedded mode hands one out, production says where
+    they come from (a token in a production log would be readable by whoever reads logs)."""
+    token = _embedded_admin_token(settings)
+    if token is not None:
+        # Embedded mode is a single-machine demo: hand the operator a working token at once.
+        return [
+            f"An admin token for the next {DEV_TOKEN_SECONDS // 3600} hours"
+            " (skillpath token mints others):",
+            f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}',
+            f"  Dashboard: {base}/dashboard?token={token}",
+        ]
+    lines = []
+    if settings.jwt_secret:
+        lines.append(
+            "Tokens: `skillpath token --role admin` in the same environment prints one"
+            " (HS256, signed with SKILLPATH_JWT_SECRET)"
+        )
+    if settings.jwks_url:
+        lines.append(f"Tokens: RS256 from the identity provider ({settings.jwks_url})")
+    return lines
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -275,7 +296,8 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a development bearer token for the API")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--employee", help="the employee id the token acts as")
-    token.add_argument("--hours", type=int, default=8, help="validity (default 8)")
+    token.add_argument("--hours", type=int, default=DEV_TOKEN_SECONDS // 3600,
+                       help=f"validity (default {DEV_TOKEN_SECONDS // 3600})")  # fmt: skip
     token.set_defaults(run=cmd_token)
     export_subject = sub.add_parser(
         "export-subject", help="print everything held about one employee as JSON"
