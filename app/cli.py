@@ -108,6 +108,21 @@ def cmd_replay(_: argparse.Namespace) -> int:
     return 0 if report.identical else 2
 
 
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Create the event store's and the read models' tables where missing, and exit.
+
+    Run once before the workers start (compose: the ``migrate`` service) and after an
+    upgrade, so that several processes never race to create the same tables."""
+    services = _services()
+    try:
+        position = services.app.last_position()
+        models = len(services.runner.projections)
+    finally:
+        services.close()
+    print(f"Event store and {models} read models ready (last event position {position})")
+    return 0
+
+
 def cmd_project(_: argparse.Namespace) -> int:
     """Follow the log in this process only (production: API workers set RUN_PROJECTIONS=false)."""
     services = _services(start_projections=True)
@@ -290,6 +305,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("project", help="run the projections as a worker process").set_defaults(
         run=cmd_project
     )
+    sub.add_parser(
+        "migrate", help="create the event store's and read models' tables, then exit"
+    ).set_defaults(run=cmd_migrate)
     sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
