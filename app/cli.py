@@ -273,6 +273,33 @@ def cmd_master_key(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_master_key(_: argparse.Namespace) -> int:
+    """Wrap every data key with the new master key read from stdin (never an argument: it
+    would show in the process list); every other process must be stopped meanwhile."""
+    from app.keystore import MasterKeyError, parse_master_key
+
+    settings = Settings.from_env()
+    if not settings.master_key:
+        raise UsageError("rotate-master-key: the current key must be set in SKILLPATH_MASTER_KEY")
+    try:
+        new = parse_master_key(sys.stdin.readline())
+    except MasterKeyError as error:
+        raise UsageError(f"rotate-master-key: the new key on stdin: {error}") from None
+    services = build_services(settings, start_projections=False)
+    try:
+        if new == services.app.master_key:
+            raise UsageError("rotate-master-key: the new key is the current one")
+        rewrapped = services.app.subject_keys.rotate(new)
+    finally:
+        services.close()
+    print(
+        f"Re-wrapped {rewrapped} data keys with the new master key. Set SKILLPATH_MASTER_KEY"
+        " to it in every process before starting them: the old key no longer opens this"
+        " database."
+    )
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from app.schema import build_schema
 
@@ -311,6 +338,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
+    sub.add_parser(
+        "rotate-master-key",
+        help="wrap every data key with the new master key read from stdin (others stopped)",
+    ).set_defaults(run=cmd_rotate_master_key)
     token = sub.add_parser("token", help="print a development bearer token for the API")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--employee", help="the employee id the token acts as")
