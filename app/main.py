@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -17,11 +17,13 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from app.access import PERSONAL_ROLES
 from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
+from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.ide import graphiql_page
@@ -29,6 +31,7 @@ from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
 from app.schema.limits import InputLimits
+from app.schema.persisted import PersistedQueries, PersistedQueryRefused
 from app.schema.sessions import Sessions
 from app.schema.subscription_transport import SharingTransportWSHandler
 from app.settings import Settings
@@ -56,7 +59,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SharingTransportWSHandler
 
-    def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
+    def __init__(self, services: Services, tokens: Verifier, **kwargs: Any) -> None:
         settings = services.settings
         limits = InputLimits(settings.max_string_length, settings.max_list_size)
         super().__init__(build_schema(settings.max_query_depth, limits), **kwargs)
@@ -64,6 +67,15 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         self.tokens = tokens
         self.sessions = Sessions(services)
         self._ide_page = graphiql_page()
+        self.persisted = PersistedQueries()
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [self.persisted.resolve(item) for item in data]
+        return self.persisted.resolve(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -120,10 +132,18 @@ class SkillpathGraphQL(GraphQL[Context, None]):
                 {"data": None, "errors": [{"message": error.reason}]},
                 status_code=error.status_code,
             )
+        except PersistedQueryRefused as refused:
+            response = JSONResponse(refused.body, status_code=refused.status)
         await response(scope, receive, send)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted query's hash is an operation, not a browser's visit.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
     def _asks_for_the_ide(self, request: Request) -> bool:
-        return self.graphql_ide is not None and self.should_render_graphql_ide(request)  # type: ignore[arg-type]
+        return self.graphql_ide is not None and self.should_render_graphql_ide(request)
 
 
 def unauthenticated(reason: str) -> JSONResponse:
@@ -147,7 +167,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
-        TokenVerifier.for_settings(settings, services.app.master_key),
+        VerifiedTokens(TokenVerifier.for_settings(settings, services.app.master_key)),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )

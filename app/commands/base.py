@@ -21,6 +21,7 @@ from app.aggregates import (
     Role,
     ValidationFailed,
 )
+from app.commands.group_commit import GroupCommit
 from app.consent.policy import ConsentPolicy
 from app.keystore import SubjectKeys
 
@@ -60,6 +61,7 @@ class CommandBase(Application[UUID]):
     """What every group of commands shares: the atomic save and typed aggregate loads."""
 
     saved: SavedListeners
+    decision_commits: GroupCommit
     policy: ConsentPolicy
     erased: list[Callable[[UUID], None]]
     withdrawn: list[Callable[[UUID, str], None]]

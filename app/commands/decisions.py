@@ -44,7 +44,10 @@ class DecisionCommands(LearningCommands):
             actor=actor,
             inputs=inputs,
         )
-        return Written(self._store(decision), decision.id)
+        # Concurrent lists share a durable commit (app/commands/group_commit.py).
+        position = self.decision_commits.save(decision)
+        self.saved(position)
+        return Written(position, decision.id)
 
     def answer_recommendation(
         self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor
