@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[recommend,test]'
+	$(BIN)/python -m pip install --quiet -e '.[recommend,test,tracing]'
 	touch $(STAMP)
 
 # .venv with Skillpath and what the tests need; `make run` and `make test` do it themselves.

@@ -17,6 +17,7 @@ from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.group_commit import GroupCommit
+from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.consent.cipher import new_key
@@ -28,7 +29,9 @@ from app.persistence import register_transcodings
 __all__ = ["Erasure", "Skillpath", "Written"]
 
 
-class Skillpath(PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands):
+class Skillpath(
+    PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands, OperationsCommands
+):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 
     Each group of commands lives in its own module under ``app/commands``; this class adds

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from app.access import ROLES
+from app.aggregates import Actor
 from app.auth.tokens import DEV_TOKEN_SECONDS
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from app.seed import DemoSpec
 
 
 def _services(start_projections: bool = False) -> Services:
@@ -33,7 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             "Empty database: seeding the demo organisation (SKILLPATH_SEED_IF_EMPTY=false to skip)"
         )
-        _seed(services, employees=300, modules=150, seed=42, months=6)
+        _seed(services, _spec(employees=300, modules=150, seed=42, months=6))
     elif empty:
         print("Empty database: nothing seeded (`skillpath seed` loads the demo organisation)")
     if settings.run_projections:
@@ -44,8 +50,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
     for line in _token_hint(settings, f"http://{host}:{port}"):
         print(line)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
+    # handler found at start: a quiet one lets the command return and exit 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     # Small JSON pushes gain nothing from per-message deflate, and every socket pays for it.
-    uvicorn.run(app, host=host, port=port, log_level="info", ws_per_message_deflate=False)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
+                ws_per_message_deflate=False, log_config=None)  # fmt: skip
     return 0
 
 
@@ -53,13 +64,19 @@ class UsageError(Exception):
     """A command-line argument cannot be used; the message names it."""
 
 
-def _seed(services: Services, *, employees: int, modules: int, seed: int, months: int) -> None:
-    from app.seed import DemoSpec, seed_demo
+def _spec(*, employees: int, modules: int, seed: int, months: int) -> DemoSpec:
+    """The demo organisation asked for, or a usage error naming the argument."""
+    from app.seed import DemoSpec
 
     try:
-        spec = DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
+        return DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
     except ValueError as error:
         raise UsageError(f"seed: {error}") from None
+
+
+def _seed(services: Services, spec: DemoSpec) -> None:
+    from app.seed import seed_demo
+
     with tqdm(total=spec.estimated_commands(), desc="seeding", unit="cmd") as bar:
         summary = seed_demo(services.app, spec, progress=bar.update)
     with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
@@ -68,6 +85,9 @@ def _seed(services: Services, *, employees: int, modules: int, seed: int, months
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    # Arguments are checked before anything is opened or created.
+    spec = _spec(employees=args.employees, modules=args.modules, seed=args.seed,
+                 months=args.months)  # fmt: skip
     services = _services()
     try:
         if services.app.last_position() and not args.force:
@@ -77,13 +97,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        _seed(
-            services,
-            employees=args.employees,
-            modules=args.modules,
-            seed=args.seed,
-            months=args.months,
-        )
+        _seed(services, spec)
     finally:
         services.close()
     return 0
@@ -125,14 +139,40 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_project(_: argparse.Namespace) -> int:
     """Follow the log in this process only (production: API workers set RUN_PROJECTIONS=false)."""
+    from app.shutdown import wait_for_stop
+
     services = _services(start_projections=True)
-    print("Following the event log; Ctrl-C to stop.")
+    print("Following the event log; Ctrl-C or SIGTERM to stop.", flush=True)
     try:
-        services.runner.join()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop(services.runner.following)
+    finally:
+        services.close()  # the batch in flight commits first
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    """Let one projection skip one event it cannot apply; the decision is recorded as an event."""
+    from app.aggregates import SYSTEM, ValidationFailed
+
+    services = _services()
+    try:
+        names = [p.name for p in services.runner.projections]
+        if args.projection not in names:
+            print(f"skillpath: no projection is named {args.projection!r}; the projections are"
+                  f" {', '.join(names)}", file=sys.stderr)  # fmt: skip
+            return 2
+        try:
+            services.app.quarantine_event(
+                projection=args.projection, position=args.position, reason=args.reason,
+                actor=SYSTEM if not args.operator else Actor(args.operator, "operator"),
+            )  # fmt: skip
+        except ValidationFailed as error:
+            print(f"skillpath: --{error.field}: {error.reason}", file=sys.stderr)
+            return 2
+        services.runner.quarantine(args.projection, args.position)
     finally:
         services.close()
+    print(f"{args.projection} skips the event at position {args.position} from its next batch on")
     return 0
 
 
@@ -332,6 +372,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("project", help="run the projections as a worker process").set_defaults(
         run=cmd_project
     )
+    quarantine = sub.add_parser(
+        "quarantine", help="let one projection skip an event it cannot apply (recorded as an event)"
+    )
+    quarantine.add_argument("--projection", required=True, help="the read model's name")
+    quarantine.add_argument("--position", type=int, required=True, help="the event's position")
+    quarantine.add_argument("--reason", default="", help="why it is skipped (kept in the history)")
+    quarantine.add_argument("--operator", default="", help="who decides (default: system)")
+    quarantine.set_defaults(run=cmd_quarantine)
     sub.add_parser(
         "migrate", help="create the event store's and read models' tables, then exit"
     ).set_defaults(run=cmd_migrate)
@@ -370,7 +418,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from app.observability.logs import configure_logging
+
+    try:
+        configure_logging(Settings.from_env())
+    except SettingsError:
+        logging.basicConfig(level=logging.INFO)  # the command itself reports the setting
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -26,7 +30,12 @@ from app.auth.tokens import TokenRejected, TokenVerifier, bearer
 from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
+from app.http.guard import RequestGuard
 from app.ide import graphiql_page
+from app.observability.health import health_routes
+from app.observability.logs import configure_logging
+from app.observability.metrics import Metrics, read_model_figures
+from app.observability.middleware import RequestObserver
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
@@ -62,7 +71,14 @@ class SkillpathGraphQL(GraphQL[Context, None]):
     def __init__(self, services: Services, tokens: Verifier, **kwargs: Any) -> None:
         settings = services.settings
         limits = InputLimits(settings.max_string_length, settings.max_list_size)
-        super().__init__(build_schema(settings.max_query_depth, limits), **kwargs)
+        schema = build_schema(
+            settings.max_query_depth, limits, max_cost=settings.max_query_cost,
+            introspection=settings.introspection, tracing=settings.tracing,
+            metrics=settings.metrics,
+        )  # fmt: skip
+        super().__init__(schema, **kwargs)
+        self.guard = RequestGuard(settings)
+        self.metrics: Metrics | None = None
         self.services = services
         self.tokens = tokens
         self.sessions = Sessions(services)
@@ -117,23 +133,32 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        if not self._asks_for_the_ide(request):
+        refused = await self.guard.read_body(request)
+        if refused is None and not self._asks_for_the_ide(request):
             try:
-                request.state.actor = await self.actor_of(
-                    bearer(request.headers.get("authorization"))
-                )
+                actor = await self.actor_of(bearer(request.headers.get("authorization")))
             except TokenRejected as error:
                 await unauthenticated(error.reason)(scope, receive, send)
                 return
+            request.state.actor = actor
+            refused = await self.guard.admit(f"{actor.role}:{actor.id}")
+        if refused is not None:
+            self._count_refusal(refused)
+            await refused(scope, receive, send)
+            return
         try:
-            response = await self.run(request)
+            response = await asyncio.wait_for(self.run(request), self.guard.timeout_seconds)
+        except TimeoutError:
+            log.warning("request abandoned after %ss", self.guard.timeout_seconds)
+            response = self.guard.timed_out()
+            self._count_refusal(response)
         except HTTPException as error:
             response = JSONResponse(
                 {"data": None, "errors": [{"message": error.reason}]},
                 status_code=error.status_code,
             )
-        except PersistedQueryRefused as refused:
-            response = JSONResponse(refused.body, status_code=refused.status)
+        except PersistedQueryRefused as unknown:
+            response = JSONResponse(unknown.body, status_code=unknown.status)
         await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -141,6 +166,11 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         return "extensions" not in request.query_params and super().should_render_graphql_ide(
             request
         )
+
+    def _count_refusal(self, response: Response) -> None:
+        if self.metrics is not None:
+            code = json.loads(bytes(response.body))["errors"][0]["extensions"]["code"]
+            self.metrics.errors.labels(code).inc()
 
     def _asks_for_the_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and self.should_render_graphql_ide(request)
@@ -164,6 +194,7 @@ def unauthenticated(reason: str) -> JSONResponse:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """Build the web application; pass ``services`` to share an already open event store."""
     settings = settings or Settings.from_env()
+    configure_logging(settings)  # also under a plain `uvicorn app.main:create_app --factory`
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
@@ -172,17 +203,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         allow_queries_via_get=True,
     )
 
-    async def health(_: Request) -> JSONResponse:
-        positions = services.runner.positions()
-        head = services.app.last_position()
-        return JSONResponse(
-            {
-                "status": "ok" if services.runner.last_error is None else "degraded",
-                "lastEventPosition": head,
-                "readModels": positions,
-                "projectionError": services.runner.last_error,
-            }
-        )
+    metrics = Metrics() if settings.metrics else None
+    graphql.metrics = metrics
+    if metrics is not None:
+        metrics.watch(lambda: read_model_figures(services, lambda: graphql.sessions.watched))
+
+    async def scrape(_: Request) -> Response:
+        if metrics is None:
+            return JSONResponse({"error": "metrics are off (SKILLPATH_METRICS)"}, status_code=404)
+        body = await asyncio.to_thread(generate_latest, metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     async def root(_: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
@@ -196,6 +226,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             min_interactions=settings.retrain_min_interactions,
             check_seconds=settings.retrain_check_seconds,
         )
+        if metrics is not None:
+            retraining.outcomes.append(lambda outcome: metrics.retrains.labels(outcome).inc())
         if settings.retrain_in_background:
             retraining.start()
         await services.live.ensure_started()
@@ -217,12 +249,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Starlette(
         routes=[
             Route("/", root),
-            Route("/healthz", health),
+            *(Route(path, handler) for path, handler in health_routes(services).items()),
+            Route("/metrics", scrape),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *dashboard_routes(),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(RequestObserver, metrics=metrics)],
     )
     app.state.services = services
+    app.state.metrics = metrics
     return app

@@ -16,6 +16,7 @@ Persistence = Literal["sqlite", "postgres", "memory"]
 Broadcast = Literal["memory", "redis"]
 #: How PostgreSQL tables are vacuumed after an erasure overwrote personal columns in them.
 ErasureVacuum = Literal["plain", "full"]
+LogFormat = Literal["json", "text"]
 
 
 class SettingsError(ValueError):
@@ -64,6 +65,22 @@ def _broadcast(env: Mapping[str, str]) -> Broadcast:
     if raw not in ("memory", "redis"):
         raise SettingsError(f"SKILLPATH_BROADCAST must be memory or redis, got {raw!r}")
     return raw  # type: ignore[return-value]
+
+
+def _log_format(env: Mapping[str, str]) -> LogFormat:
+    raw = env.get("SKILLPATH_LOG_FORMAT", "json").strip().lower() or "json"
+    if raw not in ("json", "text"):
+        raise SettingsError(f"SKILLPATH_LOG_FORMAT must be json or text, got {raw!r}")
+    return raw  # type: ignore[return-value]
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    raw = env.get("SKILLPATH_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if raw not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(
+            f"SKILLPATH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}"
+        )
+    return raw
 
 
 def _erasure_vacuum(env: Mapping[str, str]) -> ErasureVacuum:
@@ -121,6 +138,25 @@ class Settings:
     session_check_seconds: float = 5.0
     max_string_length: int = 5_000
     max_list_size: int = 100
+    #: Objects one operation may return, computed before it runs (app/schema/cost.py); 0: off.
+    max_query_cost: int = 10_000
+    #: The largest request body accepted, in bytes.
+    max_body_bytes: int = 1_000_000
+    #: How long one HTTP request may take before it is answered with a timeout error.
+    request_timeout_seconds: float = 15.0
+    #: Requests per minute one token may make, per API worker; 0: no limit.
+    rate_limit_per_minute: int = 1_200
+    #: GraphQL introspection (off by default in production).
+    introspection: bool = True
+    #: ``json`` (one object a line, with the request id) or ``text``.
+    log_format: LogFormat = "json"
+    log_level: str = "INFO"
+    #: The serving process is not ready while any read model is further behind than this.
+    ready_max_lag_events: int = 10_000
+    #: Prometheus metrics on /metrics.
+    metrics: bool = True
+    #: OpenTelemetry spans per operation and resolver (needs opentelemetry installed).
+    tracing: bool = False
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
     #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
@@ -181,6 +217,16 @@ class Settings:
             session_check_seconds=_float(env, "SKILLPATH_SESSION_CHECK_SECONDS", 5.0),
             max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
+            max_query_cost=_int(env, "SKILLPATH_MAX_QUERY_COST", 10_000),
+            max_body_bytes=_int(env, "SKILLPATH_MAX_BODY_BYTES", 1_000_000, minimum=1_000),
+            request_timeout_seconds=_float(env, "SKILLPATH_REQUEST_TIMEOUT_SECONDS", 15.0),
+            rate_limit_per_minute=_int(env, "SKILLPATH_RATE_LIMIT_PER_MINUTE", 1_200),
+            introspection=_bool(env, "SKILLPATH_INTROSPECTION", persistence != "postgres"),
+            log_format=_log_format(env),
+            log_level=_log_level(env),
+            ready_max_lag_events=_int(env, "SKILLPATH_READY_MAX_LAG_EVENTS", 10_000, minimum=1),
+            metrics=_bool(env, "SKILLPATH_METRICS", True),
+            tracing=_bool(env, "SKILLPATH_TRACING", False),
             **trust,
         )
 

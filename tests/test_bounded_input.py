@@ -193,15 +193,17 @@ async def _subscribe(services: Any, document: str, variables: dict[str, Any]) ->
     return next((str((e.extensions or {}).get("field")) for e in errors), "accepted")
 
 
-async def test_a_million_character_search_and_a_million_topics_are_refused_naming_the_field(
+async def test_a_huge_search_and_a_huge_topic_list_are_refused_naming_the_field(
     gql: Any,
 ) -> None:
-    search = await gql("query($s: String) { modules(search: $s) { totalCount } }", s="x" * 10**6)
+    # Within the body limit (a million characters are refused before parsing, as
+    # tests/test_bad_requests.py shows).
+    search = await gql("query($s: String) { modules(search: $s) { totalCount } }", s="x" * 10**5)
     topics = await gql(
         'mutation($t: [String!]!) { publishModule(input: {title: "T", topics: $t,'
         ' skills: [{skill: "a", level: 1}], difficulty: 1, mediaType: VIDEO, minutes: 5})'
         " { __typename ... on ValidationError { field message } } }",
-        t=["t"] * 10**6,
+        t=["t"] * 10**5,
     )
 
     assert [e["extensions"] for e in search["errors"]] == [

@@ -61,7 +61,11 @@ def command_lines(text: str) -> list[list[str]]:
         for match in re.finditer(
             r"(?:^|[\s/(=])skillpath ((?:[a-z][\w-]*)(?: [^`#|&;)<>]*)?)", span
         ):
-            words = shlex.split(match.group(1).strip())
+            text = match.group(1).strip().rstrip("\\").strip()  # a continued shell line
+            try:
+                words = shlex.split(text)
+            except ValueError:  # an unbalanced quote in prose
+                words = text.split()
             # Placeholders in the docs (`--role ROLE`, `ID`, `[--follow]`) are not literal.
             if any(w.isupper() or w[:1] in "[$%" or "%" in w for w in words):
                 words = words[:1]

@@ -21,6 +21,7 @@ from app.aggregates import (
     Role,
     ValidationFailed,
 )
+from app.commands.clean_text import check_event_texts
 from app.commands.group_commit import GroupCommit
 from app.consent.policy import ConsentPolicy
 from app.keystore import SubjectKeys
@@ -69,7 +70,12 @@ class CommandBase(Application[UUID]):
     email_claim_secret: bytes
 
     def _store(self, *aggregates: Aggregate, conflict: str = "", field: str | None = None) -> int:
-        """Save atomically; a clash on a derived id means someone got there first."""
+        """Save atomically; a clash on a derived id means someone got there first.
+
+        Every command's events pass the one text check first (app/commands/clean_text.py):
+        what a read model could not store never enters the event store."""
+        for aggregate in aggregates:
+            check_event_texts(aggregate.pending_events)
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import Application
@@ -28,6 +29,19 @@ POSITIONS_DDL = (
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
+#: A projection that cannot apply an event records it here, where every process sees it
+#: (an API worker's readiness fails when the ``skillpath project`` worker is stuck).
+FAILURES_DDL = (
+    "CREATE TABLE IF NOT EXISTS {projection_failures} ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, error TEXT NOT NULL,"
+    " failed_at DOUBLE PRECISION NOT NULL)"
+)
+#: Events an operator told a projection to skip (``skillpath quarantine``).
+QUARANTINE_DDL = (
+    "CREATE TABLE IF NOT EXISTS {projection_quarantine} ("
+    " name TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (name, position))"
+)
+
 Handler = Callable[[Any, Any, Transaction], None]
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -40,6 +54,26 @@ def handles(*event_classes: type) -> Callable[[F], F]:
         return method
 
     return mark
+
+
+@dataclass(frozen=True)
+class ProjectionFailure:
+    """A projection stopped at an event: which, where, why and since when (epoch seconds)."""
+
+    name: str
+    position: int
+    error: str
+    failed_at: float
+
+
+class ProjectionFailed(Exception):
+    """A projection could not apply the event at ``position``; nothing of its batch stays."""
+
+    def __init__(self, name: str, position: int, error: BaseException) -> None:
+        self.failure = ProjectionFailure(
+            name, position, f"{type(error).__name__}: {error}"[:2000], time.time()
+        )
+        super().__init__(f"{name} failed on the event at position {position}: {error}")
 
 
 class Projection:
@@ -104,6 +138,11 @@ class ProjectionRunner:
         self._position = 0
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        #: Batches that stopped at an event a projection could not apply (for /metrics).
+        self.failed_batches = 0
+        # A failure may be recorded (by this process or an earlier one): clear it once past.
+        self._failing = True
+        self._blocked: dict[str, int] = {}
         #: Called with the new position after each committed batch (live pushes, policies).
         self.committed: list[Callable[[int], None]] = []
         self._quiet = False
@@ -114,6 +153,8 @@ class ProjectionRunner:
     def create_tables(self) -> None:
         with self.gateway.transaction(write=True) as tx:
             tx.execute(POSITIONS_DDL)
+            tx.execute(FAILURES_DDL)
+            tx.execute(QUARANTINE_DDL)
             for projection in self.projections:
                 projection.create(tx)
                 # A row from the start, so that the row lock taken before applying a batch
@@ -131,7 +172,9 @@ class ProjectionRunner:
             for projection in self.projections:
                 projection.drop(tx)
                 tx.execute("DELETE FROM {projection_positions} WHERE name = %s", (projection.name,))
+            tx.execute("DELETE FROM {projection_failures}")
         self._position = 0
+        self.retry_failed()
 
     def positions(self) -> dict[str, int]:
         with self.gateway.transaction(write=False) as tx:
@@ -148,60 +191,152 @@ class ProjectionRunner:
     # -- processing ---------------------------------------------------------------------
 
     def process_batch(self) -> int:
-        """Apply the next batch of events; returns how many notifications were read."""
-        start = min(self.positions().values(), default=0)
+        """Apply the next batch of events; returns how many notifications were read.
+
+        A projection that cannot apply an event is left behind at it (logged, recorded in
+        ``projection_failures`` for every process to see, retried later); the others go on."""
+        positions = self.positions()
+        # A projection left behind at an event still takes every event before it.
+        waiting = [
+            positions[p.name] for p in self.projections
+            if positions[p.name] < self._blocked.get(p.name, 0) - 1 or p.name not in self._blocked
+        ]  # fmt: skip
+        if not waiting:
+            return 0
         notifications = self._app.recorder.select_notifications(
-            start=start + 1, limit=self._batch_size
+            start=min(waiting) + 1, limit=self._batch_size
         )
         if not notifications:
             return 0
-        self._apply(notifications)
-        return len(notifications)
+        while True:
+            try:
+                self._apply(notifications)
+                return len(notifications)
+            except ProjectionFailed as failed:
+                self._blocked[failed.failure.name] = failed.failure.position
+                self._record_failure(failed.failure)
 
     def _apply(self, notifications: Sequence[Notification]) -> None:
         last = notifications[-1].id
-        events = [(n.id, self._app.mapper.to_domain_event(n)) for n in notifications]
+        decoded: dict[int, Any] = {}
         # Rows and positions commit together, so a batch lost in a crash is simply applied
         # again from the log: no need to wait for the disk (the events' own commits do).
         with self.gateway.transaction(write=True, durable=False) as tx:
             positions = self._read_positions(tx, lock=True)
-            advanced = []
+            skipped = self._quarantined(tx)
+            advanced: dict[str, int] = {}
             for projection in self.projections:
                 done = positions[projection.name]
-                if done >= last:
+                until = min(last, self._blocked.get(projection.name, last + 1) - 1)
+                if done >= until:
                     continue
-                for notification_id, event in events:
-                    if notification_id > done:
+                for notification in notifications:
+                    if notification.id <= done or notification.id > until:
+                        continue
+                    if (projection.name, notification.id) in skipped:
+                        continue
+                    try:
+                        event = decoded.get(notification.id)
+                        if event is None:
+                            event = decoded[notification.id] = self._app.mapper.to_domain_event(
+                                notification
+                            )
                         projection.apply(event, tx)
-                advanced.append(projection.name)
-            self._save_positions(tx, advanced, last)
+                    except Exception as error:
+                        raise ProjectionFailed(projection.name, notification.id, error) from error
+                advanced[projection.name] = until
+            self._save_positions(tx, advanced)
+            if self._failing:
+                tx.executemany(
+                    "DELETE FROM {projection_failures} WHERE name = %s AND position <= %s",
+                    list(advanced.items()),
+                )
+                self._failing = bool(self._blocked)
         for projection in self.projections:
             try:
                 projection.after_commit(self.gateway)
             except Exception:  # the batch is committed; the projection retries next time
                 log.exception("%s: work after the commit failed", projection.name)
-        self._advanced(last)
+        # Every read model has reached ``last`` but those left behind at a failed event.
+        reached = min([last, *(position - 1 for position in self._blocked.values())])
+        self._advanced(reached, last)
 
-    def _save_positions(self, tx: Transaction, names: Sequence[str], position: int) -> None:
+    def retry_failed(self) -> None:
+        """Try the projections left behind at an event again (after a fix or a quarantine)."""
+        self._blocked.clear()
+
+    @property
+    def behind(self) -> dict[str, int]:
+        """Projections this runner left behind, and the position each cannot apply."""
+        return dict(self._blocked)
+
+    def _quarantined(self, tx: Transaction) -> set[tuple[str, int]]:
+        rows = tx.rows("SELECT name, position FROM {projection_quarantine}")
+        return {(row["name"], int(row["position"])) for row in rows}
+
+    def _record_failure(self, failure: ProjectionFailure) -> None:
+        """Log it and store it where every process's readiness check reads it."""
+        log.error(
+            "projection %s cannot apply the event at position %d: %s",
+            failure.name, failure.position, failure.error,
+            extra={"projection": failure.name, "position": failure.position},
+        )  # fmt: skip
+        self.failed_batches += 1
+        with self.gateway.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO {projection_failures} (name, position, error, failed_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET"
+                " position = excluded.position, error = excluded.error,"
+                " failed_at = excluded.failed_at",
+                (failure.name, failure.position, failure.error, failure.failed_at),
+            )
+
+    def failures(self) -> list[ProjectionFailure]:
+        """Projections stopped at an event, as recorded by whichever process runs them."""
+        with self.gateway.transaction(write=False) as tx:
+            rows = tx.rows("SELECT name, position, error, failed_at FROM {projection_failures}")
+            return [
+                ProjectionFailure(r["name"], int(r["position"]), r["error"], float(r["failed_at"]))
+                for r in rows
+            ]
+
+    def quarantine(self, name: str, position: int) -> None:
+        """Let ``name`` skip the event at ``position`` from its next batch on."""
+        if name not in {p.name for p in self.projections}:
+            raise ValueError(f"no projection is named {name!r}")
+        with self.gateway.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO {projection_quarantine} (name, position) VALUES (%s, %s)"
+                " ON CONFLICT (name, position) DO NOTHING",
+                (name, position),
+            )
+        self._failing = True  # the recorded failure is cleared once the batch commits
+        self.retry_failed()
+        self.wake()
+
+    def _save_positions(self, tx: Transaction, positions: dict[str, int]) -> None:
         tx.executemany(
             "INSERT INTO {projection_positions} (name, position) VALUES (%s, %s)"
             " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            [(name, position) for name in names],
+            list(positions.items()),
         )
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Process until the read models reach the head of the log; returns events read.
 
         It stops at a batch that finds nothing new, not at a short one: listeners told of a
-        batch may save events (the quality loop flags modules), which belong to this run."""
+        batch may save events (the quality loop flags modules), which belong to this run.
+        Projections left behind at an event by an earlier run are tried again (once)."""
+        self.retry_failed()
         total = 0
-        while True:
+        while not self._stopping.is_set() or threading.current_thread() is not self._thread:
             count = self.process_batch()
             if not count:
                 return total
             total += count
             if progress is not None:
                 progress(count)
+        return total  # stopping: the batch in flight is committed
 
     # -- following ----------------------------------------------------------------------
 
@@ -218,6 +353,10 @@ class ProjectionRunner:
             self._thread.join(timeout=10)
             self._thread = None
 
+    def following(self) -> bool:
+        """Whether the follower thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def join(self) -> None:
         """Block while the follower thread runs (the ``skillpath project`` worker)."""
         while self._thread is not None and self._thread.is_alive():
@@ -232,22 +371,33 @@ class ProjectionRunner:
             self._wake.clear()
             try:
                 self.catch_up()
-            except Exception:  # a poison event must not kill the follower; retry later
+            except Exception:  # the database is away, say: retry later
                 log.exception("projection batch failed; retrying")
                 self.last_error = "projection batch failed; see the log"
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            if self._blocked:
+                # Logged and recorded when found; tried again (a quarantine may have come
+                # from another process) less and less often.
+                self.last_error = "; ".join(
+                    f"{name} cannot apply the event at position {position}"
+                    for name, position in sorted(self._blocked.items())
+                )
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                self.retry_failed()
+                continue
             backoff = self._poll_seconds
             self.last_error = None
             self._wake.wait(self._poll_seconds)
 
-    def _advanced(self, position: int) -> None:
+    def _advanced(self, reached: int, committed: int) -> None:
         with self._progress:
-            self._position = max(self._position, position)
+            self._position = max(self._position, reached)
             self._progress.notify_all()
         if not self._quiet:
-            self.notify_committed(position)
+            self.notify_committed(committed)
 
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:

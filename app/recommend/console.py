@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from typing import Any
 
 from tqdm import tqdm
@@ -41,6 +40,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _follow() -> int:
     """A training worker: retrain whenever it is due, until interrupted."""
     from app.recommend.retraining import RetrainingWorker
+    from app.shutdown import wait_for_stop
 
     services = _services()
     settings = services.settings
@@ -52,14 +52,13 @@ def _follow() -> int:
     )
     print(
         f"Retraining when {settings.retrain_min_interactions} interactions changed or someone"
-        f" was erased (checked every {settings.retrain_check_seconds:g}s); Ctrl-C to stop."
+        f" was erased (checked every {settings.retrain_check_seconds:g}s); Ctrl-C to stop.",
+        flush=True,
     )
     worker.start()
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
+        wait_for_stop()
+    finally:  # a training run in flight finishes first
         worker.stop()
         services.close()
     return 0

@@ -44,6 +44,8 @@ class RetrainingWorker:
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
         self.trained: list[ModelMetadata] = []
+        #: Told ``trained`` or ``failed`` after each retraining attempt (metrics).
+        self.outcomes: list[Callable[[str], None]] = []
 
     def run_once(self, *, full: bool = True) -> ModelMetadata | None:
         """Train if due; returns the new version's metadata, or None. ``full=False`` asks
@@ -77,12 +79,18 @@ class RetrainingWorker:
             if full:
                 counted_at = now
             try:
-                self.run_once(full=full)
+                if self.run_once(full=full) is not None:
+                    self._tell("trained")
                 self.last_error = None
             except Exception as error:  # keep serving the current version; retry later
                 log.exception("background retraining failed")
                 self.last_error = str(error)
+                self._tell("failed")
                 retry_at = now + self._check_seconds  # not every second while it fails
+
+    def _tell(self, outcome: str) -> None:
+        for listener in self.outcomes:
+            listener(outcome)
 
     def start(self) -> None:
         if self._thread is None:

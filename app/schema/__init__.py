@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -18,6 +20,7 @@ from strawberry.types import ExecutionContext
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
+from app.schema.cost import cost_limit
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
@@ -27,6 +30,7 @@ from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
+from app.schema.scalars import SCALAR_OVERRIDES
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
 
@@ -67,9 +71,12 @@ class SkillpathSchema(strawberry.Schema):
             super().process_errors(internal, execution_context)
 
 
-def build_schema(max_depth: int = 12, limits: InputLimits | None = None) -> strawberry.Schema:
-    """The schema with its guards (depth, tokens, aliases, input sizes, the access policy)
-    and document caches."""
+def build_schema(
+    max_depth: int = 12, limits: InputLimits | None = None, *, max_cost: int = 0,
+    introspection: bool = True, tracing: bool = False, metrics: bool = False,
+) -> strawberry.Schema:  # fmt: skip
+    """The schema with its guards (depth, tokens, aliases, cost, input sizes, the access
+    policy) and document caches; ``max_cost`` 0 leaves the cost unlimited."""
     # The guard rules are classes made once per schema: the validation cache is keyed by the
     # rule classes, and limiters built per request would make a new class, and a miss, each time.
     enforce(Query, Mutation, Subscription)  # default deny: app/schema/authorization.py
@@ -77,18 +84,36 @@ def build_schema(max_depth: int = 12, limits: InputLimits | None = None) -> stra
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=50).validation_rules,
     ]
+    if not introspection:
+        guards.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: AddValidationRules(guards),
+        lambda: MaxTokensLimiter(max_token_count=5_000),
+    ]
+    if max_cost:
+        extensions.append(cost_limit(max_cost))
+    if metrics:
+        from app.observability.middleware import operation_metrics
+
+        extensions.append(operation_metrics())
+    if tracing:
+        try:
+            from strawberry.extensions.tracing import OpenTelemetryExtension
+        except ImportError as missing:
+            raise RuntimeError(
+                "SKILLPATH_TRACING=true needs OpenTelemetry: pip install 'skillpath[tracing]'"
+            ) from missing
+        extensions.append(OpenTelemetryExtension)
+    extensions.append(MaskInternalErrors)
     schema = SkillpathSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-            lambda: AddValidationRules(guards),
-            lambda: MaxTokensLimiter(max_token_count=5_000),
-            MaskInternalErrors,
-        ],
+        extensions=extensions,
         execution_context_class=PlainFieldsExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py

@@ -3,7 +3,9 @@ maximum size, checked before any resolver (or the access check) runs.
 
 The bounds are settings (``SKILLPATH_MAX_STRING_LENGTH``, ``SKILLPATH_MAX_LIST_SIZE``);
 a few arguments have narrower ones of their own (``NARROWER``): a search text is bounded
-far below what a database pattern matcher copes with. An oversized value is answered with a
+far below what a database pattern matcher copes with. Text must also be storable by every
+read model (no NUL or other control character, no lone surrogate: app/commands/clean_text.py,
+the check every command's events pass as well). An oversized or unstorable value is answered with a
 ``ValidationError`` naming the field where the operation's result has one (mutations),
 and with an error coded ``BAD_USER_INPUT`` naming the field elsewhere; nothing is run.
 """
@@ -23,6 +25,7 @@ from graphql import (
     GraphQLUnionType,
 )
 
+from app.commands.clean_text import text_fault
 from app.schema.errors import ValidationError, bad_input
 
 #: Bounds narrower than the settings', by ``Type.field.argument[.input field]``.
@@ -45,6 +48,8 @@ class InputLimits:
 
 
 class TooLarge(Exception):
+    """An argument value out of bounds: too long, too many items, or no storable text."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
@@ -67,6 +72,10 @@ def _check(value: Any, graphql_type: Any, where: str, key: str, limits: InputLim
         longest = NARROWER.get(key, limits.max_string_length)
         if len(value) > longest:
             raise TooLarge(where, f"must be at most {longest} characters long")
+        # The same check every command's events pass: text a read model can store.
+        fault = text_fault(value)
+        if fault is not None:
+            raise TooLarge(where, fault)
         return
     if isinstance(value, list):
         if len(value) > limits.max_list_size:

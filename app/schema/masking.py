@@ -8,6 +8,8 @@ import uuid
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from app.observability.logs import REQUEST_ID
+
 log = logging.getLogger("skillpath.errors")
 
 
@@ -25,12 +27,18 @@ class MaskInternalErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         reference = uuid.uuid4().hex[:12]
+        request_id = REQUEST_ID.get()
         log.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+        within = f", request {request_id}" if request_id else ""
         return GraphQLError(
-            message=f"Internal error (reference {reference}).",
+            message=f"Internal error (reference {reference}{within}).",
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "reference": reference},
+            extensions={
+                "code": "INTERNAL_SERVER_ERROR",
+                "reference": reference,
+                "requestId": request_id,
+            },
         )

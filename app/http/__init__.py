@@ -1,0 +1,1 @@
+"""What the HTTP edge checks before GraphQL runs: body size and encoding, rate, time."""

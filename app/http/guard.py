@@ -1,0 +1,98 @@
+"""Bounds on every HTTP request, each a setting: body size, UTF-8, rate per token, time.
+
+A body over ``SKILLPATH_MAX_BODY_BYTES`` is refused as soon as its announced length (or, if
+it announces none, its bytes read so far) pass the limit; a body that is not UTF-8 is
+refused before any JSON parsing. Both get a JSON 400. A token making more than
+``SKILLPATH_RATE_LIMIT_PER_MINUTE`` requests in a moving minute gets a JSON 429 with
+``Retry-After`` (counted per API worker, in its memory). A request still running after
+``SKILLPATH_REQUEST_TIMEOUT_SECONDS`` is answered with a JSON 503 coded ``TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.settings import Settings
+
+
+def refusal(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    """A GraphQL-shaped error body with a code, and no data."""
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+class RequestGuard:
+    """The limits of one API worker, from its settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.max_body_bytes = settings.max_body_bytes
+        self.timeout_seconds = settings.request_timeout_seconds
+        self._per_minute = settings.rate_limit_per_minute
+        self._rate = RateLimitItemPerMinute(max(1, self._per_minute))
+        self._limiter: MovingWindowRateLimiter | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _limiter_here(self) -> MovingWindowRateLimiter:
+        # The storage's locks belong to one event loop; an app served by another loop
+        # (tests run several) starts counting afresh.
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._loop is not loop:
+            self._limiter, self._loop = MovingWindowRateLimiter(MemoryStorage()), loop
+        return self._limiter
+
+    async def read_body(self, request: Request) -> JSONResponse | None:
+        """Read and keep the body; a refusal if it is too large or not UTF-8."""
+        too_large = refusal(
+            400, "BODY_TOO_LARGE",
+            f"The request body is larger than {self.max_body_bytes} bytes.",
+        )  # fmt: skip
+        announced = request.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > self.max_body_bytes:
+            return too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return too_large
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return refusal(
+                400, "BODY_NOT_UTF8",
+                f"The request body is not UTF-8 (invalid byte at offset {error.start}).",
+            )  # fmt: skip
+        request._body = body  # what strawberry reads next
+        return None
+
+    async def admit(self, key: str) -> JSONResponse | None:
+        """Count one request of ``key`` (a token's subject); a 429 when over the rate."""
+        if self._per_minute <= 0:
+            return None
+        limiter = self._limiter_here()
+        if await limiter.hit(self._rate, key):
+            return None
+        stats: Any = await limiter.get_window_stats(self._rate, key)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        return refusal(
+            429, "RATE_LIMITED",
+            f"More than {self._per_minute} requests a minute with this token; retry in {retry} s.",
+            **{"Retry-After": str(retry)},
+        )  # fmt: skip
+
+    def timed_out(self) -> JSONResponse:
+        return refusal(
+            503, "TIMEOUT",
+            f"The request took longer than {self.timeout_seconds:g} s and was abandoned.",
+        )  # fmt: skip
