@@ -82,6 +82,8 @@ QUERIES: dict[str, Recipe] = {
     "moduleAsOf": lambda w, who: {"id": w.module_id, "at": NOW},
     "verifyIntegrity": lambda w, who: {},
     "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
+    "webhookEndpoints": lambda w, who: {},
+    "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
 }
 
 _EMPLOYEE = "employeeId"
@@ -135,6 +137,13 @@ MUTATIONS: dict[str, Recipe] = {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},
     "estimateTimeSaved": lambda w, who: {"input": {
         "programmeId": w.role_id, "hours": 1, "hourlyValue": 50, "estimatedFor": "2024-05-01"}},
+    "importHrRecords": lambda w, who: {"input": {"dryRun": True, "rows": [{
+        "employeeId": f"hr-{who}", "name": "N", "email": f"hr-{who}@example.com",
+        "department": "D", "location": "L", "role": "nope", "hireDate": "2024-01-01"}]}},
+    "registerWebhook": lambda w, who: {"input": {
+        "url": "http://127.0.0.1:9/hook", "secret": "s" * 20, "eventKinds": ["Role.*"]}},
+    "mapXapiActivity": lambda w, who: {"input": {
+        "activityId": f"https://lms.example/course/{who}", "moduleId": w.module_id}},
 }  # fmt: skip
 
 SUBSCRIPTIONS: dict[str, Recipe] = {

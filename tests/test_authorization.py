@@ -226,6 +226,17 @@ OPERATIONS = [
     Operation(f"{M}.estimateTimeSaved", "mutation { estimateTimeSaved(input:"
               f' {{programmeId: "{UNKNOWN}", hours: 1, hourlyValue: 1, estimatedFor: "2024-01-01",'
               f' description: "d"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.mapXapiActivity", "mutation { mapXapiActivity(input:"
+              f' {{activityId: "https://lms.example/a/1", moduleId: "{UNKNOWN}"}}) {OUTCOME} }}',
+              "hr admin"),
+    Operation(f"{M}.importHrRecords", "mutation { importHrRecords(input:"
+              f" {{rows: [], dryRun: true}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.registerWebhook", "mutation { registerWebhook(input:"
+              ' {url: "ftp://x", secret: "s", eventKinds: []})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{Q}.webhookEndpoints", "{ webhookEndpoints { id } }", "hr admin"),
+    Operation(f"{Q}.webhookDeliveries",
+              f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),

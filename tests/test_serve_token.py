@@ -64,6 +64,8 @@ def test_skillpath_token_mints_in_production_with_a_jwt_secret(
         monkeypatch.setenv(name, value)
     # A real identity provider beside it does not stop HS256 tokens for operators.
     monkeypatch.setenv("SKILLPATH_JWKS_URL", "https://idp.example.com/.well-known/jwks.json")
+    monkeypatch.setenv("SKILLPATH_JWT_AUDIENCE", "skillpath")
+    monkeypatch.setenv("SKILLPATH_JWT_ISSUER", "https://idp.example.com")
 
     assert main(["token", "--role", "admin"]) == 0
 

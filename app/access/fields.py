@@ -141,6 +141,10 @@ IMPERSONAL = frozenset({
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
+    # HR import results name people by the HR system's id only, never by name or email.
+    "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
+    # Webhooks: endpoints and delivery records name events by type and position only.
+    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload",
 })  # fmt: skip
 
 

@@ -78,6 +78,13 @@ class EmployeeDirectoryProjection(Projection):
             str(e.role_id), e.department, _opt(e.manager_id),
         )  # fmt: skip
 
+    @handles(Employee.DetailsChanged)
+    def details_changed(self, e: Employee.DetailsChanged, tx: Transaction) -> None:
+        self._update(
+            tx, e, "name = %s, email = %s, location = %s, department = %s, manager_id = %s",
+            e.name, e.email, e.location, e.department, _opt(e.manager_id),
+        )  # fmt: skip
+
     @handles(Employee.ProductivityReached)
     def productivity_reached(self, e: Employee.ProductivityReached, tx: Transaction) -> None:
         self._update(tx, e, "productive_since = %s", e.reached_on.isoformat())

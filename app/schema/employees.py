@@ -21,6 +21,7 @@ from app.schema.common import (
 )
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import EmployeePayload, employee_payload, result
 from app.schema.types import (
     Employee,
@@ -41,7 +42,7 @@ OffboardEmployeeResult = result("OffboardEmployeeResult", EmployeePayload)
 
 
 @strawberry.input
-class HireEmployeeInput:
+class HireEmployeeInput(IdempotentInput):
     name: str
     email: str
     role_id: strawberry.ID
@@ -53,7 +54,7 @@ class HireEmployeeInput:
 
 
 @strawberry.input
-class UpdateProfileInput:
+class UpdateProfileInput(IdempotentInput):
     employee_id: strawberry.ID
     media_types: list[MediaType]
     weekly_minutes: int = strawberry.field(description="Time budget for learning per week.")
@@ -62,7 +63,7 @@ class UpdateProfileInput:
 
 
 @strawberry.input
-class AssessSkillInput:
+class AssessSkillInput(IdempotentInput):
     employee_id: strawberry.ID
     skill: str
     level: int = strawberry.field(description="0 (none) to 5 (expert).")
@@ -71,7 +72,7 @@ class AssessSkillInput:
 
 
 @strawberry.input(description="An internal move: a new role, and optionally team and manager.")
-class ChangeRoleInput:
+class ChangeRoleInput(IdempotentInput):
     employee_id: strawberry.ID
     role_id: strawberry.ID
     department: str | None = strawberry.field(
@@ -85,20 +86,20 @@ class ChangeRoleInput:
 
 
 @strawberry.input
-class RecordProductivityReachedInput:
+class RecordProductivityReachedInput(IdempotentInput):
     employee_id: strawberry.ID
     reached_on: date
 
 
 @strawberry.input(description="An answer to the eNPS pulse question, 0-10.")
-class AnswerPulseInput:
+class AnswerPulseInput(IdempotentInput):
     employee_id: strawberry.ID
     score: int
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class OffboardEmployeeInput:
+class OffboardEmployeeInput(IdempotentInput):
     employee_id: strawberry.ID
     left_on: date
 

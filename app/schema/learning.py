@@ -18,6 +18,7 @@ from app.schema.common import (
 )
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import (
     EnrollmentPayload,
     ModulePayload,
@@ -54,7 +55,7 @@ class ModuleSkillInput:
 
 
 @strawberry.input
-class PublishModuleInput:
+class PublishModuleInput(IdempotentInput):
     title: str
     description: str = ""
     topics: list[str] = strawberry.field(default_factory=list)
@@ -67,7 +68,7 @@ class PublishModuleInput:
 
 
 @strawberry.input(description="The fields to change; omitted fields keep their value.")
-class ReviseModuleInput:
+class ReviseModuleInput(IdempotentInput):
     module_id: strawberry.ID
     title: str | None = None
     description: str | None = None
@@ -81,19 +82,19 @@ class ReviseModuleInput:
 
 
 @strawberry.input
-class FlagModuleForRevisionInput:
+class FlagModuleForRevisionInput(IdempotentInput):
     module_id: strawberry.ID
     reason: str
 
 
 @strawberry.input
-class RetireModuleInput:
+class RetireModuleInput(IdempotentInput):
     module_id: strawberry.ID
     reason: str = ""
 
 
 @strawberry.input
-class EnrollInput:
+class EnrollInput(IdempotentInput):
     employee_id: strawberry.ID
     module_id: strawberry.ID
     source: EnrollmentSource = EnrollmentSource.SELF
@@ -104,7 +105,7 @@ class EnrollInput:
 
 
 @strawberry.input
-class RecordProgressInput:
+class RecordProgressInput(IdempotentInput):
     enrollment_id: strawberry.ID
     percent: int
     minutes: int | None = strawberry.field(default=None, description="Minutes spent since last.")
@@ -115,27 +116,27 @@ class RecordProgressInput:
 
 
 @strawberry.input
-class RecordQuizAttemptInput:
+class RecordQuizAttemptInput(IdempotentInput):
     enrollment_id: strawberry.ID
     score: int = strawberry.field(description="0-100.")
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class CompleteEnrollmentInput:
+class CompleteEnrollmentInput(IdempotentInput):
     enrollment_id: strawberry.ID
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class DropEnrollmentInput:
+class DropEnrollmentInput(IdempotentInput):
     enrollment_id: strawberry.ID
     position_minutes: float | None = None
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class GiveFeedbackInput:
+class GiveFeedbackInput(IdempotentInput):
     enrollment_id: strawberry.ID
     rating: int = strawberry.field(description="1-5.")
     comment: str = ""
