@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema docs bench clean
+.PHONY: install run test lint schema docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[recommend,test,tracing]'
 	touch $(STAMP)
+
+# .venv with Skillpath and what the tests need; `make run` and `make test` do it themselves.
+install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/skillpath serve

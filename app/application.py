@@ -27,7 +27,7 @@ from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.commands.pulse import PulseCommands
 from app.commands.xapi import XapiCommands
-from app.consent.cipher import derive_secret, new_key
+from app.consent.cipher import new_key
 from app.consent.envelope import PersonalDataMapper
 from app.consent.policy import ConsentPolicy
 from app.keystore import subject_keys_for
@@ -87,10 +87,11 @@ class Skillpath(
     def construct_mapper(self) -> Mapper[UUID]:
         """Personal fields are sealed with their subject's key (app/consent/envelope.py)."""
         self.subject_keys = subject_keys_for(self.factory, self.master_key)
-        self.email_claim_secret = derive_secret(self.master_key, "email-claim")
+        # Kept across a rotation of the master key (app/keystore.py), like the chain key.
+        self.email_claim_secret = self.subject_keys.derived_secret("email-claim")
         return PersonalDataMapper(self.construct_transcoder(), self.subject_keys)
 
     def construct_recorder(self) -> ApplicationRecorder:
         """Each event is chained to the one before it (app/audit/recorders.py)."""
-        self.chain_key = derive_secret(self.master_key, "event-chain")
+        self.chain_key = self.subject_keys.derived_secret("event-chain")
         return chained_recorder(self.factory, self.chain_key)

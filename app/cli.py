@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from app.access import ROLES
 from app.aggregates import Actor
+from app.auth.tokens import DEV_TOKEN_SECONDS
 from app.bootstrap import Services, StartupError, build_services
 from app.integration.hr_cli import add_command as add_hr_import
 from app.recommend.console import add_commands as add_recommender_commands
@@ -34,25 +35,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     services = build_services(settings, start_projections=False)
-    if settings.seed_if_empty and services.app.last_position() == 0 and not args.no_seed:
+    empty = services.app.last_position() == 0
+    if settings.seed_if_empty and empty and not args.no_seed:
         print(
             "Empty database: seeding the demo organisation (SKILLPATH_SEED_IF_EMPTY=false to skip)"
         )
         _seed(services, _spec(employees=300, modules=150, seed=42, months=6))
+    elif empty:
+        print("Empty database: nothing seeded (`skillpath seed` loads the demo organisation)")
     if settings.run_projections:
         services.runner.start()
     app = create_app(settings, services)
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Skillpath on http://{host}:{port}/graphql ({settings.persistence})")
-    token = _embedded_admin_token(settings)
-    if token is None:
-        print("Every call needs a bearer token from the identity provider (see README)")
-    else:
-        # Embedded mode is a single-machine demo: hand the operator a working token at once.
-        print("An admin token for the next 12 hours (skillpath token mints others):")
-        print(f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}')
-        print(f"  Dashboard: http://{host}:{port}/dashboard?token={token}")
+    for line in _token_hint(settings, f"http://{host}:{port}"):
+        print(line)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
     # handler found at start: a quiet one lets the command return and exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -123,6 +121,21 @@ def cmd_replay(_: argparse.Namespace) -> int:
         f" the result is {verdict} the read models before the replay."
     )
     return 0 if report.identical else 2
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Create the event store's and the read models' tables where missing, and exit.
+
+    Run once before the workers start (compose: the ``migrate`` service) and after an
+    upgrade, so that several processes never race to create the same tables."""
+    services = _services()
+    try:
+        position = services.app.last_position()
+        models = len(services.runner.projections)
+    finally:
+        services.close()
+    print(f"Event store and {models} read models ready (last event position {position})")
+    return 0
 
 
 def cmd_project(_: argparse.Namespace) -> int:
@@ -231,7 +244,7 @@ def cmd_verify(_: argparse.Namespace) -> int:
 
 
 def _embedded_admin_token(settings: Settings) -> str | None:
-    """A 12-hour admin token in embedded mode; None where tokens come from a provider."""
+    """An admin token (DEV_TOKEN_SECONDS) in embedded mode; None in production."""
     from app.auth.tokens import mint_token, signing_secret
     from app.bootstrap import master_key_for
 
@@ -240,8 +253,31 @@ def _embedded_admin_token(settings: Settings) -> str | None:
     secret = signing_secret(settings, master_key_for(settings))
     if secret is None:
         return None
-    return mint_token(secret, role="admin", subject="admin@skillpath", seconds=12 * 3600,
+    return mint_token(secret, role="admin", subject="admin@skillpath",
                       audience=settings.jwt_audience, issuer=settings.jwt_issuer)  # fmt: skip
+
+
+def _token_hint(settings: Settings, base: str) -> list[str]:
+    """What ``serve`` says about tokens: embedded mode hands one out, production says where
+    they come from (a token in a production log would be readable by whoever reads logs)."""
+    token = _embedded_admin_token(settings)
+    if token is not None:
+        # Embedded mode is a single-machine demo: hand the operator a working token at once.
+        return [
+            f"An admin token for the next {DEV_TOKEN_SECONDS // 3600} hours"
+            " (skillpath token mints others):",
+            f'  GraphiQL headers: {{"Authorization": "Bearer {token}"}}',
+            f"  Dashboard: {base}/dashboard?token={token}",
+        ]
+    lines = []
+    if settings.jwt_secret:
+        lines.append(
+            "Tokens: `skillpath token --role admin` in the same environment prints one"
+            " (HS256, signed with SKILLPATH_JWT_SECRET)"
+        )
+    if settings.jwks_url:
+        lines.append(f"Tokens: RS256 from the identity provider ({settings.jwks_url})")
+    return lines
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -325,6 +361,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_master_key(_: argparse.Namespace) -> int:
+    """Wrap every data key with the new master key read from stdin (never an argument: it
+    would show in the process list); every other process must be stopped meanwhile."""
+    from app.keystore import MasterKeyError, parse_master_key
+
+    settings = Settings.from_env()
+    if not settings.master_key:
+        raise UsageError("rotate-master-key: the current key must be set in SKILLPATH_MASTER_KEY")
+    try:
+        new = parse_master_key(sys.stdin.readline())
+    except MasterKeyError as error:
+        raise UsageError(f"rotate-master-key: the new key on stdin: {error}") from None
+    services = build_services(settings, start_projections=False)
+    try:
+        if new == services.app.master_key:
+            raise UsageError("rotate-master-key: the new key is the current one")
+        rewrapped = services.app.subject_keys.rotate(new)
+    finally:
+        services.close()
+    print(
+        f"Re-wrapped {rewrapped} data keys with the new master key. Set SKILLPATH_MASTER_KEY"
+        " to it in every process before starting them: the old key no longer opens this"
+        " database."
+    )
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from app.schema import build_schema
 
@@ -376,12 +439,20 @@ def parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--operator", default="", help="who decides (default: system)")
     quarantine.set_defaults(run=cmd_quarantine)
     sub.add_parser(
+        "migrate", help="create the event store's and read models' tables, then exit"
+    ).set_defaults(run=cmd_migrate)
+    sub.add_parser(
         "master-key", help="print a new random master key for SKILLPATH_MASTER_KEY"
     ).set_defaults(run=cmd_master_key)
+    sub.add_parser(
+        "rotate-master-key",
+        help="wrap every data key with the new master key read from stdin (others stopped)",
+    ).set_defaults(run=cmd_rotate_master_key)
     token = sub.add_parser("token", help="print a development bearer token for the API")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--employee", help="the employee id the token acts as")
-    token.add_argument("--hours", type=int, default=8, help="validity (default 8)")
+    token.add_argument("--hours", type=int, default=DEV_TOKEN_SECONDS // 3600,
+                       help=f"validity (default {DEV_TOKEN_SECONDS // 3600})")  # fmt: skip
     token.set_defaults(run=cmd_token)
     export_subject = sub.add_parser(
         "export-subject", help="print everything held about one employee as JSON"

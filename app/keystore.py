@@ -23,15 +23,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.consent.cipher import KEY_BYTES, SealBroken, Sealer, new_key
-from app.persistence import SqlGateway
+from app.consent.cipher import KEY_BYTES, SealBroken, Sealer, derive_secret, new_key
+from app.persistence import SqlGateway, Transaction
 
 log = logging.getLogger(__name__)
 
 KEYS_DDL = (
     "CREATE TABLE IF NOT EXISTS {subject_keys} ("
     " subject TEXT PRIMARY KEY, wrapped_key TEXT, created_at TEXT NOT NULL, erased_at TEXT)",
+    # Secrets derived from the first master key, sealed by the current one: written by a
+    # rotation, so that the hash chain and the e-mail claims keep their keys.
+    "CREATE TABLE IF NOT EXISTS {master_secrets} (purpose TEXT PRIMARY KEY, sealed TEXT NOT NULL)",
 )
+#: What a rotation keeps: secrets that key data already written (the log's hash chain, the
+#: ids of e-mail claims). The embedded token secret is not kept: tokens are short-lived.
+KEPT_ACROSS_ROTATION = ("email-claim", "event-chain")
 #: How long a process trusts a key it read; an erasure in another process takes effect in
 #: this process's memory within this time (in the database it is immediate).
 KEY_CACHE_SECONDS = 30.0
@@ -131,6 +137,7 @@ class SubjectKeys:
     ) -> None:
         self._gateway = gateway
         self._compact = compact
+        self._master_key = master_key
         self._master = Sealer(master_key)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cache_seconds = cache_seconds
@@ -152,6 +159,60 @@ class SubjectKeys:
             )
         if row is not None:
             self._unwrap(row["subject"], row["wrapped_key"])
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A secret for ``purpose``: derived from the master key, or, once the key was rotated,
+        the one derived from the first master key, as the rotation sealed it."""
+        with self._gateway.transaction(write=False) as tx:
+            return self._derived(tx, purpose)
+
+    def rotate(self, new_master_key: bytes) -> int:
+        """Wrap every data key with ``new_master_key`` and keep the derived secrets, in one
+        transaction; returns how many data keys were re-wrapped. Other processes must be
+        stopped: one still on the old key would wrap new data keys with it."""
+        new = Sealer(new_master_key)
+        with self._gateway.transaction(write=True) as tx:
+            for purpose in KEPT_ACROSS_ROTATION:
+                sealed = new.seal(self._derived(tx, purpose), _secret_context(purpose))
+                tx.execute(
+                    "INSERT INTO {master_secrets} (purpose, sealed) VALUES (%s, %s)"
+                    " ON CONFLICT (purpose) DO UPDATE SET sealed = excluded.sealed",
+                    (purpose, base64.b64encode(sealed).decode()),
+                )
+            rows = tx.rows(
+                "SELECT subject, wrapped_key FROM {subject_keys} WHERE wrapped_key IS NOT NULL"
+            )
+            rewrapped = [
+                (
+                    base64.b64encode(
+                        new.seal(self._open(r["subject"], r["wrapped_key"]), _context(r["subject"]))
+                    ).decode(),
+                    r["subject"],
+                )
+                for r in rows
+            ]
+            tx.executemany(
+                "UPDATE {subject_keys} SET wrapped_key = %s WHERE subject = %s", rewrapped
+            )
+        with self._lock:
+            self._master_key, self._master = new_master_key, new
+            self._cache.clear()
+        if self._compact is not None:
+            self._compact()  # the keys wrapped by the old master key leave the files too
+        return len(rewrapped)
+
+    def _derived(self, tx: Transaction, purpose: str) -> bytes:
+        sealed = tx.scalar("SELECT sealed FROM {master_secrets} WHERE purpose = %s", (purpose,))
+        if sealed is None:
+            return derive_secret(self._master_key, purpose)
+        try:
+            opened: bytes = self._master.open(base64.b64decode(sealed), _secret_context(purpose))
+        except SealBroken:
+            raise MasterKeyError(
+                "SKILLPATH_MASTER_KEY does not open the secrets stored in this database;"
+                " after a rotation every process needs the new key"
+            ) from None
+        return opened
 
     # -- use ----------------------------------------------------------------------------
 
@@ -232,14 +293,18 @@ class SubjectKeys:
         return base64.b64encode(self._master.seal(key, _context(subject))).decode()
 
     def _unwrap(self, subject: str, wrapped: str) -> Sealer:
+        return Sealer(self._open(subject, wrapped))
+
+    def _open(self, subject: str, wrapped: str) -> bytes:
         try:
-            key = self._master.open(base64.b64decode(wrapped), _context(subject))
+            key: bytes = self._master.open(base64.b64decode(wrapped), _context(subject))
         except SealBroken:
             raise MasterKeyError(
                 "SKILLPATH_MASTER_KEY does not open the data keys stored in this database;"
-                " it must be the key the database was created with"
+                " it must be the key the database was created with, or the key it was"
+                " rotated to (skillpath rotate-master-key)"
             ) from None
-        return Sealer(key)
+        return key
 
     def _cached(self, subject: str) -> _Cached | None:
         with self._lock:
@@ -265,6 +330,10 @@ class SubjectKeys:
 
 def _context(subject: str) -> bytes:
     return f"subject-key/{subject}".encode()
+
+
+def _secret_context(purpose: str) -> bytes:
+    return f"derived-secret/{purpose}".encode()
 
 
 def subject_keys_for(factory: Any, master_key: bytes) -> SubjectKeys:

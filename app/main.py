@@ -31,6 +31,7 @@ from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.http.guard import RequestGuard
+from app.ide import graphiql_page
 from app.integration.webhook_worker import WebhookWorker
 from app.integration.xapi_http import XapiStatements
 from app.observability.health import health_routes
@@ -83,6 +84,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         self.services = services
         self.tokens = tokens
         self.sessions = Sessions(services)
+        self._ide_page = graphiql_page()
         self.persisted = PersistedQueries()
 
     async def parse_http_body(
@@ -124,11 +126,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        # Shows where a token comes from, in the headers editor of the embedded GraphiQL.
-        return super().graphql_ide_html.replace(
-            "React.useState(parameters.headers)",
-            f"React.useState(parameters.headers || {json.dumps(GRAPHIQL_HEADERS)})",
-        )
+        return self._ide_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Requests refused before GraphQL runs (no query, a body that is not JSON, a mutation
@@ -178,11 +176,6 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     def _asks_for_the_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and self.should_render_graphql_ide(request)
-
-
-GRAPHIQL_HEADERS = (
-    '{\n  "Authorization": "Bearer <paste the output of: skillpath token --role admin>"\n}'
-)
 
 
 def unauthenticated(reason: str) -> JSONResponse:

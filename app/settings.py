@@ -227,7 +227,8 @@ class Settings:
             fairness_mitigation=_bool(env, "SKILLPATH_FAIRNESS_MITIGATION", False),
             model_tolerance=_tolerance(env),
             retrain_in_background=_bool(env, "SKILLPATH_RETRAIN_IN_BACKGROUND", True),
-            seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", True),
+            # The demo company is fake: it never lands in a production database by default.
+            seed_if_empty=_bool(env, "SKILLPATH_SEED_IF_EMPTY", persistence != "postgres"),
             broadcast=_broadcast(env),
             redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             redis_channel_prefix=env.get("SKILLPATH_REDIS_CHANNEL_PREFIX", "skillpath"),

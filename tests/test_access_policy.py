@@ -1,4 +1,4 @@
-"""The access policy as written down: every type and event declared, the rules as DESIGN.md
+"""The access policy as written down: every type and event declared, the rules as docs/design.md
 states them, the table in docs/trust.md, and the schema layer kept behind services."""
 
 from __future__ import annotations

@@ -55,3 +55,22 @@ def test_export_schema_writes_the_sdl_to_the_given_path(tmp_path: Path) -> None:
     field = sdl[sdl.index("  hireEmployee(") :]
     field = field[: field.index("Result!") + len("Result!")]
     assert "input: HireEmployeeInput!" in field and field.endswith("HireEmployeeResult!")
+
+
+def test_migrate_creates_the_tables_of_an_empty_database_and_exits_0(
+    sqlite_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SKILLPATH_PERSISTENCE", "sqlite")
+    monkeypatch.setenv("SKILLPATH_SQLITE_PATH", sqlite_settings.sqlite_path)
+
+    assert main(["migrate"]) == 0
+
+    assert "read models ready (last event position 0)" in capsys.readouterr().out
+    assert Path(sqlite_settings.sqlite_path).exists()
+    reopened = build_services(sqlite_settings, start_projections=False)
+    try:
+        assert set(reopened.runner.positions().values()) == {0}
+    finally:
+        reopened.close()

@@ -12,21 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from app.aggregates.programme_phases import criterion
 from app.bootstrap import Services
+from tests.browser_support import ARTIFACTS, chromium_page
 from tests.conftest import auth_headers, token_for
 from tests.domain_support import HR, content
 from tests.kpi_support import Company, today
 from tests.live_server import push_services, serving
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -37,16 +31,8 @@ def services(tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
-    assert Path(CHROMIUM).exists(), "chromium is required (scripts/test-prerequisites.sh)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=LAUNCH_ARGS,
-            headless=True, viewport={"width": 1280, "height": 1400},
-        )  # fmt: skip
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with chromium_page(tmp_path / "profile") as page:
+        yield page
 
 
 def history(company: Company) -> list[object]:
