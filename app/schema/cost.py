@@ -34,6 +34,7 @@ from graphql import (
     is_leaf_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.schema.common import MAX_PAGE
 
@@ -164,6 +165,8 @@ def cost_limit(limit: int) -> type[SchemaExtension]:
                     context.operation_name, limit,
                 )  # fmt: skip
                 if cost > limit:
+                    if context.operation_type is OperationType.SUBSCRIPTION:
+                        raise too_costly(cost, limit)  # answered as the subscription's error
                     context.result = ExecutionResult(data=None, errors=[too_costly(cost, limit)])
             yield
 
