@@ -38,7 +38,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_enroll
 	$(BIN)/python -m bench.bench_replay
-	$(BIN)/python -m bench.bench_employees_query
+	$(BIN)/python -m bench.bench_http_queries
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

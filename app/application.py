@@ -16,6 +16,7 @@ from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
+from app.commands.group_commit import GroupCommit
 from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
@@ -46,6 +47,7 @@ class Skillpath(
         self._master_key = master_key
         super().__init__(env)
         self.saved = SavedListeners()
+        self.decision_commits = GroupCommit(self.save)
         self.policy = ConsentPolicy(self.consent_state)
         #: Told the employee id after each erasure (the recommender retrains without them).
         self.erased: list[Callable[[UUID], None]] = []

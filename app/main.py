@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,11 +21,13 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from app.access import PERSONAL_ROLES
 from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, TokenVerifier, bearer
+from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.http.guard import RequestGuard
@@ -37,6 +39,7 @@ from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
 from app.schema.limits import InputLimits
+from app.schema.persisted import PersistedQueries, PersistedQueryRefused
 from app.schema.sessions import Sessions
 from app.schema.subscription_transport import SharingTransportWSHandler
 from app.settings import Settings
@@ -64,7 +67,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SharingTransportWSHandler
 
-    def __init__(self, services: Services, tokens: TokenVerifier, **kwargs: Any) -> None:
+    def __init__(self, services: Services, tokens: Verifier, **kwargs: Any) -> None:
         settings = services.settings
         limits = InputLimits(settings.max_string_length, settings.max_list_size)
         schema = build_schema(
@@ -78,6 +81,15 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         self.services = services
         self.tokens = tokens
         self.sessions = Sessions(services)
+        self.persisted = PersistedQueries()
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [self.persisted.resolve(item) for item in data]
+        return self.persisted.resolve(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -123,18 +135,18 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        refused = await self.guard.read_body(request)
-        if refused is None and not self._asks_for_the_ide(request):
+        turned_away = await self.guard.read_body(request)
+        if turned_away is None and not self._asks_for_the_ide(request):
             try:
                 actor = await self.actor_of(bearer(request.headers.get("authorization")))
             except TokenRejected as error:
                 await unauthenticated(error.reason)(scope, receive, send)
                 return
             request.state.actor = actor
-            refused = await self.guard.admit(f"{actor.role}:{actor.id}")
-        if refused is not None:
-            self._count_refusal(refused)
-            await refused(scope, receive, send)
+            turned_away = await self.guard.admit(f"{actor.role}:{actor.id}")
+        if turned_away is not None:
+            self._count_refusal(turned_away)
+            await turned_away(scope, receive, send)
             return
         try:
             response = await asyncio.wait_for(self.run(request), self.guard.timeout_seconds)
@@ -147,6 +159,8 @@ class SkillpathGraphQL(GraphQL[Context, None]):
                 {"data": None, "errors": [{"message": error.reason}]},
                 status_code=error.status_code,
             )
+        except PersistedQueryRefused as refused:
+            response = JSONResponse(refused.body, status_code=refused.status)
         await response(scope, receive, send)
 
     def _count_refusal(self, response: Response) -> None:
@@ -154,8 +168,14 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             code = json.loads(bytes(response.body))["errors"][0]["extensions"]["code"]
             self.metrics.errors.labels(code).inc()
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted query's hash is an operation, not a browser's visit.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
     def _asks_for_the_ide(self, request: Request) -> bool:
-        return self.graphql_ide is not None and self.should_render_graphql_ide(request)  # type: ignore[arg-type]
+        return self.graphql_ide is not None and self.should_render_graphql_ide(request)
 
 
 GRAPHIQL_HEADERS = (
@@ -185,7 +205,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
-        TokenVerifier.for_settings(settings, services.app.master_key),
+        VerifiedTokens(TokenVerifier.for_settings(settings, services.app.master_key)),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )

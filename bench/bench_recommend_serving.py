@@ -1,98 +1,98 @@
-"""``recommendations(first: 10)`` through GraphQL with 10,000 modules, beside a bare
-``model.predict`` for the same user, and the memory of the loaded model.
+"""``recommendations(first: 10)`` with 10,000 modules over real HTTP, beside the same server's
+``{ __typename }``, and the memory of the loaded model.
 
 The organisation is built through real commands on a temporary SQLite database (10,000
-modules, 500 employees with consent and a learning history), a model is trained from the
-read models, and then each request ranks all 10,000 modules, applies the rules, writes its
-``RecommendationIssued`` event and answers over GraphQL (in-process ASGI, no sockets),
-with the projection thread following the log as in the server, and an operator's bearer
-token checked on each request.
+modules, 500 employees with consent and a learning history) and a model is trained from the
+read models. Then Skillpath is served by uvicorn in its own process, embedded (projections in
+the API process) or in the production layout (``--layout production``: the API without
+projections and ``skillpath project`` in a process of its own), and wrk drives it at
+``--connections`` concurrent over loopback. Every request is an employee asking for their own
+list with their own token (500 distinct users, taken in turn); each ranks all 10,000 modules,
+applies the rules, writes its ``RecommendationIssued`` event durably and answers. The floor is
+the same server answering ``{ __typename }`` to the same users, A B A B.
 
-    .venv/bin/python bench/bench_recommend_serving.py [--requests 500]
+Targets: p99 of ``recommendations`` at most 2x the ``{ __typename }`` p99 of the same server,
+and under 10 ms.
+
+    .venv/bin/python -m bench.bench_recommend_serving [--layout production] [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import os
 import random
 import sys
+import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
 
 from app.aggregates import Enrollment
+from app.auth.tokens import mint_token
 from app.bootstrap import build_services
-from app.main import create_app
 from app.recommend.catalogue import CatalogueIndex
 from app.recommend.model import FitParameters
-from app.recommend.training import collect_training_data
-from bench.harness import (
-    BENCH_ACTOR,
-    AsgiClient,
-    build_organisation,
-    engine_settings,
-    operator_headers,
-    print_machine,
-    timed,
-    timed_async,
+from app.settings import Settings
+from bench.harness import BENCH_ACTOR, build_organisation, print_machine
+from bench.http_load import (
+    Pairs,
+    alternate,
+    load_average,
+    process,
+    uvicorn,
+    write_requests,
 )
 
 MODULES, EMPLOYEES, HISTORY = 10_000, 500, 8
+SECRET = "bench-recommend-secret-0123456789abcdef"
 QUERY = """query($id: ID!) { recommendations(employeeId: $id, first: 10) {
   ... on RecommendationList { decisionId basis items { rank score module { id title }
                               reasons { kind text } } } } }"""
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=500)
-    args = parser.parse_args()
-    print_machine()
-    with engine_settings("sqlite") as base:
-        settings = replace(base, model_dir=str(Path(base.sqlite_path).parent / "models"))
-        services = build_services(settings, start_projections=False)
-        try:
-            run(services, settings, args.requests)
-        finally:
-            services.close()
-    return 0
+def build(folder: Path) -> tuple[Settings, list[str]]:
+    """The organisation and a trained model on a SQLite file in ``folder``."""
+    settings = Settings(
+        persistence="sqlite", sqlite_path=str(folder / "serving.sqlite3"), seed_if_empty=False,
+        jwt_secret=SECRET, model_dir=str(folder / "models"), retrain_in_background=False,
+    )  # fmt: skip
+    services = build_services(settings, start_projections=False)
+    try:
+        app = services.app
+        started = time.perf_counter()
+        org = build_organisation(app, roles=20, employees=EMPLOYEES, modules=MODULES)
+        rng = random.Random(5)
+        for employee in org.employee_ids:
+            app.grant_consent(employee, purpose="personalisation", policy_version="1",
+                              actor=BENCH_ACTOR)  # fmt: skip
+            role_bias = hash(employee) % 20
+            for _ in range(HISTORY):
+                module = org.module_ids[(role_bias * 500 + rng.randrange(800)) % MODULES]
+                with contextlib.suppress(Exception):  # the same module drawn twice
+                    app.enroll(employee_id=employee, module_id=module, source="self",
+                               recommendation_id=None, actor=BENCH_ACTOR)  # fmt: skip
+                    app.complete_enrollment(Enrollment.id_for(employee, module), actor=BENCH_ACTOR)
+        services.runner.catch_up()
+        print(f"organisation through commands: {time.perf_counter() - started:.0f} s")
+        metadata = services.recommender.train(services.runner.position, params=FitParameters())
+        print(f"trained {metadata.version}: {metadata.interactions} interactions,"
+              f" fit {metadata.metrics['fit_seconds']} s")  # fmt: skip
+        memory(services, metadata.version)
+    finally:
+        services.close()
+    return settings, [str(e) for e in org.employee_ids]
 
 
-def run(services, settings, requests: int) -> None:  # type: ignore[no-untyped-def]
-    app = services.app
-    started = time.perf_counter()
-    org = build_organisation(app, roles=20, employees=EMPLOYEES, modules=MODULES)
-    rng = random.Random(5)
-    for employee in org.employee_ids:
-        app.grant_consent(employee, purpose="personalisation", policy_version="1",
-                          actor=BENCH_ACTOR)  # fmt: skip
-        role_bias = hash(employee) % 20
-        for _ in range(HISTORY):
-            module = org.module_ids[(role_bias * 500 + rng.randrange(800)) % MODULES]
-            try:
-                app.enroll(employee_id=employee, module_id=module, source="self",
-                           recommendation_id=None, actor=BENCH_ACTOR)  # fmt: skip
-            except Exception:  # the same module drawn twice: already enrolled
-                continue
-            app.complete_enrollment(Enrollment.id_for(employee, module), actor=BENCH_ACTOR)
-    services.runner.catch_up()
-    print(f"organisation through commands: {time.perf_counter() - started:.0f}s")
-    params = FitParameters()
-    metadata = services.recommender.train(services.runner.position, params=params)
-    print(f"trained {metadata.version}: {metadata.interactions} interactions,"
-          f" fit {metadata.metrics['fit_seconds']}s")  # fmt: skip
-
-    # Memory: the artefact's arrays, and what loading it and indexing the catalogue allocate.
+def memory(services, version: str) -> None:  # type: ignore[no-untyped-def]
+    """The artefact's arrays, and what loading it and indexing the catalogue allocate."""
     tracemalloc.start()
-    model, _ = services.recommender.registry.load(metadata.version)
+    model, _ = services.recommender.registry.load(version)
     index = CatalogueIndex(services.recommender.features.modules(), model)
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -100,59 +100,90 @@ def run(services, settings, requests: int) -> None:  # type: ignore[no-untyped-d
           f" {current / 2**20:.1f} MiB held ({peak / 2**20:.1f} MiB peak) for {len(index)}"
           " modules")  # fmt: skip
 
-    services.runner.start()
-    employees = [str(e) for e in org.employee_ids]
-    client = AsgiClient(create_app(settings, services), headers=operator_headers(services))
 
-    async def one(i: int) -> None:
-        body = await client.graphql("/graphql", QUERY, {"id": employees[i % len(employees)]})
-        assert len(body["data"]["recommendations"]["items"]) == 10, body
-
-    async def measure() -> None:
-        await timed_async(one, 30)  # warm-up: caches, first loads
-        graphql = await timed_async(one, requests)
-        print(f"recommendations(first: 10) via GraphQL, {MODULES} modules: p50"
-              f" {graphql.p50_ms:.2f} ms, p99 {graphql.p99_ms:.2f} ms ({requests} requests,"
-              f" {graphql.per_second:.0f}/s, each writing its decision event)")  # fmt: skip
-        # The same with the projections following in another process (production).
-        services.runner.stop()
-        alone = await timed_async(one, requests)
-        print(f"  the same without the projection thread in this process: p50"
-              f" {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms")  # fmt: skip
-
-    asyncio.run(measure())
-    breakdown(services, employees, requests)
-    bare_predict(services, params, employees[0], requests)
+def environment(settings: Settings, *, projections: bool) -> dict[str, str]:
+    return {
+        **os.environ, "SKILLPATH_PERSISTENCE": "sqlite",
+        "SKILLPATH_SQLITE_PATH": settings.sqlite_path, "SKILLPATH_JWT_SECRET": SECRET,
+        "SKILLPATH_SEED_IF_EMPTY": "false", "SKILLPATH_RETRAIN_IN_BACKGROUND": "false",
+        "SKILLPATH_MODEL_DIR": settings.model_dir,
+        "SKILLPATH_RUN_PROJECTIONS": "true" if projections else "false",
+    }  # fmt: skip
 
 
-def breakdown(services, employees: list[str], requests: int) -> None:  # type: ignore[no-untyped-def]
-    """The same work without GraphQL: ranking alone, and ranking plus the logged decision."""
-    recommender = services.recommender
-    ids = [UUID(e) for e in employees]
-    rank = timed(lambda i: recommender.rank_for(recommender.learner(ids[i % len(ids)]), 10),
-                 requests)  # fmt: skip
-    logged = timed(lambda i: recommender.recommend(ids[i % len(ids)], first=10, goal=None,
-                                                   actor=BENCH_ACTOR), requests)  # fmt: skip
-    print(f"without GraphQL: reading the learner + ranking p50 {rank.p50_ms:.2f} ms, p99"
-          f" {rank.p99_ms:.2f} ms; plus writing the decision event p50 {logged.p50_ms:.2f} ms,"
-          f" p99 {logged.p99_ms:.2f} ms")  # fmt: skip
+@contextlib.contextmanager
+def served(layout: str, settings: Settings, folder: Path) -> Iterator[str]:
+    """Skillpath's API in ``layout``; yields the GraphQL URL."""
+    with contextlib.ExitStack() as stack:
+        if layout == "production":
+            stack.enter_context(process(
+                [sys.executable, "-m", "app.cli", "project"],
+                environment(settings, projections=True), folder / "project.log",
+            ))  # fmt: skip
+        env = environment(settings, projections=layout == "embedded")
+        url = stack.enter_context(uvicorn("app.main:create_app", env, folder / "api.log"))
+        yield url + "/graphql"
 
 
-def bare_predict(services, params: FitParameters, employee: str, requests: int) -> None:  # type: ignore[no-untyped-def]
-    """LightFM's own predict over all modules for the same user, on the training matrices."""
-    data = collect_training_data(services.recommender.sources, datetime.now(UTC))
-    active = services.recommender.active
-    lightfm = active.model.as_lightfm(params)
-    user = data.user_ids.index(employee)
-    items = np.arange(len(data.item_ids), dtype=np.int32)
-    users = np.full(len(items), user, dtype=np.int32)
-    call = lambda _: lightfm.predict(  # noqa: E731
-        users, items, user_features=data.user_features, item_features=data.item_features
+def requests_of(
+    employees: list[str], query: str, *, own_id: bool
+) -> list[tuple[str, dict[str, object]]]:
+    """One request per employee, with the employee's own token."""
+    made = []
+    for employee in employees:
+        auth = "Bearer " + mint_token(SECRET.encode(), role="employee", subject=employee)
+        body: dict[str, object] = {"query": query}
+        if own_id:
+            body["variables"] = {"id": employee}
+        made.append((auth, body))
+    return made
+
+
+def checked(url: str, requests: list[tuple[str, dict[str, object]]]) -> None:
+    """A sample answered as data, not errors (wrk sees only the status)."""
+    for auth, body in requests[:20]:
+        answer = httpx.post(url, json=body, headers={"Authorization": auth}, timeout=30).json()
+        assert "errors" not in answer, answer
+        found = answer["data"].get("recommendations")
+        assert found is None or len(found["items"]) == 10, answer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layout", choices=("embedded", "production"), default="embedded")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    print_machine()
+    folder = Path(tempfile.mkdtemp(prefix="bench-recommend-"))
+    settings, employees = build(folder)
+    recommend = requests_of(employees, QUERY, own_id=True)
+    floor = requests_of(employees, "{ __typename }", own_id=False)
+    runs = {"rounds": args.rounds, "connections": args.connections, "seconds": args.seconds}
+    with served(args.layout, replace(settings), folder) as url:
+        checked(url, recommend)
+        checked(url, floor)
+        pairs = alternate(
+            (url, write_requests(folder / "recommend.txt", recommend), ""),
+            (url, write_requests(folder / "typename.txt", floor), ""),
+            **runs,
+        )
+    report(args.layout, args.connections, pairs)
+    return 0
+
+
+def report(layout: str, connections: int, pairs: Pairs) -> None:
+    p99 = Pairs.median(pairs.a, "p99")
+    print(
+        f"recommendations(first: 10), {MODULES} modules, {layout}, {connections} concurrent,"
+        f" {EMPLOYEES} distinct employees: {Pairs.median(pairs.a, 'rate'):,.0f} req/s,"
+        f" p50 {Pairs.median(pairs.a, 'p50'):.1f} ms, p99 {p99:.1f} ms; same server"
+        f" {{ __typename }}: {Pairs.median(pairs.b, 'rate'):,.0f} req/s, p99"
+        f" {Pairs.median(pairs.b, 'p99'):.1f} ms; p99 ratio {pairs.p99_ratio():.2f}"
+        f" (target <= 2; {'met' if pairs.p99_ratio() <= 2 else 'not met'}); p99 under 10 ms:"
+        f" {'met' if p99 < 10 else 'not met'}; load {load_average()}"
     )
-    timed(call, 10)
-    bare = timed(call, requests)
-    print(f"bare model.predict for the same user over {len(items)} modules: p50"
-          f" {bare.p50_ms:.2f} ms, p99 {bare.p99_ms:.2f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

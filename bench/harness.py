@@ -1,4 +1,4 @@
-"""What the foundation benchmarks share: engines, the HTTP harness, timing and the machine.
+"""What the benchmarks share: engines, organisations built through commands, timing, the machine.
 
 Every benchmark builds its own database (a temporary SQLite file, or its own PostgreSQL
 schema in the database named by SKILLPATH_BENCH_POSTGRES_DB, default ``test``, dropped
@@ -7,9 +7,7 @@ afterwards), so a run never touches a developer's data and leaves nothing behind
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import os
 import platform
 import shutil
@@ -18,20 +16,17 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
 from app.aggregates import Actor, RequiredSkill
 from app.aggregates.learning_module import ModuleContent
 from app.application import Skillpath
-from app.auth.tokens import mint_token, signing_secret
-from app.bootstrap import Services
 from app.settings import PostgresSettings, Settings
 
 ENGINES = ("sqlite", "postgres")
@@ -184,132 +179,6 @@ def timed(call: Callable[[int], object], count: int) -> Timing:
         call(i)
         latencies.append(time.perf_counter() - t0)
     return Timing(count, time.perf_counter() - started, latencies)
-
-
-async def timed_async(call: Callable[[int], Awaitable[object]], count: int) -> Timing:
-    latencies = []
-    started = time.perf_counter()
-    for i in range(count):
-        t0 = time.perf_counter()
-        await call(i)
-        latencies.append(time.perf_counter() - t0)
-    return Timing(count, time.perf_counter() - started, latencies)
-
-
-# -- the HTTP harness -------------------------------------------------------------------------
-
-
-class AsgiClient:
-    """Posts HTTP requests straight into an ASGI app in this process.
-
-    It speaks the ASGI HTTP protocol as a server such as uvicorn does, without sockets and
-    without a client library's own request building, so nearly all the time measured is the
-    application's. The same client serves every endpoint a benchmark compares.
-    """
-
-    def __init__(
-        self, asgi_app: Any, host: str = "skillpath.bench", headers: dict[str, str] | None = None
-    ) -> None:
-        self._app = asgi_app
-        self._host = host.encode()
-        self._headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-
-    async def post_json(self, path: str, payload: Any) -> tuple[int, bytes]:
-        body = json.dumps(payload).encode()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [
-                (b"host", self._host),
-                (b"content-type", b"application/json"),
-                (b"accept", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *self._headers,
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 80),
-            "state": {},
-        }
-        delivered = False
-        status = 0
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # the client never disconnects
-            raise AssertionError("unreachable")
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self._app(scope, receive, send)
-        return status, b"".join(chunks)
-
-    async def graphql(
-        self, path: str, query: str, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        status, raw = await self.post_json(path, {"query": query, "variables": variables or {}})
-        return _checked(path, status, raw)
-
-    async def post_json_body(self, path: str, payload: Any) -> dict[str, Any]:
-        """The decoded JSON answer of a POST that must succeed."""
-        status, raw = await self.post_json(path, payload)
-        return _checked(path, status, raw)
-
-
-def _checked(path: str, status: int, raw: bytes) -> dict[str, Any]:
-    if status != 200:
-        raise RuntimeError(f"{path} answered {status}: {raw[:300]!r}")
-    body: dict[str, Any] = json.loads(raw)
-    if isinstance(body, dict) and body.get("errors"):
-        raise RuntimeError(f"{path} answered errors: {json.dumps(body['errors'])[:300]}")
-    return body
-
-
-def http_client(asgi_app: Any, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    """An HTTP client talking to the ASGI app in this process (no sockets)."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=asgi_app),
-        base_url="http://skillpath.bench",
-        headers=headers,
-    )
-
-
-def operator_headers(services: Services) -> dict[str, str]:
-    """The Authorization header of an operator (admin) token these services' API accepts."""
-    secret = signing_secret(services.settings, services.app.master_key)
-    if secret is None:
-        raise RuntimeError("the API verifies tokens of an identity provider; cannot mint one")
-    return {"Authorization": f"Bearer {mint_token(secret, role='admin', subject='bench')}"}
-
-
-async def post_graphql(
-    http: httpx.AsyncClient, path: str, query: str, variables: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    response = await http.post(path, json={"query": query, "variables": variables or {}})
-    if response.status_code != 200:
-        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
-    body: dict[str, Any] = response.json()
-    if body.get("errors"):
-        raise RuntimeError(f"{path} answered errors: {json.dumps(body['errors'])[:300]}")
-    return body
-
-
-# -- the machine ------------------------------------------------------------------------------
 
 
 def machine() -> dict[str, str]:

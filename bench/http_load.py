@@ -29,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 ANCHORS = Path(os.environ.get("SKILLPATH_ANCHORS", ROOT.parent / "shared" / "anchors"))
 POST_SCRIPT = ROOT / "bench" / "post.lua"
+ROTATE_SCRIPT = ROOT / "bench" / "rotate.lua"
 _LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
@@ -106,15 +107,30 @@ class Load:
     p99: float
 
 
-def wrk(url: str, body: dict[str, object], *, auth: str = "", connections: int = 50,
+Body = dict[str, object] | Path
+
+
+def write_requests(path: Path, requests: list[tuple[str, dict[str, object]]]) -> Path:
+    """A file of (Authorization, body) requests for ``rotate.lua``: distinct users."""
+    lines = [f"{auth}\t{json.dumps(body)}" for auth, body in requests]
+    assert all("\n" not in line and line.count("\t") == 1 for line in lines)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wrk(url: str, body: Body, *, auth: str = "", connections: int = 50,
         seconds: float = 5.0, threads: int = 1) -> Load:  # fmt: skip
-    """Drive ``url`` with POSTs of ``body`` for ``seconds``."""
+    """Drive ``url`` with POSTs of ``body`` for ``seconds``; a ``Path`` body is a file of
+    requests (``write_requests``) taken in turn, each with its own token."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    env = {**os.environ, "BODY": json.dumps(body), "AUTH": auth}
+    if isinstance(body, Path):
+        env, script = {**os.environ, "REQUESTS": str(body)}, ROTATE_SCRIPT
+    else:
+        env, script = {**os.environ, "BODY": json.dumps(body), "AUTH": auth}, POST_SCRIPT
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-         "-s", str(POST_SCRIPT), url],
+         "-s", str(script), url],
         capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     out = done.stdout
@@ -145,7 +161,7 @@ class Pairs:
         return statistics.median(getattr(load, what) for load in loads)
 
 
-def alternate(a: tuple[str, dict[str, object], str], b: tuple[str, dict[str, object], str],
+def alternate(a: tuple[str, Body, str], b: tuple[str, Body, str],
               *, rounds: int, connections: int, seconds: float) -> Pairs:  # fmt: skip
     """``rounds`` pairs: (url, body, auth) A then B, after one warm-up of each."""
     for url, body, auth in (a, b):

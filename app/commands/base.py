@@ -22,6 +22,7 @@ from app.aggregates import (
     ValidationFailed,
 )
 from app.commands.clean_text import check_event_texts
+from app.commands.group_commit import GroupCommit
 from app.consent.policy import ConsentPolicy
 from app.keystore import SubjectKeys
 
@@ -61,6 +62,7 @@ class CommandBase(Application[UUID]):
     """What every group of commands shares: the atomic save and typed aggregate loads."""
 
     saved: SavedListeners
+    decision_commits: GroupCommit
     policy: ConsentPolicy
     erased: list[Callable[[UUID], None]]
     withdrawn: list[Callable[[UUID, str], None]]

@@ -12,6 +12,7 @@ from app.aggregates import (
     RecommendationDecision,
 )
 from app.commands.base import Written
+from app.commands.clean_text import check_event_texts
 from app.commands.learning import LearningCommands
 
 
@@ -44,7 +45,12 @@ class DecisionCommands(LearningCommands):
             actor=actor,
             inputs=inputs,
         )
-        return Written(self._store(decision), decision.id)
+        # Concurrent lists share a durable commit (app/commands/group_commit.py); the text
+        # check of every command (``_store``) still comes first.
+        check_event_texts(decision.pending_events)
+        position = self.decision_commits.save(decision)
+        self.saved(position)
+        return Written(position, decision.id)
 
     def answer_recommendation(
         self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor
