@@ -119,9 +119,11 @@ def main() -> None:
         page = {"query": EMPLOYEES}
         pairs = alternate((on + "/graphql", page, auth), (off + "/graphql", page, auth), **runs)
         overhead = 1 / pairs.rate_ratio() - 1
+        each = [x.rate / y.rate for x, y in zip(pairs.a, pairs.b, strict=True)]
         print(f"employees(first: 50), bounds and metrics on vs off:"
               f" {Pairs.median(pairs.a, 'rate'):,.1f} vs {Pairs.median(pairs.b, 'rate'):,.1f}"
-              f" req/s (median pair ratio {pairs.rate_ratio():.3f}: overhead {overhead:+.1%});"
+              f" req/s (median pair ratio {pairs.rate_ratio():.3f}, range {min(each):.3f}-"
+              f"{max(each):.3f}: overhead {overhead:+.1%});"
               f" p99 {Pairs.median(pairs.a, 'p99'):.0f} vs {Pairs.median(pairs.b, 'p99'):.0f} ms;"
               f" target overhead < 5%: {'met' if overhead < 0.05 else 'not met'};"
               f" load {load_average()}")  # fmt: skip
