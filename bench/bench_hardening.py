@@ -3,7 +3,9 @@
 1. Overhead: ``employees(first: 50)`` (HR token, 50 concurrent, wrk) on Skillpath with the
    cost limit, input validation, rate limit (set too high to refuse) and metrics on, against
    the same server with them off (``bench/hardening_off.py``, settings off), A B A B in one
-   run; the stock strawberry anchor serving 50 rows is measured in the same run.
+   run: the server process's CPU time per request (from /proc, which the shared machine's
+   load hardly moves) and the throughput; the stock strawberry anchor serving 50 rows is
+   measured in the same run.
 2. The 49-alias query of issue 13 (``employees(first: 100)`` with nested lists, 49 times):
    its cost error's latency, sent by four clients at once, in a loop.
 3. ``/livez`` latency while four clients run worst-case queries in a loop: the 49-alias
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -29,7 +34,16 @@ import httpx
 from app.auth.tokens import mint_token
 from bench.bench_http_queries import EMPLOYEES, SECRET, STOCK_EMPLOYEES, environment, seed
 from bench.harness import print_machine
-from bench.http_load import Pairs, alternate, anchor, load_average, uvicorn, wrk
+from bench.http_load import (
+    Pairs,
+    alternate,
+    anchor,
+    free_port,
+    load_average,
+    process,
+    wait_until_serving,
+    wrk,
+)
 
 NESTED = "edges { node { id name enrollments { id module { title } } skills { skill } } }"
 WIDE = "{ " + " ".join(f"a{i}: employees(first: 100) {{ {NESTED} }}" for i in range(49)) + " }"
@@ -37,8 +51,19 @@ WIDE = "{ " + " ".join(f"a{i}: employees(first: 100) {{ {NESTED} }}" for i in ra
 COSTLIEST_ALLOWED = "{ employees(first: 100) { " + NESTED + " } }"
 
 
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def server(database: Path, folder: Path, *, hardened: bool) -> Iterator[str]:
+def server(database: Path, folder: Path, *, hardened: bool) -> Iterator[Server]:
     env = environment(database, folder, projections=True)
     if hardened:
         env["SKILLPATH_RATE_LIMIT_PER_MINUTE"] = "1000000000"  # counted, never refused
@@ -48,8 +73,24 @@ def server(database: Path, folder: Path, *, hardened: bool) -> Iterator[str]:
                    SKILLPATH_RATE_LIMIT_PER_MINUTE="0")  # fmt: skip
         target = "bench.hardening_off:create_app"
     name = "on" if hardened else "off"
-    with uvicorn(target, env, folder / f"api-{name}.log", probe="/livez") as url:
-        yield url
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    log = folder / f"api-{name}.log"
+    with process(args, env, log) as running:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(url + "/livez", running, log)
+        yield Server(url, running.pid)
+
+
+def cpu_per_request(target: Server, body: dict[str, object], auth: str, *, connections: int,
+                    seconds: float) -> tuple[float, float]:  # fmt: skip
+    """(requests per second, server CPU milliseconds per request) of one wrk run."""
+    before = target.cpu_seconds()
+    load = wrk(target.url + "/graphql", body, auth=auth, connections=connections,
+               seconds=seconds)  # fmt: skip
+    used = target.cpu_seconds() - before
+    return load.rate, used * 1000 / (load.rate * max(1, round(seconds)))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -93,6 +134,18 @@ def livez_under(url: str, query: str, auth: str, probes: int) -> tuple[list[floa
     return probe_ms, timings, set(codes)
 
 
+def livez_alone(url: str, probes: int) -> list[float]:
+    """/livez latencies (ms) with no other request in flight."""
+    found: list[float] = []
+    with httpx.Client(timeout=120) as probe:
+        for _ in range(probes):
+            started = time.perf_counter()
+            assert probe.get(url + "/livez").status_code == 200
+            found.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)
+    return found
+
+
 def describe(values: list[float]) -> str:
     return (f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms,"
             f" max {max(values):.1f} ms over {len(values)}")  # fmt: skip
@@ -117,7 +170,23 @@ def main() -> None:
     with (anchor(folder / "anchor.log") as stock, server(database, folder, hardened=True) as on,
           server(database, folder, hardened=False) as off):  # fmt: skip
         page = {"query": EMPLOYEES}
-        pairs = alternate((on + "/graphql", page, auth), (off + "/graphql", page, auth), **runs)
+        # Server CPU per request, A B A B: what the bounds cost the server, whatever else
+        # the shared machine runs (throughput moves with the load; CPU per request hardly).
+        cpu: dict[str, list[float]] = {"on": [], "off": []}
+        for _ in range(args.rounds):
+            for name, target in (("on", on), ("off", off)):
+                cpu[name].append(cpu_per_request(target, page, auth,
+                                                 connections=args.connections,
+                                                 seconds=args.seconds)[1])  # fmt: skip
+        ratios = [a / b for a, b in zip(cpu["on"], cpu["off"], strict=True)]
+        cpu_overhead = statistics.median(ratios) - 1
+        print(f"employees(first: 50), server CPU per request on vs off:"
+              f" {statistics.median(cpu['on']):.2f} vs {statistics.median(cpu['off']):.2f} ms"
+              f" (median pair ratio {statistics.median(ratios):.3f}, range {min(ratios):.3f}-"
+              f"{max(ratios):.3f}: overhead {cpu_overhead:+.1%}); target < 5%:"
+              f" {'met' if cpu_overhead < 0.05 else 'not met'}; load {load_average()}")  # fmt: skip
+        pairs = alternate((on.url + "/graphql", page, auth), (off.url + "/graphql", page, auth),
+                          **runs)  # fmt: skip
         overhead = 1 / pairs.rate_ratio() - 1
         each = [x.rate / y.rate for x, y in zip(pairs.a, pairs.b, strict=True)]
         print(f"employees(first: 50), bounds and metrics on vs off:"
@@ -131,9 +200,12 @@ def main() -> None:
                          connections=args.connections, seconds=args.seconds)  # fmt: skip
         print(f"anchor, stock strawberry 50 rows from memory: {stock_load.rate:,.1f} req/s,"
               f" p99 {stock_load.p99:.0f} ms; load {load_average()}")  # fmt: skip
+        idle = livez_alone(on.url, args.probes)
+        print(f"/livez with nothing else sent (what the machine allows now): {describe(idle)};"
+              f" load {load_average()}")  # fmt: skip
         for name, query in (("49-alias query", WIDE), ("costliest allowed query",
                                                        COSTLIEST_ALLOWED)):  # fmt: skip
-            probes, timings, codes = livez_under(on, query, auth, args.probes)
+            probes, timings, codes = livez_under(on.url, query, auth, args.probes)
             print(f"{name} x4 in a loop: its answers {describe(timings)} (codes {sorted(codes)});"
                   f" /livez {describe(probes)}; target /livez < 100 ms:"
                   f" {'met' if percentile(probes, 0.99) < 100 else 'not met'} (p99);"
