@@ -63,12 +63,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is written."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(settings: Settings) -> None:
-    """Route every log line (ours, uvicorn's, libraries') through one handler (idempotent)."""
+    """Route every log line (ours, uvicorn's, libraries') through one handler (idempotent).
+
+    Like ``logging.basicConfig``, it leaves logging alone where the embedding program
+    already configured the root logger (a test runner, an application importing Skillpath).
+    """
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, _MARK, False)), None)
+    if handler is None and root.handlers:
+        return
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StandardError()
         setattr(handler, _MARK, True)
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
