@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -16,6 +17,9 @@ from app.aggregates import Actor
 from app.bootstrap import Services, StartupError, build_services
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from app.seed import DemoSpec
 
 
 def _services(start_projections: bool = False) -> Services:
@@ -33,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             "Empty database: seeding the demo organisation (SKILLPATH_SEED_IF_EMPTY=false to skip)"
         )
-        _seed(services, employees=300, modules=150, seed=42, months=6)
+        _seed(services, _spec(employees=300, modules=150, seed=42, months=6))
     if settings.run_projections:
         services.runner.start()
     app = create_app(settings, services)
@@ -62,13 +66,19 @@ class UsageError(Exception):
     """A command-line argument cannot be used; the message names it."""
 
 
-def _seed(services: Services, *, employees: int, modules: int, seed: int, months: int) -> None:
-    from app.seed import DemoSpec, seed_demo
+def _spec(*, employees: int, modules: int, seed: int, months: int) -> DemoSpec:
+    """The demo organisation asked for, or a usage error naming the argument."""
+    from app.seed import DemoSpec
 
     try:
-        spec = DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
+        return DemoSpec(employees=employees, modules=modules, seed=seed, months=months)
     except ValueError as error:
         raise UsageError(f"seed: {error}") from None
+
+
+def _seed(services: Services, spec: DemoSpec) -> None:
+    from app.seed import seed_demo
+
     with tqdm(total=spec.estimated_commands(), desc="seeding", unit="cmd") as bar:
         summary = seed_demo(services.app, spec, progress=bar.update)
     with tqdm(total=services.app.last_position(), desc="read models", unit="event") as bar:
@@ -77,6 +87,9 @@ def _seed(services: Services, *, employees: int, modules: int, seed: int, months
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    # Arguments are checked before anything is opened or created.
+    spec = _spec(employees=args.employees, modules=args.modules, seed=args.seed,
+                 months=args.months)  # fmt: skip
     services = _services()
     try:
         if services.app.last_position() and not args.force:
@@ -86,13 +99,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        _seed(
-            services,
-            employees=args.employees,
-            modules=args.modules,
-            seed=args.seed,
-            months=args.months,
-        )
+        _seed(services, spec)
     finally:
         services.close()
     return 0

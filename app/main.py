@@ -135,18 +135,18 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        turned_away = await self.guard.read_body(request)
-        if turned_away is None and not self._asks_for_the_ide(request):
+        refused = await self.guard.read_body(request)
+        if refused is None and not self._asks_for_the_ide(request):
             try:
                 actor = await self.actor_of(bearer(request.headers.get("authorization")))
             except TokenRejected as error:
                 await unauthenticated(error.reason)(scope, receive, send)
                 return
             request.state.actor = actor
-            turned_away = await self.guard.admit(f"{actor.role}:{actor.id}")
-        if turned_away is not None:
-            self._count_refusal(turned_away)
-            await turned_away(scope, receive, send)
+            refused = await self.guard.admit(f"{actor.role}:{actor.id}")
+        if refused is not None:
+            self._count_refusal(refused)
+            await refused(scope, receive, send)
             return
         try:
             response = await asyncio.wait_for(self.run(request), self.guard.timeout_seconds)
@@ -159,20 +159,20 @@ class SkillpathGraphQL(GraphQL[Context, None]):
                 {"data": None, "errors": [{"message": error.reason}]},
                 status_code=error.status_code,
             )
-        except PersistedQueryRefused as refused:
-            response = JSONResponse(refused.body, status_code=refused.status)
+        except PersistedQueryRefused as unknown:
+            response = JSONResponse(unknown.body, status_code=unknown.status)
         await response(scope, receive, send)
-
-    def _count_refusal(self, response: Response) -> None:
-        if self.metrics is not None:
-            code = json.loads(bytes(response.body))["errors"][0]["extensions"]["code"]
-            self.metrics.errors.labels(code).inc()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET with only a persisted query's hash is an operation, not a browser's visit.
         return "extensions" not in request.query_params and super().should_render_graphql_ide(
             request
         )
+
+    def _count_refusal(self, response: Response) -> None:
+        if self.metrics is not None:
+            code = json.loads(bytes(response.body))["errors"][0]["extensions"]["code"]
+            self.metrics.errors.labels(code).inc()
 
     def _asks_for_the_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and self.should_render_graphql_ide(request)

@@ -88,8 +88,13 @@ async def test_a_datetime_without_a_time_zone_is_read_as_utc(client: Any) -> Non
     as_of = await http.post("/graphql", json={"query": "query($id: ID!) { employeeAsOf(id: $id,"
                             ' at: "1900-01-01T00:00:00") { __typename } }',
                             "variables": {"id": str(org.employee_id)}})  # fmt: skip
-    log = await http.post("/graphql", json={"query": '{ eventLog(from: "1900-01-01T00:00:00",'
-                                            " first: 1) { pageInfo { hasNextPage } } }"})
+    log = await http.post(
+        "/graphql",
+        json={
+            "query": '{ eventLog(from: "1900-01-01T00:00:00",'
+            " first: 1) { pageInfo { hasNextPage } } }"
+        },
+    )
     for response in (as_of, log):
         body = response.json()
         assert "errors" not in body, body
@@ -131,8 +136,10 @@ async def test_the_49_alias_query_gets_a_cost_error_and_a_page_of_50_is_served(
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert error["extensions"]["limit"] == BASE.max_query_cost
     assert refused.json()["data"] is None
-    page = await http.post("/graphql", json={
-        "query": "{ employees(first: 50) { edges { node { id name role { title } } } } }"})
+    page = await http.post(
+        "/graphql",
+        json={"query": "{ employees(first: 50) { edges { node { id name role { title } } } } }"},
+    )
     assert "errors" not in page.json()
 
 

@@ -79,9 +79,7 @@ def test_serve_stops_on_sigterm_with_exit_0_and_logs_json_with_the_request_id(
     ("args", "ready"),
     [(["project"], "Following the event log"), (["train", "--follow"], "Retraining when")],
 )
-def test_a_worker_stops_on_sigterm_with_exit_0(
-    args: list[str], ready: str, tmp_path: Path
-) -> None:
+def test_a_worker_stops_on_sigterm_with_exit_0(args: list[str], ready: str, tmp_path: Path) -> None:
     log = tmp_path / "worker.log"
     process = _start(args, tmp_path, log)
     _wait_for(lambda: ready in log.read_text(), process, log)

@@ -187,5 +187,5 @@ async def test_worker_b_reconnects_after_redis_drops_and_subscribers_catch_up(
     for each in workers:
         assert each.process.poll() is None
         health = httpx.get(each.url + "/healthz", timeout=5).json()
-        assert health["status"] == "ready", health
+        assert health["status"] == "ready"
     await stream.aclose()

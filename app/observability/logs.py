@@ -63,30 +63,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is when a line is written."""
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not when it was set up:
+    a process that swaps its standard error (a test capturing it, a daemon redirecting it)
+    keeps its log lines instead of writing to a closed stream."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
 
     @property
     def stream(self) -> Any:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: Any) -> None:
+    def stream(self, _: Any) -> None:
         pass
 
 
 def configure_logging(settings: Settings) -> None:
-    """Route every log line (ours, uvicorn's, libraries') through one handler (idempotent).
-
-    Like ``logging.basicConfig``, it leaves logging alone where the embedding program
-    already configured the root logger (a test runner, an application importing Skillpath).
-    """
+    """Route every log line (ours, uvicorn's, libraries') through one handler (idempotent)."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, _MARK, False)), None)
-    if handler is None and root.handlers:
-        return
     if handler is None:
-        handler = _StandardError()
+        handler = StderrHandler()
         setattr(handler, _MARK, True)
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)

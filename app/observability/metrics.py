@@ -89,7 +89,8 @@ def read_model_figures(services: Any, open_subscriptions: Callable[[], int]) -> 
     yield GaugeMetricFamily("skillpath_open_subscriptions", "Open GraphQL WebSocket sessions.",
                             value=open_subscriptions())  # fmt: skip
     model = GaugeMetricFamily(
-        "skillpath_model_info", "The recommender model version served (1), if any.",
+        "skillpath_model_info",
+        "The recommender model version served (1), if any.",
         labels=["version"],
     )
     active = services.recommender.active

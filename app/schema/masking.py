@@ -37,6 +37,8 @@ class MaskInternalErrors(MaskErrors):
             positions=error.positions,
             path=error.path,
             extensions={
-                "code": "INTERNAL_SERVER_ERROR", "reference": reference, "requestId": request_id,
+                "code": "INTERNAL_SERVER_ERROR",
+                "reference": reference,
+                "requestId": request_id,
             },
         )
