@@ -17,9 +17,11 @@ from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.group_commit import GroupCommit
+from app.commands.hr_import import HrImportCommands
 from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
+from app.commands.xapi import XapiCommands
 from app.consent.cipher import derive_secret, new_key
 from app.consent.envelope import PersonalDataMapper
 from app.consent.policy import ConsentPolicy
@@ -30,7 +32,13 @@ __all__ = ["Erasure", "Skillpath", "Written"]
 
 
 class Skillpath(
-    PeopleCommands, DecisionCommands, ConsentCommands, ProgrammeCommands, OperationsCommands
+    PeopleCommands,
+    HrImportCommands,
+    XapiCommands,
+    DecisionCommands,
+    ConsentCommands,
+    ProgrammeCommands,
+    OperationsCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

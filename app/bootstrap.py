@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ from eventsourcing.persistence import PersistenceError
 from app.application import Skillpath
 from app.audit.service import Audit
 from app.broadcast.live import Live
+from app.integration.idempotency import IdempotencyKeys
+from app.integration.mbox_index import MboxSha1Index
+from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.persistence import SqlGateway, eventsourcing_env, sql_gateway
 from app.projections import (
@@ -55,6 +59,8 @@ class Services:
     fairness_attributes: FairnessAttributes
     audit: Audit
     subjects: Subjects
+    idempotency: IdempotencyKeys
+    webhooks: WebhookStore
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -115,7 +121,11 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         audit=Audit.build(app, gateway, runner),
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
+        idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
+        webhooks=WebhookStore(gateway, master_key),
     )
+    # xAPI actors named by the SHA-1 of their address are found in the directory.
+    app.find_by_mbox_sha1 = MboxSha1Index(gateway).find
     # Erased and withdrawn employees leave the served model at once and a retrain without
     # them is asked for; other processes learn it from the consent read model.
     app.erased.append(services.recommender.subject_erased)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from app.access import ROLES
 from app.aggregates import Actor
 from app.bootstrap import Services, StartupError, build_services
+from app.integration.hr_cli import add_command as add_hr_import
 from app.recommend.console import add_commands as add_recommender_commands
 from app.settings import Settings, SettingsError
 
@@ -285,6 +286,16 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_hr(args: argparse.Namespace) -> int:
+    from app.integration.hr_cli import run_import
+
+    services = _services()
+    try:
+        return run_import(services, args)
+    finally:
+        services.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="skillpath", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -342,6 +353,7 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
     export.set_defaults(run=cmd_export_schema)
+    add_hr_import(sub, cmd_import_hr)
     add_recommender_commands(sub)
     return root
 

@@ -31,6 +31,8 @@ from app.auth.verified import VerifiedTokens, Verifier
 from app.bootstrap import Services, build_services
 from app.dashboard import dashboard_routes
 from app.http.guard import RequestGuard
+from app.integration.webhook_worker import WebhookWorker
+from app.integration.xapi_http import XapiStatements
 from app.observability.health import health_routes
 from app.observability.logs import configure_logging
 from app.observability.metrics import Metrics, read_model_figures
@@ -205,7 +207,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     graphql = SkillpathGraphQL(
         services,
-        VerifiedTokens(TokenVerifier.for_settings(settings, services.app.master_key)),
+        VerifiedTokens(
+            TokenVerifier.for_settings(
+                settings, services.app.master_key, services.app.employee_by_email
+            )
+        ),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
@@ -237,6 +243,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             retraining.outcomes.append(lambda outcome: metrics.retrains.labels(outcome).inc())
         if settings.retrain_in_background:
             retraining.start()
+        webhooks = WebhookWorker(
+            services.app,
+            services.webhooks,
+            poll_seconds=settings.webhook_poll_seconds,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            max_backoff_seconds=settings.webhook_max_backoff_seconds,
+        )
+        if settings.run_webhooks:
+            services.app.saved.callbacks.append(webhooks.wake)
+            webhooks.start()
         await services.live.ensure_started()
         # What is loaded by now (code, schema, models) lives as long as the process; frozen,
         # it is no longer scanned by full garbage collections, whose pauses delay pushes.
@@ -250,6 +267,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             await graphql.sessions.stop()
             await services.live.stop()
+            webhooks.stop()
             retraining.stop()
             services.close()
 
@@ -259,6 +277,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             *(Route(path, handler) for path, handler in health_routes(services).items()),
             Route("/metrics", scrape),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/xapi/statements",
+                XapiStatements(
+                    services,
+                    graphql.actor_of,
+                    max_batch=settings.xapi_max_batch,
+                    max_bytes=settings.xapi_max_body_bytes,
+                ).handle,
+                methods=["GET", "POST", "PUT"],
+            ),
             WebSocketRoute("/graphql", graphql),
             *dashboard_routes(),
         ],

@@ -157,6 +157,15 @@ class Settings:
     metrics: bool = True
     #: OpenTelemetry spans per operation and resolver (needs opentelemetry installed).
     tracing: bool = False
+    #: How long a mutation's idempotency key and first result are kept.
+    idempotency_keep_hours: int = 24
+    xapi_max_batch: int = 500
+    run_webhooks: bool = True
+    webhook_poll_seconds: float = 0.2
+    webhook_timeout_seconds: float = 5.0
+    webhook_backoff_seconds: float = 1.0
+    webhook_max_backoff_seconds: float = 300.0
+    xapi_max_body_bytes: int = 5_000_000
     #: Base64 of 32 bytes; wraps every employee's data key. Required in production.
     master_key: str = field(default="", repr=False)
     #: HS256 secret for bearer tokens; embedded mode derives one from the master key.
@@ -165,6 +174,14 @@ class Settings:
     jwks_url: str = ""
     jwt_audience: str = ""
     jwt_issuer: str = ""
+    #: Which claim of an identity provider's token holds the role (dots reach into objects,
+    #: e.g. ``realm_access.roles``; a list of values is searched for the first mapped one).
+    jwt_role_claim: str = "role"
+    #: ``idp-value=skillpath-role`` pairs, comma-separated; empty: values are Skillpath roles.
+    jwt_role_map: str = ""
+    #: ``sub`` (the subject is the Skillpath employee id) or ``email`` (the employee is
+    #: found by the token's email claim).
+    jwt_employee_claim: str = "sub"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -226,6 +243,14 @@ class Settings:
             ready_max_lag_events=_int(env, "SKILLPATH_READY_MAX_LAG_EVENTS", 10_000, minimum=1),
             metrics=_bool(env, "SKILLPATH_METRICS", True),
             tracing=_bool(env, "SKILLPATH_TRACING", False),
+            idempotency_keep_hours=_int(env, "SKILLPATH_IDEMPOTENCY_KEEP_HOURS", 24, minimum=1),
+            xapi_max_batch=_int(env, "SKILLPATH_XAPI_MAX_BATCH", 500, minimum=1),
+            run_webhooks=_bool(env, "SKILLPATH_RUN_WEBHOOKS", True),
+            webhook_poll_seconds=_float(env, "SKILLPATH_WEBHOOK_POLL_SECONDS", 0.2),
+            webhook_timeout_seconds=_float(env, "SKILLPATH_WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            webhook_backoff_seconds=_float(env, "SKILLPATH_WEBHOOK_BACKOFF_SECONDS", 1.0),
+            webhook_max_backoff_seconds=_float(env, "SKILLPATH_WEBHOOK_MAX_BACKOFF_SECONDS", 300.0),
+            xapi_max_body_bytes=_int(env, "SKILLPATH_XAPI_MAX_BODY_BYTES", 5_000_000, minimum=1),
             **trust,
         )
 
@@ -238,12 +263,27 @@ def _trust(env: Mapping[str, str], *, production: bool) -> dict[str, str]:
         "jwks_url": env.get("SKILLPATH_JWKS_URL", "").strip(),
         "jwt_audience": env.get("SKILLPATH_JWT_AUDIENCE", "").strip(),
         "jwt_issuer": env.get("SKILLPATH_JWT_ISSUER", "").strip(),
+        "jwt_role_claim": env.get("SKILLPATH_JWT_ROLE_CLAIM", "role").strip() or "role",
+        "jwt_role_map": env.get("SKILLPATH_JWT_ROLE_MAP", "").strip(),
+        "jwt_employee_claim": env.get("SKILLPATH_JWT_EMPLOYEE_CLAIM", "sub").strip() or "sub",
     }
+    if found["jwt_employee_claim"] not in ("sub", "email"):
+        raise SettingsError(
+            "SKILLPATH_JWT_EMPLOYEE_CLAIM must be sub or email,"
+            f" got {found['jwt_employee_claim']!r}"
+        )
+    parse_role_map(found["jwt_role_map"])
     if production and not found["master_key"]:
         raise SettingsError(
             "SKILLPATH_MASTER_KEY is not set: production mode (SKILLPATH_PERSISTENCE=postgres)"
             " needs the master key that wraps every employee's data key"
             " (create one with `skillpath master-key`)"
+        )
+    if found["jwks_url"] and not (found["jwt_audience"] and found["jwt_issuer"]):
+        raise SettingsError(
+            "SKILLPATH_JWT_AUDIENCE and SKILLPATH_JWT_ISSUER must be set whenever"
+            " SKILLPATH_JWKS_URL is: without them any token of that identity provider, meant for"
+            " any application, would be accepted"
         )
     if production and not (found["jwks_url"] or found["jwt_secret"]):
         raise SettingsError(
@@ -251,3 +291,21 @@ def _trust(env: Mapping[str, str], *, production: bool) -> dict[str, str]:
             " set to check bearer tokens (or SKILLPATH_JWT_SECRET for HS256 tokens)"
         )
     return found
+
+
+def parse_role_map(raw: str) -> dict[str, str]:
+    """``SKILLPATH_JWT_ROLE_MAP`` as identity-provider value -> Skillpath role."""
+    from app.access.rules import ROLES
+
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        value, sep, role = pair.rpartition("=")
+        if not sep or not value.strip():
+            raise SettingsError(f"SKILLPATH_JWT_ROLE_MAP entries read idp-value=role, got {pair!r}")
+        if role.strip() not in ROLES:
+            raise SettingsError(
+                f"SKILLPATH_JWT_ROLE_MAP maps {value.strip()!r} to {role.strip()!r},"
+                f" which is not one of {', '.join(ROLES)}"
+            )
+        mapping[value.strip()] = role.strip()
+    return mapping

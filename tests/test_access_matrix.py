@@ -57,6 +57,10 @@ def _person(world: AccessWorld, name: str) -> str:
 
 #: Arguments for every root field, about the case's subject (``who``: a name in PEOPLE).
 QUERIES: dict[str, Recipe] = {
+    "node": lambda w, who: {"id": _person(w, who)},
+    # One id of every Node type: the person, their enrolment, a module, a role, nothing.
+    "nodes": lambda w, who: {"ids": [_person(w, who), w.enrollments[who], w.module_id,
+                                     w.role_id, "00000000-0000-4000-8000-000000000000"]},
     "employee": lambda w, who: {"id": _person(w, who)},
     "employees": lambda w, who: {"first": 10},
     "module": lambda w, who: {"id": w.module_id},
@@ -66,6 +70,7 @@ QUERIES: dict[str, Recipe] = {
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
+    "enrollmentsConnection": lambda w, who: {"employeeId": _person(w, who)},
     "consents": lambda w, who: {"employeeId": _person(w, who)},
     "recommendations": lambda w, who: {"employeeId": _person(w, who)},
     "reviewsDue": lambda w, who: {"employeeId": _person(w, who)},
@@ -82,6 +87,8 @@ QUERIES: dict[str, Recipe] = {
     "moduleAsOf": lambda w, who: {"id": w.module_id, "at": NOW},
     "verifyIntegrity": lambda w, who: {},
     "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
+    "webhookEndpoints": lambda w, who: {},
+    "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
 }
 
 _EMPLOYEE = "employeeId"
@@ -135,6 +142,13 @@ MUTATIONS: dict[str, Recipe] = {
         "programmeId": w.role_id, "amount": 10, "incurredOn": "2024-05-01"}},
     "estimateTimeSaved": lambda w, who: {"input": {
         "programmeId": w.role_id, "hours": 1, "hourlyValue": 50, "estimatedFor": "2024-05-01"}},
+    "importHrRecords": lambda w, who: {"input": {"dryRun": True, "rows": [{
+        "employeeId": f"hr-{who}", "name": "N", "email": f"hr-{who}@example.com",
+        "department": "D", "location": "L", "role": "nope", "hireDate": "2024-01-01"}]}},
+    "registerWebhook": lambda w, who: {"input": {
+        "url": "http://127.0.0.1:9/hook", "secret": "s" * 20, "eventKinds": ["Role.*"]}},
+    "mapXapiActivity": lambda w, who: {"input": {
+        "activityId": f"https://lms.example/course/{who}", "moduleId": w.module_id}},
 }  # fmt: skip
 
 SUBSCRIPTIONS: dict[str, Recipe] = {
@@ -160,8 +174,9 @@ def _needs_arguments(field: Any) -> bool:
     )
 
 
-def selection(graphql_type: Any, depth: int) -> str:
-    """Every field of the type down to ``depth`` levels (leaves count as a level)."""
+def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+    """Every field of the type down to ``depth`` levels (leaves count as a level); an
+    interface's implementations each with their own fields (``node``, ``nodes``)."""
     named = _named(graphql_type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return ""
@@ -169,7 +184,12 @@ def selection(graphql_type: Any, depth: int) -> str:
         members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
         return f"{{ __typename {members} }}"
     if isinstance(named, GraphQLInterfaceType):
-        return "{ __typename }"
+        if schema is None:
+            return "{ __typename }"
+        members = " ".join(
+            f"... on {m.name} {selection(m, depth)}" for m in schema.get_possible_types(named)
+        )
+        return f"{{ __typename {members} }}"
     assert isinstance(named, GraphQLObjectType)
     parts = ["__typename"]
     for name, field in named.fields.items():
@@ -192,7 +212,7 @@ def document(schema: GraphQLSchema, kind: str, name: str, arguments: dict[str, A
     passed = ", ".join(f"{a}: ${a}" for a in arguments)
     head = f"{kind}({', '.join(declared)})" if declared else kind
     call = f"{name}({passed})" if passed else name
-    return f"{head} {{ {call} {selection(field.type, DEPTH - 1)} }}"
+    return f"{head} {{ {call} {selection(field.type, DEPTH - 1, schema)} }}"
 
 
 # -- judging answers --------------------------------------------------------------------

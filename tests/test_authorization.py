@@ -120,6 +120,9 @@ AGGREGATE = "hr auditor works_council leadership admin"
 OPERATIONS = [
     Operation(f"{Q}.employee", "query($t: ID!) { employee(id: $t) { id } }", PEOPLE, "employee"),
     Operation(f"{Q}.employees", "{ employees(first: 1) { totalCount } }", "hr admin"),
+    # A node of a person is looked up as employee(id:) is (app/schema/nodes.py).
+    Operation(f"{Q}.node", "query($t: ID!) { node(id: $t) { id } }", PEOPLE, "employee"),
+    Operation(f"{Q}.nodes", f'{{ nodes(ids: ["{UNKNOWN}"]) {{ id }} }}', ALL),
     Operation(f"{Q}.module", f'{{ module(id: "{UNKNOWN}") {{ id }} }}', ALL),
     Operation(f"{Q}.modules", "{ modules(first: 1) { totalCount } }", ALL),
     Operation(f"{Q}.role", f'{{ role(id: "{UNKNOWN}") {{ id }} }}', ALL),
@@ -127,6 +130,9 @@ OPERATIONS = [
     Operation(f"{Q}.consentPurposes", "{ consentPurposes { name } }", ALL),
     Operation(f"{Q}.readModelStatus", "{ readModelStatus { upToDate } }", ALL),
     Operation(f"{Q}.enrollments", "query($t: ID!) { enrollments(employeeId: $t) { id } }",
+              PEOPLE, "employee"),
+    Operation(f"{Q}.enrollmentsConnection",
+              "query($t: ID!) { enrollmentsConnection(employeeId: $t) { edges { cursor } } }",
               PEOPLE, "employee"),
     Operation(f"{Q}.consents", "query($t: ID!) { consents(employeeId: $t) { employeeId } }",
               "employee:self manager:self hr auditor admin", "employee"),
@@ -226,6 +232,17 @@ OPERATIONS = [
     Operation(f"{M}.estimateTimeSaved", "mutation { estimateTimeSaved(input:"
               f' {{programmeId: "{UNKNOWN}", hours: 1, hourlyValue: 1, estimatedFor: "2024-01-01",'
               f' description: "d"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.mapXapiActivity", "mutation { mapXapiActivity(input:"
+              f' {{activityId: "https://lms.example/a/1", moduleId: "{UNKNOWN}"}}) {OUTCOME} }}',
+              "hr admin"),
+    Operation(f"{M}.importHrRecords", "mutation { importHrRecords(input:"
+              f" {{rows: [], dryRun: true}}) {OUTCOME} }}", "hr admin"),
+    Operation(f"{M}.registerWebhook", "mutation { registerWebhook(input:"
+              ' {url: "ftp://x", secret: "s", eventKinds: []})'
+              f" {OUTCOME} }}", "hr admin"),
+    Operation(f"{Q}.webhookEndpoints", "{ webhookEndpoints { id } }", "hr admin"),
+    Operation(f"{Q}.webhookDeliveries",
+              f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
     # These two change state when allowed, so they come last.
     Operation(f"{M}.completeEnrollment", "mutation($t: ID!) { completeEnrollment(input:"
               f" {{enrollmentId: $t}}) {OUTCOME} }}", SELF_SERVICE, "enrolment"),

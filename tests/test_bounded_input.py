@@ -34,7 +34,7 @@ from app.bootstrap import build_services
 from app.main import create_app
 from app.schema import build_schema
 from app.schema.context import Context
-from app.schema.limits import NARROWER, InputLimits
+from app.schema.limits import NARROWER, WIDER, InputLimits
 from app.settings import Settings
 from tests.conftest import auth_headers
 
@@ -76,7 +76,7 @@ def oversized(graphql_type: Any, path: str, key: str) -> Iterator[tuple[str, Any
         yield from oversized(graphql_type.of_type, path, key)
     elif isinstance(graphql_type, GraphQLList):
         item = graphql_type.of_type
-        yield path, [one_item(item) for _ in range(MAX_LIST + 1)]
+        yield path, [one_item(item) for _ in range(WIDER.get(key, MAX_LIST) + 1)]
         for inner_path, value in oversized(item, path, key):
             if not isinstance(value, list):
                 yield inner_path, [value]

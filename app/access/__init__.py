@@ -51,12 +51,14 @@ from app.access.fields import (
     visible_fields,
 )
 from app.access.operations import (
+    ENDPOINTS,
     OPERATIONS,
     Decision,
     Operation,
     Target,
     TargetKind,
     may_call_by_role,
+    may_call_endpoint,
     may_call_for,
     shared_scope,
 )
@@ -81,11 +83,11 @@ from app.access.rules import (
 from app.access.tables import operations_markdown, rules_markdown
 
 __all__ = [
-    "AGGREGATES", "AGGREGATE_READERS", "EVENT_FACETS", "IMPERSONAL", "OPERATIONS", "PART_OF",
-    "PERSONAL_ROLES", "PERSON_TYPES", "ROLES", "RULES", "SCREENED", "SYSTEM", "Decision",
+    "AGGREGATES", "AGGREGATE_READERS", "ENDPOINTS", "EVENT_FACETS", "IMPERSONAL", "OPERATIONS",
+    "PART_OF", "PERSONAL_ROLES", "PERSON_TYPES", "ROLES", "RULES", "SCREENED", "SYSTEM", "Decision",
     "EventFacets", "Facet", "Operation", "Part", "PersonType", "Relation", "Rule", "Seen",
     "Sight", "Subject", "Target", "TargetKind", "Viewer", "declared", "event_facets",
     "event_field_seen", "event_seen", "facets_seen", "field_seen", "may_call_by_role",
-    "may_call_for", "operations_markdown", "relation", "rules_markdown", "sees_anything",
-    "shared_scope", "sight", "too_few_to_show", "visible_fields",
+    "may_call_endpoint", "may_call_for", "operations_markdown", "relation", "rules_markdown",
+    "sees_anything", "shared_scope", "sight", "too_few_to_show", "visible_fields",
 ]  # fmt: skip

@@ -35,6 +35,10 @@ EVENT_FACETS: dict[str, EventFacets] = {
         Facet.EMPLOYMENT,
         {"name": Facet.IDENTITY, "email": Facet.IDENTITY, "location": Facet.IDENTITY},
     ),
+    "Employee.DetailsChanged": EventFacets(
+        Facet.EMPLOYMENT,
+        {"name": Facet.IDENTITY, "email": Facet.IDENTITY, "location": Facet.IDENTITY},
+    ),
     "Employee.ProfileUpdated": EventFacets(Facet.PROFILE),
     "Employee.SkillAssessed": EventFacets(Facet.PROFILE),
     "Employee.AttributesSelfDeclared": EventFacets(Facet.SELF_DECLARED),
@@ -43,6 +47,7 @@ EVENT_FACETS: dict[str, EventFacets] = {
     "Employee.PulseAnswered": EventFacets(Facet.WELLBEING),
     "Employee.Left": EventFacets(Facet.EMPLOYMENT),
     "EmailClaim.Claimed": EventFacets(Facet.IDENTITY),
+    "XapiStatement.Recorded": EventFacets(Facet.LEARNING),
     "ConsentLedger.Opened": EventFacets(Facet.CONSENT),
     "ConsentLedger.Granted": EventFacets(Facet.CONSENT),
     "ConsentLedger.Withdrawn": EventFacets(Facet.CONSENT),

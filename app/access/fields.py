@@ -60,9 +60,9 @@ PERSON_TYPES: dict[str, PersonType] = {
         "id": None,
         **_parts(Facet.IDENTITY, text=("name", "email", "location")),
         **_parts(Facet.EMPLOYMENT, *_EMPLOYMENT_FIELDS, "role", "manager", "reports",
-                 "roleChanges"),
+                 "reportsConnection", "roleChanges"),
         **_parts(Facet.PROFILE, "skills", "skillGaps", text=("profile",)),
-        **_parts(Facet.LEARNING, "enrollments"),
+        **_parts(Facet.LEARNING, "enrollments", "enrollmentsConnection"),
     }),
     "EmployeeState": PersonType("id", {
         "id": None, "asOf": None, "version": None,
@@ -135,12 +135,17 @@ AGGREGATES = frozenset({
 IMPERSONAL = frozenset({
     "Query", "Mutation", "Subscription", "PageInfo", "EmployeeConnection", "EmployeeEdge",
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
+    "ReportConnection", "EnrollmentConnection", "EnrollmentEdge",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "ConsentPurpose", "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
+    # HR import results name people by the HR system's id only, never by name or email.
+    "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
+    # Webhooks: endpoints and delivery records name events by type and position only.
+    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload",
 })  # fmt: skip
 
 

@@ -63,6 +63,9 @@ OPERATIONS: dict[str, Operation] = {
     # -- queries --------------------------------------------------------------------------
     "Query.employee": Operation(HR, SELF, TEAM, argument("id")),
     "Query.employees": Operation(HR),
+    # Each node is then checked as the root field for its type (app/schema/nodes.py).
+    "Query.node": Operation(EVERYONE),
+    "Query.nodes": Operation(EVERYONE),
     "Query.module": Operation(EVERYONE),
     "Query.modules": Operation(EVERYONE),
     "Query.role": Operation(EVERYONE),
@@ -70,6 +73,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.enrollmentsConnection": Operation(HR, SELF, TEAM, _EMPLOYEE),
     "Query.consents": Operation(HR | {"auditor"}, SELF, target=_EMPLOYEE),
     "Query.recommendations": Operation(frozenset(), SELF, target=_EMPLOYEE),
     "Query.reviewsDue": Operation(frozenset(), SELF, target=_EMPLOYEE),
@@ -86,6 +90,8 @@ OPERATIONS: dict[str, Operation] = {
     "Query.moduleAsOf": Operation(AUDIT | {"hr"}),
     "Query.verifyIntegrity": Operation(AUDIT),
     "Query.checkDecision": Operation(AUDIT),
+    "Query.webhookEndpoints": Operation(HR),
+    "Query.webhookDeliveries": Operation(HR),
     # -- mutations: people ----------------------------------------------------------------
     "Mutation.hireEmployee": Operation(HR),
     "Mutation.updateProfile": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
@@ -123,11 +129,36 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.defineProgramme": Operation(HR),
     "Mutation.recordProgrammeCost": Operation(HR),
     "Mutation.estimateTimeSaved": Operation(HR),
+    # -- mutations: integrations ----------------------------------------------------------
+    "Mutation.mapXapiActivity": Operation(HR),
+    "Mutation.importHrRecords": Operation(HR),
+    "Mutation.registerWebhook": Operation(HR),
     # -- subscriptions --------------------------------------------------------------------
     "Subscription.kpiUpdated": Operation(AGGREGATE_READERS),
     "Subscription.moduleInsightsUpdated": Operation(AGGREGATE_READERS),
     "Subscription.events": Operation(AUDIT),
 }  # fmt: skip
+
+
+#: Who may call each HTTP endpoint outside GraphQL. The integration role writes learning
+#: statements and nothing else; it reads back only the statements it wrote itself (what it
+#: sent, with the id and time Skillpath gave them), never anything else about anyone.
+INTEGRATION = frozenset({"integration"})
+ENDPOINTS: dict[str, Operation] = {
+    "POST /xapi/statements": Operation(INTEGRATION),
+    "PUT /xapi/statements": Operation(INTEGRATION),
+    "GET /xapi/statements": Operation(frozenset(), own=INTEGRATION),
+}
+
+
+def may_call_endpoint(endpoint: str, viewer: Viewer) -> Decision:
+    """Whether the viewer may call an HTTP endpoint (``own``: only about what they wrote)."""
+    access = ENDPOINTS.get(endpoint)
+    if access is None:
+        return Decision(False, f"{endpoint} is not in the access policy")
+    if viewer.role in access.roles | access.own:
+        return Decision(True)
+    return Decision(False, f"the {viewer.role} role may not call {endpoint}")
 
 
 @dataclass(frozen=True)

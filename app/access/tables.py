@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.access.operations import OPERATIONS
+from app.access.operations import ENDPOINTS, OPERATIONS
 from app.access.rules import _PEOPLE, FACET_HELP, ROLES, RULES, Relation
 
 # -- the table in docs/trust.md ---------------------------------------------------------
@@ -29,6 +29,18 @@ def operations_markdown() -> str:
     return "\n".join(rows)
 
 
+def endpoints_markdown() -> str:
+    """Who may call each HTTP endpoint outside GraphQL (embedded in docs/trust.md)."""
+
+    def roles(names: frozenset[str]) -> str:
+        return ", ".join(r for r in ROLES if r in names) or "-"
+
+    rows = ["| endpoint | any subject | only what they wrote themselves |", "| --- | --- | --- |"]
+    for name, operation in ENDPOINTS.items():
+        rows.append(f"| `{name}` | {roles(operation.roles)} | {roles(operation.own)} |")
+    return "\n".join(rows)
+
+
 def rules_markdown() -> str:
     """The rules as a Markdown table (docs/trust.md embeds it; a test compares them)."""
     head = "| relation | " + " | ".join(f.value.replace("_", " ") for f in _PEOPLE) + " |"
@@ -41,10 +53,18 @@ def rules_markdown() -> str:
     return "\n".join([head, rule, *rows, "", *facets])
 
 
+def webhooks_markdown() -> str:
+    from app.access.webhooks import webhooks_markdown as table
+
+    return table()
+
+
 def embed(text: str) -> str:
     """``text`` (docs/trust.md) with its generated blocks replaced by the current tables."""
     for marker, table in (("access-rules", rules_markdown()),
-                          ("access-operations", operations_markdown())):  # fmt: skip
+                          ("access-operations", operations_markdown()),
+                          ("access-endpoints", endpoints_markdown()),
+                          ("access-webhooks", webhooks_markdown())):  # fmt: skip
         begin, end = f"<!-- {marker}:begin -->\n", f"\n<!-- {marker}:end -->"
         head, found, rest = text.partition(begin)
         if not found:

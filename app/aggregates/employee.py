@@ -59,6 +59,18 @@ class Employee(Aggregate):
         occurred_at: datetime
         actor: Actor
 
+    class DetailsChanged(Aggregate.Event, PersonalData):
+        """Who someone is and where they sit changed in the HR system (not an internal move:
+        the role stays; ``RoleChanged`` is the move). Holds every detail as it now is."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"name", "email", "location"})
+        name: str
+        email: str
+        location: str
+        department: str
+        manager_id: UUID | None
+        actor: Actor
+
     class ProductivityReached(Aggregate.Event):
         reached_on: date
         actor: Actor
@@ -241,6 +253,71 @@ class Employee(Aggregate):
         actor: Actor,
     ) -> None:
         self.role_id = role_id
+        self.department = department
+        self.manager_id = manager_id
+
+    def details_differ(
+        self, *, name: str, email: str, location: str, department: str, manager_id: UUID | None
+    ) -> list[str]:
+        """The details that differ from these (schema names), checked as a change would be."""
+        given = {
+            "name": base.text(name, "name"),
+            "email": base.email(email),
+            "location": base.text(location, "location"),
+            "department": base.text(department, "department"),
+            "managerId": manager_id,
+        }
+        current = {
+            "name": self.name,
+            "email": self.email,
+            "location": self.location,
+            "department": self.department,
+            "managerId": self.manager_id,
+        }
+        return [field for field, value in given.items() if current[field] != value]
+
+    def change_details(
+        self,
+        *,
+        name: str,
+        email: str,
+        location: str,
+        department: str,
+        manager_id: UUID | None,
+        actor: Actor,
+    ) -> list[str]:
+        """Record changed details; the caller has checked the manager. Returns what changed."""
+        self._require_employed()
+        if manager_id == self.id:
+            raise ValidationFailed("managerId", "an employee cannot manage themselves")
+        changed = self.details_differ(
+            name=name, email=email, location=location, department=department,
+            manager_id=manager_id,
+        )  # fmt: skip
+        if changed:
+            self._details_changed(
+                name=base.text(name, "name"),
+                email=base.email(email),
+                location=base.text(location, "location"),
+                department=base.text(department, "department"),
+                manager_id=manager_id,
+                actor=actor,
+            )
+        return changed
+
+    @event(DetailsChanged)
+    def _details_changed(
+        self,
+        name: str,
+        email: str,
+        location: str,
+        department: str,
+        manager_id: UUID | None,
+        actor: Actor,
+    ) -> None:
+        self.name = name
+        self.email = email
+        self.location = location
         self.department = department
         self.manager_id = manager_id
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from app.aggregates import (
     Actor,
     EmailClaim,
@@ -51,6 +53,14 @@ class PeopleCommands(CommandBase):
             employee, claim, conflict="another employee has this email", field="email"
         )
         return Written(position, employee.id)
+
+    def employee_by_email(self, address: str) -> UUID | None:
+        """The employee who holds ``address`` (through its email claim), or None."""
+        try:
+            claim: object = self.repository.get(EmailClaim.id_for(address, self.email_claim_secret))
+        except AggregateNotFoundError:
+            return None
+        return claim.employee_id if isinstance(claim, EmailClaim) else None
 
     def _on_employee(
         self, employee_id: UUID, change: Callable[[Employee], None], *, erased_too: bool = False

@@ -142,6 +142,8 @@ class ModuleCatalogue:
         skill: str | None = None,
         search: str | None = None,
         include_retired: bool = False,
+        last: int | None = None,
+        before: int | None = None,
     ) -> Page[ModuleRow]:
         filters: dict[str, Any] = {
             "id IN (SELECT module_id FROM {module_skills} WHERE skill = %s)": (
@@ -150,7 +152,10 @@ class ModuleCatalogue:
             "search_text LIKE %s": f"%{_escape_like(search.strip().lower())}%" if search else None,
             "status <> %s": None if include_retired else "retired",
         }
-        return page_query(self._gateway, "modules", filters, first, after, ModuleRow.from_row)
+        return page_query(
+            self._gateway, "modules", filters, first, after, ModuleRow.from_row,
+            last=last, before=before,
+        )  # fmt: skip
 
 
 def _escape_like(term: str) -> str:

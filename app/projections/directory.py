@@ -78,6 +78,13 @@ class EmployeeDirectoryProjection(Projection):
             str(e.role_id), e.department, _opt(e.manager_id),
         )  # fmt: skip
 
+    @handles(Employee.DetailsChanged)
+    def details_changed(self, e: Employee.DetailsChanged, tx: Transaction) -> None:
+        self._update(
+            tx, e, "name = %s, email = %s, location = %s, department = %s, manager_id = %s",
+            e.name, e.email, e.location, e.department, _opt(e.manager_id),
+        )  # fmt: skip
+
     @handles(Employee.ProductivityReached)
     def productivity_reached(self, e: Employee.ProductivityReached, tx: Transaction) -> None:
         self._update(tx, e, "productive_since = %s", e.reached_on.isoformat())
@@ -162,13 +169,18 @@ class EmployeeDirectory:
         department: str | None = None,
         role_id: str | None = None,
         manager_id: str | None = None,
+        last: int | None = None,
+        before: int | None = None,
     ) -> Page[EmployeeRow]:
         filters: dict[str, str | None] = {
             "department = %s": department,
             "role_id = %s": role_id,
             "manager_id = %s": manager_id,
         }
-        return page_query(self._gateway, "employees", filters, first, after, EmployeeRow.from_row)
+        return page_query(
+            self._gateway, "employees", filters, first, after, EmployeeRow.from_row,
+            last=last, before=before,
+        )  # fmt: skip
 
     def reports_of(self, manager_id: str) -> list[EmployeeRow]:
         """The manager's direct reports, in hiring order."""

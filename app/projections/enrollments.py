@@ -10,6 +10,7 @@ from app.access import too_few_to_show
 from app.aggregates import Enrollment
 from app.persistence import SqlGateway, Transaction
 from app.projections.engine import Projection, handles
+from app.projections.paging import Key, Page, page_query
 
 
 class EnrollmentProjection(Projection):
@@ -27,6 +28,9 @@ class EnrollmentProjection(Projection):
         "CREATE INDEX IF NOT EXISTS enrollments_employee"
         " ON {enrollments} (employee_id, enrolled_at)",
         "CREATE INDEX IF NOT EXISTS enrollments_module ON {enrollments} (module_id, status)",
+        # Pages of a module's learners, keyed as EnrollmentBook.page reads them.
+        "CREATE INDEX IF NOT EXISTS enrollments_module_order"
+        " ON {enrollments} (module_id, enrolled_at, id)",
     )
 
     @handles(Enrollment.Enrolled)
@@ -181,6 +185,10 @@ class DisclosedCounts:
     suppressed: bool
 
 
+#: The ordering key of enrolment pages: when the attempt started, then the id.
+ENROLLMENT_KEY = ("enrolled_at", "id")
+
+
 class EnrollmentBook:
     """Queries over enrolments, per employee and per module."""
 
@@ -218,6 +226,26 @@ class EnrollmentBook:
         self, module_ids: Sequence[str], status: str | None = None
     ) -> dict[str, list[EnrollmentRow]]:
         return self._by("module_id", module_ids, status)
+
+    def page(
+        self,
+        *,
+        employee_id: str | None = None,
+        module_id: str | None = None,
+        status: str | None = None,
+        first: int,
+        after: Key | None = None,
+        last: int | None = None,
+        before: Key | None = None,
+    ) -> Page[EnrollmentRow]:
+        """Enrolments of an employee or of a module, oldest first, keyed by
+        ``(enrolled_at, id)``: the order the lists above use."""
+        filters = {"employee_id = %s": employee_id, "module_id = %s": module_id,
+                   "status = %s": status}  # fmt: skip
+        return page_query(
+            self._gateway, "enrollments", filters, first, after, lambda r: EnrollmentRow(**r),
+            last=last, before=before, key=ENROLLMENT_KEY,
+        )  # fmt: skip
 
     def get(self, enrollment_id: str) -> EnrollmentRow | None:
         with self._gateway.transaction(write=False) as tx:

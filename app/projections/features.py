@@ -84,6 +84,10 @@ class FeatureProjection(Projection):
     def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:
         self._employee(tx, e, "role_id = %s, department = %s", str(e.role_id), e.department)
 
+    @handles(Employee.DetailsChanged)
+    def details_changed(self, e: Employee.DetailsChanged, tx: Transaction) -> None:
+        self._employee(tx, e, "department = %s", e.department)
+
     @handles(Employee.Left)
     def left(self, e: Employee.Left, tx: Transaction) -> None:
         self._employee(tx, e, "active = 0")

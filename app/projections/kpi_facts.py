@@ -127,6 +127,19 @@ class KpiProjection(Projection):
         self._lookups.set_group(tx, str(e.originator_id), group)
         self._staffing(tx, e, "move", day_of(e.occurred_at), group)
 
+    @handles(Employee.DetailsChanged)
+    def details_changed(self, e: Employee.DetailsChanged, tx: Transaction) -> None:
+        # A new department or manager regroups the person; it is no internal move.
+        role_id = tx.scalar(
+            "SELECT role_id FROM {kpi_people} WHERE employee_id = %s", (str(e.originator_id),)
+        )
+        group = (e.department, _opt(e.manager_id), role_id)
+        tx.execute(
+            "UPDATE {kpi_people} SET department = %s, manager_id = %s WHERE employee_id = %s",
+            (e.department, _opt(e.manager_id), str(e.originator_id)),
+        )
+        self._lookups.set_group(tx, str(e.originator_id), group)
+
     def _staffing(
         self, tx: Transaction, e: Any, kind: str, day: str, group: tuple[Any, ...]
     ) -> None:

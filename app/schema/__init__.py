@@ -21,22 +21,28 @@ from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.cost import cost_limit
+from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
+from app.schema.idempotency import make_idempotent
+from app.schema.integration import HrImportMutation, IntegrationMutation
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.nodes import NodeQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.roles import RoleMutation, RoleQuery
 from app.schema.scalars import SCALAR_OVERRIDES
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription
+from app.schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
     (
+        NodeQuery,
         EmployeeQuery,
         LearningQuery,
         RoleQuery,
@@ -45,6 +51,7 @@ Query = merge_types(
         KpiQuery,
         RecommendQuery,
         AuditQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -56,6 +63,9 @@ Mutation = merge_types(
         ConsentMutation,
         KpiMutation,
         RecommendMutation,
+        IntegrationMutation,
+        HrImportMutation,
+        WebhookMutation,
     ),
 )
 
@@ -80,6 +90,7 @@ def build_schema(
     # The guard rules are classes made once per schema: the validation cache is keyed by the
     # rule classes, and limiters built per request would make a new class, and a miss, each time.
     enforce(Query, Mutation, Subscription)  # default deny: app/schema/authorization.py
+    make_idempotent(Mutation)  # idempotencyKey on every mutation: app/schema/idempotency.py
     guards = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=50).validation_rules,
@@ -118,4 +129,5 @@ def build_schema(
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
     install_limits(schema._schema, limits or InputLimits())
+    install_descriptions(schema._schema)  # the shared vocabulary: app/schema/descriptions.py
     return schema

@@ -19,6 +19,7 @@ from app.audit.payload import REDACTED
 from app.audit.screen import PolicyScreen
 from app.schema.common import (
     PageInfo,
+    aware,
     consistent,
     decode_cursor,
     encode_cursor,
@@ -323,6 +324,7 @@ class AuditQuery:
         first: int = 50,
         after: Before = None,
     ) -> LoggedEventConnection:
+        since, until = aware(since, "from"), aware(until, "to")
         if since is not None and until is not None and until < since:
             raise bad_input("to", "must not be before from")
         position = decode_cursor("position", after)
@@ -345,6 +347,7 @@ class AuditQuery:
         self, info: SkillpathInfo, id: strawberry.ID, at: datetime
     ) -> EmployeeState | None:
         employee_id = UUID(query_id(id, "id"))
+        at = aware(at, "at") or at
         found = await info.context.run(
             info.context.services.audit.history.as_of, Employee, employee_id, at
         )
@@ -354,6 +357,7 @@ class AuditQuery:
     async def module_as_of(
         self, info: SkillpathInfo, id: strawberry.ID, at: datetime
     ) -> ModuleState | None:
+        at = aware(at, "at") or at
         found = await info.context.run(
             info.context.services.audit.history.as_of, LearningModule, UUID(query_id(id, "id")), at
         )

@@ -12,6 +12,7 @@ from app.consent.ledger import PURPOSES
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import as_error, execute, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, result
 
 
@@ -86,20 +87,20 @@ RequestErasureResult = result("RequestErasureResult", ErasurePayload)
 
 
 @strawberry.input
-class GrantConsentInput:
+class GrantConsentInput(IdempotentInput):
     employee_id: strawberry.ID
     purpose: str = strawberry.field(description="One of the names listed by consentPurposes.")
     policy_version: str = strawberry.field(description="The privacy policy version agreed to.")
 
 
 @strawberry.input
-class WithdrawConsentInput:
+class WithdrawConsentInput(IdempotentInput):
     employee_id: strawberry.ID
     purpose: str
 
 
 @strawberry.input
-class RequestErasureInput:
+class RequestErasureInput(IdempotentInput):
     employee_id: strawberry.ID
 
 

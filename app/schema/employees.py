@@ -11,16 +11,18 @@ from app.projections.directory import EmployeeRow
 from app.projections.paging import Page
 from app.projections.roles import RoleRow
 from app.schema.common import (
+    BeforeCursor,
     ConsistentWith,
+    Last,
     consistent,
-    decode_cursor,
     encode_cursor,
-    page_info,
-    page_size,
+    page_info_of,
     selects,
+    seq_slice,
 )
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import EmployeePayload, employee_payload, result
 from app.schema.types import (
     Employee,
@@ -41,7 +43,7 @@ OffboardEmployeeResult = result("OffboardEmployeeResult", EmployeePayload)
 
 
 @strawberry.input
-class HireEmployeeInput:
+class HireEmployeeInput(IdempotentInput):
     name: str
     email: str
     role_id: strawberry.ID
@@ -53,7 +55,7 @@ class HireEmployeeInput:
 
 
 @strawberry.input
-class UpdateProfileInput:
+class UpdateProfileInput(IdempotentInput):
     employee_id: strawberry.ID
     media_types: list[MediaType]
     weekly_minutes: int = strawberry.field(description="Time budget for learning per week.")
@@ -62,7 +64,7 @@ class UpdateProfileInput:
 
 
 @strawberry.input
-class AssessSkillInput:
+class AssessSkillInput(IdempotentInput):
     employee_id: strawberry.ID
     skill: str
     level: int = strawberry.field(description="0 (none) to 5 (expert).")
@@ -71,7 +73,7 @@ class AssessSkillInput:
 
 
 @strawberry.input(description="An internal move: a new role, and optionally team and manager.")
-class ChangeRoleInput:
+class ChangeRoleInput(IdempotentInput):
     employee_id: strawberry.ID
     role_id: strawberry.ID
     department: str | None = strawberry.field(
@@ -85,20 +87,20 @@ class ChangeRoleInput:
 
 
 @strawberry.input
-class RecordProductivityReachedInput:
+class RecordProductivityReachedInput(IdempotentInput):
     employee_id: strawberry.ID
     reached_on: date
 
 
 @strawberry.input(description="An answer to the eNPS pulse question, 0-10.")
-class AnswerPulseInput:
+class AnswerPulseInput(IdempotentInput):
     employee_id: strawberry.ID
     score: int
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class OffboardEmployeeInput:
+class OffboardEmployeeInput(IdempotentInput):
     employee_id: strawberry.ID
     left_on: date
 
@@ -127,18 +129,20 @@ class EmployeeQuery:
         department: str | None = None,
         role_id: strawberry.ID | None = None,
         consistent_with: ConsistentWith = None,
+        last: Last = None,
+        before: BeforeCursor = None,
     ) -> EmployeeConnection:
         await consistent(info, consistent_with)
-        size = page_size(first)
-        cursor = decode_cursor("employee", after)
+        window = seq_slice("employee", first, after, last, before)
         role = None if role_id is None else query_id(role_id, "roleId")
         services, loaders = info.context.services, info.context.loaders
         with_roles = selects(info, "edges", "node", "role")
 
         def read() -> tuple[Page[EmployeeRow], dict[str, RoleRow | None], list[Subject]]:
             page = services.directory.page(
-                first=size, after=cursor, department=department, role_id=role
-            )
+                first=window.first, after=window.after, department=department, role_id=role,
+                last=window.last, before=window.before,
+            )  # fmt: skip
             # The page's roles in the same trip to the database, so `role` resolves at once,
             # and what the access policy needs to know of each person on it.
             role_ids = sorted({row.role_id for row in page.items}) if with_roles else []
@@ -157,12 +161,13 @@ class EmployeeQuery:
                 role_id: None if row is None else Role(row=row) for role_id, row in roles.items()
             }
             nodes = [node.knowing_role(views[node.row.role_id]) for node in nodes]
+        edges = [
+            EmployeeEdge(cursor=encode_cursor("employee", node.row.seq), node=node)
+            for node in nodes
+        ]
         return EmployeeConnection(
-            edges=[
-                EmployeeEdge(cursor=encode_cursor("employee", node.row.seq), node=node)
-                for node in nodes
-            ],
-            page_info=page_info("employee", [r.seq for r in page.items], page.has_next, cursor),
+            edges=edges,
+            page_info=page_info_of([edge.cursor for edge in edges], page),
             total_count=page.total,
         )
 

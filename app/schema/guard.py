@@ -24,6 +24,7 @@ from typing import Any
 
 from graphql import (
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -155,22 +156,25 @@ def install_guards(schema: GraphQLSchema) -> None:
             else:
                 if person is not None and person.fields.get(field_name, _NOT_DECLARED) is not None:
                     resolve = _gated(type_name, field_name, resolve)
-                if _may_return_people(field.type):
+                if _may_return_people(field.type, schema):
                     resolve = _linked(resolve)
             setattr(resolve, _GUARDED, True)
             field.resolve = resolve
 
 
-def _may_return_people(graphql_type: Any) -> bool:
-    """Whether a field's values may be people: a person's type, a union with one, or
-    edges of a connection whose nodes are people."""
+def _may_return_people(graphql_type: Any, schema: GraphQLSchema) -> bool:
+    """Whether a field's values may be people: a person's type, a union or interface with
+    one, or edges of a connection whose nodes are people."""
     while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
         graphql_type = graphql_type.of_type
     if isinstance(graphql_type, GraphQLUnionType):
         return any(t.name in access.PERSON_TYPES for t in graphql_type.types)
+    if isinstance(graphql_type, GraphQLInterfaceType):
+        implementations = schema.get_possible_types(graphql_type)
+        return any(t.name in access.PERSON_TYPES for t in implementations)
     if isinstance(graphql_type, GraphQLObjectType) and "node" in graphql_type.fields:
         node = graphql_type.fields["node"].type
-        return _may_return_people(node)
+        return _may_return_people(node, schema)
     return getattr(graphql_type, "name", None) in access.PERSON_TYPES
 
 
@@ -243,6 +247,13 @@ def _screen(result: Any, info: Any) -> Any:
 
         return after_loading()
     return _filter(result, people, scope)
+
+
+async def screened(result: Any, info: Any) -> Any:
+    """``result`` as a guarded link would return it: a person the viewer may see nothing of
+    is refused (for resolvers that complete items one by one, such as ``nodes``)."""
+    value = _screen(result, info)
+    return await value if is_awaitable(value) else value
 
 
 def _filter(result: Any, people: list[Person | None], scope: AccessScope) -> Any:

@@ -10,6 +10,7 @@ from app.application import Written
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.kpi_types import (
     KpiFilterInput,
     KpiGrouping,
@@ -40,7 +41,7 @@ EstimateTimeSavedResult = result("EstimateTimeSavedResult", ProgrammePayload)
 
 
 @strawberry.input(description="A learning programme HR accounts for (ROI).")
-class DefineProgrammeInput:
+class DefineProgrammeInput(IdempotentInput):
     name: str
     department: str | None = strawberry.field(
         default=None, description="The department it belongs to; null for company-wide."
@@ -48,7 +49,7 @@ class DefineProgrammeInput:
 
 
 @strawberry.input
-class RecordProgrammeCostInput:
+class RecordProgrammeCostInput(IdempotentInput):
     programme_id: strawberry.ID
     amount: float = strawberry.field(description="In the organisation's currency.")
     incurred_on: date
@@ -56,7 +57,7 @@ class RecordProgrammeCostInput:
 
 
 @strawberry.input(description="Hours the programme saved in a period, and what an hour is worth.")
-class EstimateTimeSavedInput:
+class EstimateTimeSavedInput(IdempotentInput):
     programme_id: strawberry.ID
     hours: float
     hourly_value: float

@@ -9,15 +9,17 @@ import strawberry
 
 from app.aggregates import ModuleContent, ValidationFailed
 from app.schema.common import (
+    BeforeCursor,
     ConsistentWith,
+    Last,
     consistent,
-    decode_cursor,
     encode_cursor,
-    page_info,
-    page_size,
+    page_info_of,
+    seq_slice,
 )
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import (
     EnrollmentPayload,
     ModulePayload,
@@ -27,12 +29,14 @@ from app.schema.payloads import (
 )
 from app.schema.types import (
     Enrollment,
+    EnrollmentConnection,
     EnrollmentSource,
     EnrollmentStatus,
     LearningModule,
     LearningModuleConnection,
     LearningModuleEdge,
     MediaType,
+    enrollment_connection,
 )
 
 PublishModuleResult = result("PublishModuleResult", ModulePayload)
@@ -54,7 +58,7 @@ class ModuleSkillInput:
 
 
 @strawberry.input
-class PublishModuleInput:
+class PublishModuleInput(IdempotentInput):
     title: str
     description: str = ""
     topics: list[str] = strawberry.field(default_factory=list)
@@ -67,7 +71,7 @@ class PublishModuleInput:
 
 
 @strawberry.input(description="The fields to change; omitted fields keep their value.")
-class ReviseModuleInput:
+class ReviseModuleInput(IdempotentInput):
     module_id: strawberry.ID
     title: str | None = None
     description: str | None = None
@@ -81,19 +85,19 @@ class ReviseModuleInput:
 
 
 @strawberry.input
-class FlagModuleForRevisionInput:
+class FlagModuleForRevisionInput(IdempotentInput):
     module_id: strawberry.ID
     reason: str
 
 
 @strawberry.input
-class RetireModuleInput:
+class RetireModuleInput(IdempotentInput):
     module_id: strawberry.ID
     reason: str = ""
 
 
 @strawberry.input
-class EnrollInput:
+class EnrollInput(IdempotentInput):
     employee_id: strawberry.ID
     module_id: strawberry.ID
     source: EnrollmentSource = EnrollmentSource.SELF
@@ -104,7 +108,7 @@ class EnrollInput:
 
 
 @strawberry.input
-class RecordProgressInput:
+class RecordProgressInput(IdempotentInput):
     enrollment_id: strawberry.ID
     percent: int
     minutes: int | None = strawberry.field(default=None, description="Minutes spent since last.")
@@ -115,27 +119,27 @@ class RecordProgressInput:
 
 
 @strawberry.input
-class RecordQuizAttemptInput:
+class RecordQuizAttemptInput(IdempotentInput):
     enrollment_id: strawberry.ID
     score: int = strawberry.field(description="0-100.")
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class CompleteEnrollmentInput:
+class CompleteEnrollmentInput(IdempotentInput):
     enrollment_id: strawberry.ID
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class DropEnrollmentInput:
+class DropEnrollmentInput(IdempotentInput):
     enrollment_id: strawberry.ID
     position_minutes: float | None = None
     occurred_at: datetime | None = None
 
 
 @strawberry.input
-class GiveFeedbackInput:
+class GiveFeedbackInput(IdempotentInput):
     enrollment_id: strawberry.ID
     rating: int = strawberry.field(description="1-5.")
     comment: str = ""
@@ -209,32 +213,37 @@ class LearningQuery:
         search: str | None = None,
         include_retired: bool = False,
         consistent_with: ConsistentWith = None,
+        last: Last = None,
+        before: BeforeCursor = None,
     ) -> LearningModuleConnection:
         await consistent(info, consistent_with)
-        size = page_size(first)
-        cursor = decode_cursor("module", after)
+        window = seq_slice("module", first, after, last, before)
         page = await info.context.run(
             info.context.services.catalogue.page,
-            first=size,
-            after=cursor,
+            first=window.first,
+            after=window.after,
             skill=skill,
             search=search,
             include_retired=include_retired,
+            last=window.last,
+            before=window.before,
         )
         for row in page.items:
             info.context.loaders.modules.prime(row.id, row)
+        edges = [
+            LearningModuleEdge(cursor=encode_cursor("module", r.seq), node=LearningModule(row=r))
+            for r in page.items
+        ]
         return LearningModuleConnection(
-            edges=[
-                LearningModuleEdge(
-                    cursor=encode_cursor("module", r.seq), node=LearningModule(row=r)
-                )
-                for r in page.items
-            ],
-            page_info=page_info("module", [r.seq for r in page.items], page.has_next, cursor),
+            edges=edges,
+            page_info=page_info_of([edge.cursor for edge in edges], page),
             total_count=page.total,
         )
 
-    @strawberry.field(description="An employee's enrolments, oldest first.")
+    @strawberry.field(
+        description="An employee's enrolments, oldest first.",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
+    )
     async def enrollments(
         self,
         info: SkillpathInfo,
@@ -250,6 +259,27 @@ class LearningQuery:
             None if status is None else status.value,
         )
         return [Enrollment(row=r) for r in found[key]]
+
+    @strawberry.field(
+        description="An employee's enrolments, oldest first, a page at a time (keyset cursors"
+        " that survive new enrolments, forward with first/after and backward with last/before)."
+    )
+    async def enrollments_connection(
+        self,
+        info: SkillpathInfo,
+        employee_id: strawberry.ID,
+        status: EnrollmentStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+        consistent_with: ConsistentWith = None,
+    ) -> EnrollmentConnection:
+        await consistent(info, consistent_with)
+        key = query_id(employee_id, "employeeId")
+        return await enrollment_connection(
+            info, status, first, after, last, before, employee_id=key
+        )
 
 
 @strawberry.type

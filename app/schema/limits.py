@@ -36,6 +36,9 @@ NARROWER: dict[str, int] = {
 }
 
 
+#: Lists allowed more items than the setting's bound, by ``Type.field.argument[.input field]``.
+WIDER: dict[str, int] = {"Mutation.importHrRecords.input.rows": 500}
+
 _BOUNDED = "_skillpath_bounded"
 
 
@@ -78,8 +81,9 @@ def _check(value: Any, graphql_type: Any, where: str, key: str, limits: InputLim
             raise TooLarge(where, fault)
         return
     if isinstance(value, list):
-        if len(value) > limits.max_list_size:
-            raise TooLarge(where, f"must hold at most {limits.max_list_size} items")
+        most = WIDER.get(key, limits.max_list_size)
+        if len(value) > most:
+            raise TooLarge(where, f"must hold at most {most} items")
         item_type = graphql_type.of_type if isinstance(graphql_type, GraphQLList) else None
         for item in value:
             _check(item, item_type, where, key, limits)

@@ -19,6 +19,7 @@ from app.recommend.model import ModelFileError
 from app.recommend.spaced import reviews_due
 from app.schema.context import SkillpathInfo
 from app.schema.errors import Conflict, NotFound, ValidationError, as_error, execute, parse_id
+from app.schema.idempotency import KEY_HELP, IdempotentInput
 from app.schema.payloads import EmployeePayload, employee_payload, result
 from app.schema.recommend_types import (
     AgeBand,
@@ -51,7 +52,7 @@ ActivateModelVersionResult = result("ActivateModelVersionResult", ModelVersionPa
 
 
 @strawberry.input
-class AnswerRecommendationInput:
+class AnswerRecommendationInput(IdempotentInput):
     decision_id: strawberry.ID
     item_id: strawberry.ID = strawberry.field(description="The recommended module's id.")
     answer: RecommendationAnswer
@@ -59,7 +60,7 @@ class AnswerRecommendationInput:
 
 
 @strawberry.input(description="Self-declared attributes, used only in fairness reports.")
-class DeclareAttributesInput:
+class DeclareAttributesInput(IdempotentInput):
     employee_id: strawberry.ID
     gender: Gender
     age_band: AgeBand
@@ -211,7 +212,10 @@ class RecommendMutation:
 
     @strawberry.mutation(description="Make a stored model version current (roll back/forward).")
     async def activate_model_version(
-        self, info: SkillpathInfo, version: str
+        self,
+        info: SkillpathInfo,
+        version: str,
+        idempotency_key: Annotated[str | None, strawberry.argument(description=KEY_HELP)] = None,
     ) -> ActivateModelVersionResult:
         recommender = info.context.services.recommender
 

@@ -8,6 +8,7 @@ from app.aggregates import RequiredSkill as DomainRequiredSkill
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import RolePayload, result, role_payload
 from app.schema.types import Role
 
@@ -24,7 +25,7 @@ class RequiredSkillInput:
 
 
 @strawberry.input
-class DefineRoleInput:
+class DefineRoleInput(IdempotentInput):
     code: str = strawberry.field(description="A unique, stable code, e.g. 'data-analyst'.")
     title: str
     source: str = strawberry.field(default="", description="Origin, e.g. 'O*NET 15-2051.00'.")
@@ -32,14 +33,14 @@ class DefineRoleInput:
 
 
 @strawberry.input(description="The fields to change; omitted fields keep their value.")
-class ReviseRoleInput:
+class ReviseRoleInput(IdempotentInput):
     role_id: strawberry.ID
     title: str | None = None
     required_skills: list[RequiredSkillInput] | None = None
 
 
 @strawberry.input
-class RetireRoleInput:
+class RetireRoleInput(IdempotentInput):
     role_id: strawberry.ID
 
 

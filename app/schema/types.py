@@ -10,11 +10,33 @@ import strawberry
 
 from app.projections.catalogue import ModuleRow
 from app.projections.directory import EmployeeRow, SkillRow
-from app.projections.enrollments import EnrollmentCounts, EnrollmentRow
+from app.projections.enrollments import ENROLLMENT_KEY, EnrollmentCounts, EnrollmentRow
 from app.projections.roles import RoleRow
-from app.schema.common import PageInfo, page_size, to_date, to_datetime
+from app.schema.common import (
+    BeforeCursor,
+    Last,
+    PageInfo,
+    encode_cursor,
+    encode_key_cursor,
+    key_slice,
+    page_info_of,
+    page_size,
+    seq_slice,
+    to_date,
+    to_datetime,
+)
 from app.schema.context import SkillpathInfo, from_loader
 from app.schema.execution import DIRECT
+
+
+@strawberry.interface(
+    description="An object with a stable id, unique across all types: look it up again with"
+    " node(id:) or nodes(ids:) (Relay object identification)."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="The object's id: stable, unique across all types, usable with node(id:)."
+    )
 
 
 @strawberry.enum(description="Formats a module comes in, and formats an employee prefers.")
@@ -69,7 +91,7 @@ class RequiredSkill:
 
 
 @strawberry.type(description="A role of the competence model.")
-class Role:
+class Role(Node):
     # Plain attributes, copied from the row once: strawberry resolves them with its cheap
     # default resolver instead of a method call (and its machinery) per field and row.
     id: strawberry.ID
@@ -141,7 +163,7 @@ class LearningProfile:
     " belongs to a facet of the access policy (docs/trust.md): one the caller may not see"
     " is null, with an error coded FORBIDDEN naming its path."
 )
-class Employee:
+class Employee(Node):
     # Plain attributes, copied from the row once (see Role); links stay resolvers. Every
     # field but the id is nullable: the access policy decides per caller.
     id: strawberry.ID
@@ -211,12 +233,39 @@ class Employee:
 
     @strawberry.field(
         description="The employee's direct reports, in hiring order; reports the caller may"
-        " see nothing of are left out."
+        " see nothing of are left out.",
+        deprecation_reason="Use reportsConnection: it pages with cursors.",
     )
     async def reports(self, info: SkillpathInfo) -> list[Employee] | None:
         rows = await info.context.read(info.context.services.directory.reports_of, self.row.id)
         info.context.loaders.employees.prime_many({row.id: row for row in rows})
         return [Employee(row=row) for row in rows]
+
+    @strawberry.field(
+        description="The employee's direct reports in hiring order, a page at a time (keyset"
+        " cursors, forward and backward); reports the caller may see nothing of are left out."
+    )
+    async def reports_connection(
+        self,
+        info: SkillpathInfo,
+        first: int = 20,
+        after: str | None = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+    ) -> ReportConnection | None:
+        window = seq_slice("employee", first, after, last, before)
+        page = await info.context.read(
+            info.context.services.directory.page, manager_id=self.row.id, first=window.first,
+            after=window.after, last=window.last, before=window.before,
+        )  # fmt: skip
+        info.context.loaders.employees.prime_many({row.id: row for row in page.items})
+        edges = [
+            EmployeeEdge(cursor=encode_cursor("employee", row.seq), node=Employee(row=row))
+            for row in page.items
+        ]
+        return ReportConnection(
+            edges=edges, page_info=page_info_of([e.cursor for e in edges], page)
+        )
 
     @strawberry.field(description="Profile facet.")
     async def skills(self, info: SkillpathInfo) -> list[SkillLevel] | None:
@@ -244,12 +293,32 @@ class Employee:
         ]
         return sorted(gaps, key=lambda g: (-g.gap * g.importance, g.skill))
 
-    @strawberry.field(description="Learning facet.")
+    @strawberry.field(
+        description="Learning facet.",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
+    )
     async def enrollments(
         self, info: SkillpathInfo, status: EnrollmentStatus | None = None
     ) -> list[Enrollment] | None:
         rows = await info.context.loaders.enrollments_of_employee.load(self.row.id) or []
         return [Enrollment(row=r) for r in rows if status is None or r.status == status.value]
+
+    @strawberry.field(
+        description="The employee's enrolments, oldest first, a page at a time (keyset"
+        " cursors, forward and backward); learning facet."
+    )
+    async def enrollments_connection(
+        self,
+        info: SkillpathInfo,
+        status: EnrollmentStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+    ) -> EnrollmentConnection | None:
+        return await enrollment_connection(
+            info, status, first, after, last, before, employee_id=self.row.id
+        )
 
 
 @strawberry.type(description="A skill a module teaches, and the level it brings you to.")
@@ -279,7 +348,7 @@ class EnrollmentCountsType:
 
 
 @strawberry.type(name="LearningModule", description="A module of the learning catalogue.")
-class LearningModule:
+class LearningModule(Node):
     # Plain attributes, copied from the row once (as Employee); links and lists stay resolvers.
     id: strawberry.ID
     title: str
@@ -328,7 +397,8 @@ class LearningModule:
     @strawberry.field(
         description="The module's learners' enrolments, oldest first: only those the caller"
         " may see (their own, their reports' who share their profile, and for HR those who"
-        " share it)."
+        " share it).",
+        deprecation_reason="Use enrollmentsConnection: it pages with cursors.",
     )
     async def enrollments(
         self, info: SkillpathInfo, status: EnrollmentStatus | None = None, first: int = 20
@@ -340,6 +410,23 @@ class LearningModule:
             None if status is None else status.value,
         )
         return [Enrollment(row=r) for r in found[self.row.id]][:size]
+
+    @strawberry.field(
+        description="The module's learners' enrolments, oldest first, a page at a time (keyset"
+        " cursors, forward and backward): only those the caller may see, as for enrollments."
+    )
+    async def enrollments_connection(
+        self,
+        info: SkillpathInfo,
+        status: EnrollmentStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+    ) -> EnrollmentConnection:
+        return await enrollment_connection(
+            info, status, first, after, last, before, module_id=self.row.id
+        )
 
 
 @strawberry.type(description="Feedback an employee gave on a module.")
@@ -353,16 +440,17 @@ class Feedback:
     description="An employee's enrolment in a module (its latest attempt): the learning facet"
     " of the access policy."
 )
-class Enrollment:
+class Enrollment(Node):
+    id: strawberry.ID
     row: strawberry.Private[EnrollmentRow]
+
+    def __init__(self, row: EnrollmentRow) -> None:
+        self.row = row
+        self.id = strawberry.ID(row.id)
 
     @property
     def subject_id(self) -> str:
         return self.row.employee_id
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
 
     @strawberry.field
     def employee_id(self) -> strawberry.ID:
@@ -474,3 +562,58 @@ class LearningModuleConnection:
     edges: list[LearningModuleEdge]
     page_info: PageInfo
     total_count: int
+
+
+@strawberry.type(
+    description="A page of an employee's direct reports (Relay connection). No total: it"
+    " would count reports the caller may not see."
+)
+class ReportConnection:
+    edges: list[EmployeeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="An enrolment on a page, with its cursor.")
+class EnrollmentEdge:
+    cursor: str
+    node: Enrollment
+
+
+@strawberry.type(
+    description="A page of enrolments (Relay connection), keyed by when each attempt started."
+    " No total: it would count enrolments the caller may not see."
+)
+class EnrollmentConnection:
+    edges: list[EnrollmentEdge]
+    page_info: PageInfo
+
+
+async def enrollment_connection(
+    info: SkillpathInfo,
+    status: EnrollmentStatus | None,
+    first: int,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    *,
+    employee_id: str | None = None,
+    module_id: str | None = None,
+) -> EnrollmentConnection:
+    """A page of one employee's or one module's enrolments; the edges field's guard leaves
+    out those the caller may see nothing of (app/schema/guard.py)."""
+    window = key_slice("enrollment", len(ENROLLMENT_KEY), first, after, last, before)
+    page = await info.context.read(
+        info.context.services.enrollments.page, employee_id=employee_id, module_id=module_id,
+        status=None if status is None else status.value, first=window.first,
+        after=window.after, last=window.last, before=window.before,
+    )  # fmt: skip
+    edges = [
+        EnrollmentEdge(
+            cursor=encode_key_cursor("enrollment", (row.enrolled_at, row.id)),
+            node=Enrollment(row=row),
+        )
+        for row in page.items
+    ]
+    return EnrollmentConnection(
+        edges=edges, page_info=page_info_of([e.cursor for e in edges], page)
+    )

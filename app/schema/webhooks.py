@@ -1,0 +1,165 @@
+"""Webhooks: HR registers endpoints and reads what was delivered and what failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from app.access.webhooks import EndpointKind
+from app.aggregates import DomainError
+from app.integration.webhooks import Delivery, Endpoint
+from app.schema.context import SkillpathInfo
+from app.schema.errors import as_error, bad_input, query_id
+from app.schema.idempotency import IdempotentInput
+from app.schema.payloads import result
+
+
+@strawberry.enum(description="What an endpoint is; it decides which personal fields it gets.")
+class WebhookEndpointKind(Enum):
+    HRIS = strawberry.enum_value(
+        "hris", description="The HR system of record: identity and employment fields too."
+    )
+    LMS = strawberry.enum_value("lms", description="A learning platform: no personal fields.")
+    OTHER = strawberry.enum_value("other", description="Anything else: no personal fields.")
+
+
+@strawberry.type(description="A registered webhook endpoint (its secret is never shown).")
+class WebhookEndpoint:
+    id: strawberry.ID
+    url: str = strawberry.field(description="Where the events are posted (http or https).")
+    kind: WebhookEndpointKind
+    event_kinds: list[str] = strawberry.field(
+        description="Event kinds delivered, such as Enrollment.Completed or Employee.*."
+    )
+    position: int = strawberry.field(
+        description="The last event-log position this endpoint has had (delivered or skipped)."
+    )
+    failures_in_a_row: int = strawberry.field(
+        description="Failed attempts since the last delivery (the backoff doubles with each)."
+    )
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When a failed delivery is tried again; null when none is waiting."
+    )
+
+    @staticmethod
+    def of(endpoint: Endpoint) -> WebhookEndpoint:
+        return WebhookEndpoint(
+            id=strawberry.ID(endpoint.id),
+            url=endpoint.url,
+            kind=WebhookEndpointKind[endpoint.kind.name],
+            event_kinds=list(endpoint.event_kinds),
+            position=endpoint.position,
+            failures_in_a_row=endpoint.failures,
+            next_attempt_at=endpoint.next_attempt_at,
+        )
+
+
+@strawberry.type(description="One attempt to deliver one event to one endpoint.")
+class WebhookDelivery:
+    delivery_id: strawberry.ID = strawberry.field(
+        description="The same for every attempt at one event (X-Skillpath-Delivery)."
+    )
+    attempt: int = strawberry.field(description="1 for the first try, then one more per retry.")
+    position: int = strawberry.field(description="The event's log position.")
+    event_type: str = strawberry.field(
+        description="The event's kind, such as Enrollment.Completed."
+    )
+    status: str = strawberry.field(description="delivered or failed")
+    http_status: int | None = strawberry.field(description="The receiver's answer, if any.")
+    error: str | None = strawberry.field(
+        description="Why the attempt failed (timeout, refused, non-2xx); null if it did not."
+    )
+    attempted_at: datetime = strawberry.field(description="When the attempt was made.")
+    lag_ms: float | None = strawberry.field(
+        description="Milliseconds from the event to this attempt's answer."
+    )
+
+    @staticmethod
+    def of(d: Delivery) -> WebhookDelivery:
+        return WebhookDelivery(
+            delivery_id=strawberry.ID(d.delivery_id), attempt=d.attempt, position=d.position,
+            event_type=d.event_type, status=d.status, http_status=d.http_status, error=d.error,
+            attempted_at=d.attempted_at, lag_ms=d.lag_ms,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A webhook endpoint was registered.")
+class WebhookPayload:
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as registered.")
+
+
+RegisterWebhookResult = result("RegisterWebhookResult", WebhookPayload)
+
+
+@strawberry.input(description="A receiver of events, signed with its secret.")
+class RegisterWebhookInput(IdempotentInput):
+    url: str = strawberry.field(description="An http:// or https:// URL.")
+    secret: str = strawberry.field(
+        description="16 to 200 characters; each delivery carries X-Skillpath-Signature:"
+        " sha256=<HMAC-SHA256 of the body with this secret>."
+    )
+    event_kinds: list[str] = strawberry.field(
+        description="Event kinds wanted, such as Enrollment.Completed or Employee.*."
+    )
+    kind: WebhookEndpointKind = WebhookEndpointKind.OTHER
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="Every registered webhook endpoint.")
+    async def webhook_endpoints(self, info: SkillpathInfo) -> list[WebhookEndpoint]:
+        found = await info.context.run(info.context.services.webhooks.endpoints)
+        return [WebhookEndpoint.of(e) for e in found]
+
+    @strawberry.field(description="An endpoint's delivery attempts, newest first.")
+    async def webhook_deliveries(
+        self,
+        info: SkillpathInfo,
+        endpoint_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The endpoint whose attempts to list.")
+        ],
+        first: int = 20,
+        failed_only: Annotated[
+            bool, strawberry.argument(description="Only the attempts that failed.")
+        ] = False,
+    ) -> list[WebhookDelivery]:
+        if not 1 <= first <= 100:
+            raise bad_input("first", "must be between 1 and 100")
+        store = info.context.services.webhooks
+        found = await info.context.run(
+            lambda: store.deliveries(
+                query_id(endpoint_id, "endpointId"), first=first, failed_only=failed_only
+            )
+        )
+        return [WebhookDelivery.of(d) for d in found]
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description="Register an endpoint; it receives the wanted events written from now on."
+    )
+    async def register_webhook(
+        self, info: SkillpathInfo, input: RegisterWebhookInput
+    ) -> RegisterWebhookResult:
+        ctx = info.context
+        services = ctx.services
+
+        def register() -> Endpoint:
+            return services.webhooks.register(
+                url=input.url,
+                secret=input.secret,
+                event_kinds=input.event_kinds,
+                kind=EndpointKind(input.kind.name.lower()),
+                start_position=services.app.last_position(),
+                created_by=f"{ctx.actor.role}:{ctx.actor.id}",
+            )
+
+        try:
+            endpoint = await ctx.run(register)
+        except DomainError as error:
+            return as_error(error)
+        return WebhookPayload(endpoint=WebhookEndpoint.of(endpoint))

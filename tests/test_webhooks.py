@@ -1,0 +1,226 @@
+"""Signed webhooks against a local receiver that checks every signature and counts:
+in order per endpoint, at least once, exponential backoff, resuming after a restart,
+personal fields only for the endpoint kinds the access policy allows."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.access.webhooks import EndpointKind
+from app.aggregates import RequiredSkill, ValidationFailed
+from app.bootstrap import Services, build_services
+from app.integration.webhook_worker import WebhookWorker
+from app.settings import Settings
+from tests.conftest import GraphQLClient
+from tests.domain_support import HR, Organisation
+from tests.live_server import free_port
+
+SECRET = "receiver-secret-0123456789"
+
+
+@dataclass
+class Receiver:
+    """What the receiver saw: valid deliveries in arrival order, and refused ones."""
+
+    url: str
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    bad_signatures: int = 0
+    fail_next: int = 0
+    stall_next: int = 0
+
+
+@contextlib.contextmanager
+def receiver(secret: str = SECRET) -> Iterator[Receiver]:
+    seen = Receiver(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if seen.stall_next:
+                seen.stall_next -= 1
+                time.sleep(1.0)  # longer than the worker waits: a receiver that times out
+            expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(expected, self.headers.get("X-Skillpath-Signature", "")):
+                seen.bad_signatures += 1
+                self.send_response(401)
+            elif seen.fail_next:
+                seen.fail_next -= 1
+                self.send_response(503)
+            else:
+                seen.delivered.append(json.loads(body))
+                seen.headers.append(dict(self.headers))
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    seen.url = f"http://127.0.0.1:{server.server_port}/hooks"
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def drain(worker: WebhookWorker, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        if not worker.deliver_once():
+            return
+
+
+@pytest.fixture
+def services(sqlite_settings: Settings) -> Iterator[Services]:
+    built = build_services(sqlite_settings, start_projections=False)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def test_deliveries_are_signed_in_order_and_personal_fields_go_only_where_allowed(
+    services: Services,
+) -> None:
+    with receiver() as hris, receiver() as lms:
+        for url, kind in ((hris.url, EndpointKind.HRIS), (lms.url, EndpointKind.LMS)):
+            services.webhooks.register(
+                url=url, secret=SECRET, event_kinds=["Employee.Hired", "Role.*"], kind=kind,
+                start_position=services.app.last_position(), created_by="hr",
+            )  # fmt: skip
+        Organisation(services.app, tag="-wh")
+        drain(WebhookWorker(services.app, services.webhooks))
+        assert hris.bad_signatures == lms.bad_signatures == 0
+        assert [d["type"] for d in hris.delivered] == ["Role.RoleDefined"] * 2 + [
+            "Employee.Hired"
+        ] * 2
+        positions = [d["position"] for d in hris.delivered]
+        assert positions == sorted(positions)
+        assert [d["position"] for d in lms.delivered] == positions
+        assert hris.headers[0]["X-Skillpath-Position"] == str(positions[0])
+        assert hris.headers[0]["X-Skillpath-Delivery"] == hris.delivered[0]["deliveryId"]
+        hired_hris, hired_lms = hris.delivered[-1]["data"], lms.delivered[-1]["data"]
+        assert hired_hris["email"].startswith("ada") and hired_hris["department"]
+        assert "email" not in hired_lms and "name" not in hired_lms
+        assert hired_lms["department"] == hired_hris["department"]
+
+
+def test_a_failing_receiver_is_retried_with_backoff_in_order_and_a_restart_resumes(
+    sqlite_settings: Settings,
+) -> None:
+    clock = Clock()
+    services = build_services(sqlite_settings, start_projections=False)
+    with receiver() as seen:
+        endpoint = services.webhooks.register(
+            url=seen.url, secret=SECRET, event_kinds=["Role.*"], kind=EndpointKind.OTHER,
+            start_position=0, created_by="hr",
+        )  # fmt: skip
+        Organisation(services.app, tag="-bo")
+        worker = WebhookWorker(services.app, services.webhooks, backoff_seconds=1, clock=clock)
+        seen.fail_next = 2
+        worker.deliver_once()
+        first = services.webhooks.endpoint(endpoint.id)
+        assert first is not None and first.failures == 1 and seen.delivered == []
+        assert first.next_attempt_at == clock.now + timedelta(seconds=1)
+        assert not worker.deliver_once()  # waiting out the backoff: nothing is tried
+        clock.now += timedelta(seconds=1)
+        worker.deliver_once()
+        second = services.webhooks.endpoint(endpoint.id)
+        assert second is not None and second.next_attempt_at == clock.now + timedelta(seconds=2)
+        clock.now += timedelta(seconds=2)
+        worker.deliver_once()  # the first role now, then stop: restart before the second
+        attempts = services.webhooks.deliveries(endpoint.id, first=10)
+        assert [a.status for a in reversed(attempts)][:3] == ["failed", "failed", "delivered"]
+        assert len({a.delivery_id for a in attempts if a.position == attempts[-1].position}) == 1
+        services.close()
+
+        restarted = build_services(sqlite_settings, start_projections=False)
+        try:
+            drain(WebhookWorker(restarted.app, restarted.webhooks, clock=clock))
+            ids = [d["deliveryId"] for d in seen.delivered]
+            assert len(ids) == len(set(ids)) == 2
+            assert [d["type"] for d in seen.delivered] == ["Role.RoleDefined", "Role.RoleDefined"]
+        finally:
+            restarted.close()
+
+
+def test_a_receiver_that_times_out_is_a_recorded_failure_and_the_worker_carries_on(
+    services: Services,
+) -> None:
+    with receiver() as seen:
+        endpoint = services.webhooks.register(
+            url=seen.url, secret=SECRET, event_kinds=["Role.*"], kind=EndpointKind.OTHER,
+            start_position=0, created_by="hr",
+        )  # fmt: skip
+        services.app.define_role(
+            code="ops", title="Ops", source="", skills=[RequiredSkill("ops", 2)], actor=HR
+        )
+        seen.stall_next = 1
+        clock = Clock()
+        worker = WebhookWorker(services.app, services.webhooks, timeout_seconds=0.2, clock=clock)
+        worker.deliver_once()
+        [failure] = services.webhooks.deliveries(endpoint.id, failed_only=True)
+        assert failure.http_status is None and "no answer" in (failure.error or "")
+        clock.now += timedelta(minutes=10)
+        drain(worker)
+        assert len(seen.delivered) == 1
+
+
+def test_registration_refuses_urls_that_are_not_http_and_unknown_event_kinds(
+    services: Services,
+) -> None:
+    refusals = [
+        ("ftp://x.example/h", ["Role.*"], "url"),
+        ("http://x.example/h", ["Nothing.Happened"], "eventKinds"),
+    ]
+    for url, kinds, field_name in refusals:
+        with pytest.raises(ValidationFailed) as refused:
+            services.webhooks.register(
+                url=url, secret=SECRET, event_kinds=kinds, kind=EndpointKind.OTHER,
+                start_position=0, created_by="hr",
+            )  # fmt: skip
+        assert refused.value.field == field_name
+
+
+async def test_hr_registers_an_endpoint_and_reads_its_deliveries_over_graphql(
+    gql: GraphQLClient,
+) -> None:
+    document = """mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) {
+        __typename ... on WebhookPayload { endpoint { id url kind eventKinds } }
+        ... on UserError { field message } } }"""
+    bad = await gql.data(document, input={"url": "javascript:alert(1)", "secret": SECRET,
+                                          "eventKinds": ["Role.*"]})  # fmt: skip
+    assert bad["registerWebhook"]["field"] == "url"
+    wanted = {"url": "https://hr.example/hooks", "secret": SECRET, "eventKinds": ["Employee.*"]}
+    good = await gql.data(document, input={**wanted, "kind": "HRIS"})
+    endpoint = good["registerWebhook"]["endpoint"]
+    assert endpoint["kind"] == "HRIS" and endpoint["eventKinds"] == ["Employee.*"]
+    listed = await gql.data("{ webhookEndpoints { id } }")
+    assert {"id": endpoint["id"]} in listed["webhookEndpoints"]
+    deliveries = await gql.data(
+        "query($e: ID!) { webhookDeliveries(endpointId: $e) { attempt } }", e=endpoint["id"]
+    )
+    assert deliveries["webhookDeliveries"] == []
