@@ -155,3 +155,21 @@ async def test_a_request_over_its_time_limit_is_answered_with_a_timeout(client: 
     _, http = await client(replace(BASE, request_timeout_seconds=1e-9))
     response = await http.post("/graphql", json={"query": "{ employees { totalCount } }"})
     assert response.status_code == 503 and _code(response) == "TIMEOUT"
+
+
+async def test_a_subscription_over_the_cost_limit_gets_the_cost_error_and_no_data() -> None:
+    from app.aggregates import Actor
+    from app.schema.context import Context
+
+    services = build_services(BASE)
+    try:
+        context = Context(services=services, actor=Actor("admin@skillpath", "admin"))
+        stream: Any = await build_schema(max_cost=5).subscribe(
+            "subscription { kpiUpdated { groups { __typename } } }", context_value=context
+        )
+        first = await anext(stream)
+        await stream.aclose()
+    finally:
+        services.close()
+    assert first.data is None
+    assert first.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"

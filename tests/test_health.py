@@ -92,6 +92,7 @@ async def test_metrics_have_latency_per_operation_errors_by_code_and_lag_per_rea
             if name == "skillpath_projection_lag_events"}  # fmt: skip
     assert (("read_model", "employee_directory"),) in lags and set(lags.values()) == {0}
     assert ("skillpath_open_subscriptions", ()) in samples
+    assert samples[("skillpath_push_lag_events", ())] == 0
     assert any(name == "skillpath_http_request_seconds_count" for name, _ in samples)
 
 
@@ -123,3 +124,25 @@ async def test_tracing_is_off_by_default_and_gives_spans_per_operation_when_on()
     result = await build_schema(tracing=True).execute("{ __typename }")
     assert result.errors is None
     assert "GraphQL Query" in [span.name for span in spans.get_finished_spans()]
+
+
+def test_push_lag_counts_what_the_read_models_reached_and_this_worker_was_not_told() -> None:
+    from app.observability.metrics import read_model_figures
+
+    services = build_services(BASE, start_projections=False)
+    try:
+        Organisation(services.app)
+        services.runner.catch_up()
+        head = services.app.last_position()
+
+        def lag() -> float:
+            families = {f.name: f for f in read_model_figures(services, lambda: 0)}
+            return families["skillpath_push_lag_events"].samples[0].value
+
+        assert lag() == 0  # nothing delivered yet: no subscriber here was promised anything
+        services.live.broadcaster._deliver(2)
+        assert lag() == head - 2
+        services.live.broadcaster._deliver(head)
+        assert lag() == 0
+    finally:
+        services.close()

@@ -27,6 +27,8 @@ class Broadcaster:
         self._listeners: set[PositionListener] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.delivered = 0
+        #: The newest position delivered on this process's loop (push lag, in /metrics).
+        self.last_position = 0
 
     def add_listener(self, listener: PositionListener) -> None:
         self._listeners.add(listener)
@@ -46,6 +48,7 @@ class Broadcaster:
     def _deliver(self, position: int) -> None:
         """On the loop: hand ``position`` to every listener; one failing spares the rest."""
         self.delivered += 1
+        self.last_position = max(self.last_position, position)
         for listener in list(self._listeners):
             try:
                 listener(position)

@@ -12,6 +12,7 @@ from app.aggregates import (
     RecommendationDecision,
 )
 from app.commands.base import Written
+from app.commands.clean_text import check_event_texts
 from app.commands.learning import LearningCommands
 
 
@@ -44,7 +45,9 @@ class DecisionCommands(LearningCommands):
             actor=actor,
             inputs=inputs,
         )
-        # Concurrent lists share a durable commit (app/commands/group_commit.py).
+        # Concurrent lists share a durable commit (app/commands/group_commit.py); the text
+        # check of every command (``_store``) still comes first.
+        check_event_texts(decision.pending_events)
         position = self.decision_commits.save(decision)
         self.saved(position)
         return Written(position, decision.id)

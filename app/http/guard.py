@@ -3,8 +3,9 @@
 A body over ``SKILLPATH_MAX_BODY_BYTES`` is refused as soon as its announced length (or, if
 it announces none, its bytes read so far) pass the limit; a body that is not UTF-8 is
 refused before any JSON parsing. Both get a JSON 400. A token making more than
-``SKILLPATH_RATE_LIMIT_PER_MINUTE`` requests in a moving minute gets a JSON 429 with
-``Retry-After`` (counted per API worker, in its memory). A request still running after
+``SKILLPATH_RATE_LIMIT_PER_MINUTE`` requests in one minute (a fixed window: one counter per
+token and minute, O(1) per request) gets a JSON 429 with ``Retry-After`` (counted per API
+worker, in its memory). A request still running after
 ``SKILLPATH_REQUEST_TIMEOUT_SECONDS`` is answered with a JSON 503 coded ``TIMEOUT``.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -38,32 +39,28 @@ class RequestGuard:
         self.timeout_seconds = settings.request_timeout_seconds
         self._per_minute = settings.rate_limit_per_minute
         self._rate = RateLimitItemPerMinute(max(1, self._per_minute))
-        self._limiter: MovingWindowRateLimiter | None = None
+        self._limiter: FixedWindowRateLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _limiter_here(self) -> MovingWindowRateLimiter:
+    def _limiter_here(self) -> FixedWindowRateLimiter:
         # The storage's locks belong to one event loop; an app served by another loop
         # (tests run several) starts counting afresh.
         loop = asyncio.get_running_loop()
         if self._limiter is None or self._loop is not loop:
-            self._limiter, self._loop = MovingWindowRateLimiter(MemoryStorage()), loop
+            self._limiter, self._loop = FixedWindowRateLimiter(MemoryStorage()), loop
         return self._limiter
 
     async def read_body(self, request: Request) -> JSONResponse | None:
         """Read and keep the body; a refusal if it is too large or not UTF-8."""
-        too_large = refusal(
-            400, "BODY_TOO_LARGE",
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-        )  # fmt: skip
         announced = request.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > self.max_body_bytes:
-            return too_large
+            return self._too_large()
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body_bytes:
-                return too_large
+                return self._too_large()
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
@@ -75,6 +72,12 @@ class RequestGuard:
             )  # fmt: skip
         request._body = body  # what strawberry reads next
         return None
+
+    def _too_large(self) -> JSONResponse:
+        return refusal(
+            400, "BODY_TOO_LARGE",
+            f"The request body is larger than {self.max_body_bytes} bytes.",
+        )  # fmt: skip
 
     async def admit(self, key: str) -> JSONResponse | None:
         """Count one request of ``key`` (a token's subject); a 429 when over the rate."""

@@ -77,6 +77,15 @@ def read_model_figures(services: Any, open_subscriptions: Callable[[], int]) -> 
     yield failing
     yield GaugeMetricFamily("skillpath_event_store_position", "The newest event's position.",
                             value=head)  # fmt: skip
+    # Pushes trail the read models by what the broadcaster has not delivered here yet (0
+    # until the first delivery: a worker without subscribers is told nothing).
+    reached = min(services.runner.positions().values(), default=0)
+    pushed = services.live.broadcaster.last_position
+    yield GaugeMetricFamily(
+        "skillpath_push_lag_events",
+        "Read-model positions committed but not yet delivered to this worker's subscribers.",
+        value=max(0, reached - pushed) if pushed else 0,
+    )
     yield GaugeMetricFamily("skillpath_open_subscriptions", "Open GraphQL WebSocket sessions.",
                             value=open_subscriptions())  # fmt: skip
     model = GaugeMetricFamily(

@@ -34,6 +34,7 @@ from graphql import (
     is_leaf_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.schema.common import MAX_PAGE
 
@@ -151,19 +152,47 @@ def too_costly(cost: int, limit: int) -> GraphQLError:
     )
 
 
+class _Costs:
+    """Costs of recent (document, operation, variables): the parser cache hands out the same
+    document object for the same text, so a repeated operation is costed once."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._found: dict[tuple[int, str | None, str], tuple[DocumentNode, int]] = {}
+
+    def cost(self, schema: GraphQLSchema, document: DocumentNode,
+             variables: Mapping[str, Any] | None, operation_name: str | None,
+             limit: int) -> int:  # fmt: skip
+        try:
+            key = (id(document), operation_name, repr(sorted((variables or {}).items())))
+        except TypeError:  # variables that do not sort: cost them afresh
+            return operation_cost(schema, document, variables, operation_name, limit)
+        found = self._found.get(key)
+        if found is not None and found[0] is document:
+            return found[1]
+        cost = operation_cost(schema, document, variables, operation_name, limit)
+        if len(self._found) >= self._size:
+            self._found.clear()
+        self._found[key] = (document, cost)  # holding the document keeps its id unique
+        return cost
+
+
 def cost_limit(limit: int) -> type[SchemaExtension]:
     """A schema extension refusing operations that cost more than ``limit``."""
+    costs = _Costs()
 
     class QueryCostLimit(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None:
-                cost = operation_cost(
+                cost = costs.cost(
                     context.schema._schema, document, context.variables,
                     context.operation_name, limit,
                 )  # fmt: skip
                 if cost > limit:
+                    if context.operation_type is OperationType.SUBSCRIPTION:
+                        raise too_costly(cost, limit)  # answered as the subscription's error
                     context.result = ExecutionResult(data=None, errors=[too_costly(cost, limit)])
             yield
 
