@@ -3,6 +3,7 @@ the same key with another input is a Conflict; keys expire after the kept period
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -101,3 +102,22 @@ def test_every_mutation_accepts_an_idempotency_key(schema: object) -> None:
             assert "idempotencyKey" in input_type.fields, name
         else:
             assert "idempotencyKey" in field.args, name
+
+
+def test_first_results_with_nested_objects_enums_and_times_are_kept_as_they_were() -> None:
+    from app.schema.idempotency import decode_result, encode_result
+    from app.schema.integration import HrRecordChange, HrRowProblem, ImportHrRecordsPayload
+    from app.schema.webhooks import WebhookEndpoint, WebhookEndpointKind, WebhookPayload
+
+    webhook = WebhookPayload(endpoint=WebhookEndpoint(
+        id="e1", url="https://hr.example/h", kind=WebhookEndpointKind.HRIS,  # type: ignore[arg-type]
+        event_kinds=["Employee.*"], position=3, failures_in_a_row=0,
+        next_attempt_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+    ))  # fmt: skip
+    imported = ImportHrRecordsPayload(
+        position=9, dry_run=False, hired=["H1"], unchanged=2,
+        updated=[HrRecordChange(employee_id="H2", fields=["name"])],
+        problems=[HrRowProblem(row=3, employee_id=None, reason="email is empty")],
+    )  # fmt: skip
+    for result in (webhook, imported):
+        assert decode_result(json.loads(json.dumps(encode_result(result)))) == result
