@@ -8,12 +8,13 @@ from typing import Annotated
 
 import strawberry
 
+from app.aggregates import DomainError
 from app.aggregates import NotFound as DomainNotFound
 from app.application import Written
 from app.projections.reports import OPEN, RESOLVED, ReportRow
 from app.schema.common import consistent, page_size
 from app.schema.context import SkillpathInfo
-from app.schema.errors import execute, parse_id
+from app.schema.errors import as_error, execute, parse_id
 from app.schema.payloads import result
 from app.schema.types import LearningModule
 
@@ -123,8 +124,11 @@ class ReportMutation:
         self, info: SkillpathInfo, input: ResolveRecommendationReportInput
     ) -> ResolveRecommendationReportResult:
         ctx = info.context
-        decision_id = parse_id(input.decision_id, "decisionId")
-        item_id = parse_id(input.item_id, "itemId")
+        try:
+            decision_id = parse_id(input.decision_id, "decisionId")
+            item_id = parse_id(input.item_id, "itemId")
+        except DomainError as error:  # a malformed id is the caller's mistake, typed
+            return as_error(error)
         owner: list[str] = []
 
         def resolve() -> Written:
