@@ -12,6 +12,7 @@ from app.people.benefits import BenefitRow
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, EmployeePayload, employee_payload, result
 from app.schema.people_common import query_result, typed
 from app.schema.skills import EmployeeArgument
@@ -104,7 +105,7 @@ TakeUpBenefitResult = result("TakeUpBenefitResult", EmployeePayload)
 
 
 @strawberry.input(description="A benefit and the life phases or conditions it fits.")
-class DefineBenefitInput:
+class DefineBenefitInput(IdempotentInput):
     name: str = strawberry.field(description="Its name.")
     phases: list[LifePhase] = strawberry.field(description="Life phases it fits.")
     conditions: list[BenefitCondition] = strawberry.field(
@@ -114,12 +115,12 @@ class DefineBenefitInput:
 
 
 @strawberry.input(description="The benefit to retire.")
-class RetireBenefitInput:
+class RetireBenefitInput(IdempotentInput):
     benefit_id: strawberry.ID = strawberry.field(description="The benefit.")
 
 
 @strawberry.input(description="One's life phase (needs the benefits consent; sealed).")
-class DeclareLifePhaseInput:
+class DeclareLifePhaseInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The person, declaring for self.")
     life_phase: LifePhase = strawberry.field(description="The life phase.")
     conditions: list[BenefitCondition] = strawberry.field(
@@ -128,7 +129,7 @@ class DeclareLifePhaseInput:
 
 
 @strawberry.input(description="A benefit the person takes up.")
-class TakeUpBenefitInput:
+class TakeUpBenefitInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The person.")
     benefit_id: strawberry.ID = strawberry.field(description="The benefit.")
 

@@ -36,10 +36,16 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from app.aggregates.programme_phases import PHASES
 from app.schema.common import MAX_PAGE
 
 #: How many objects a list without a page argument is counted as.
 UNPAGED_LIST = 20
+#: Lists without a page argument whose length the domain bounds, counted at that bound
+#: ("Type.field": at most this many items).
+BOUNDED_LISTS: Mapping[str, int] = {
+    "ProgrammeView.phases": len(PHASES),  # one phase of each kind at most
+}
 _PAGE_ARGUMENTS = ("first", "last", "limit")
 
 
@@ -111,7 +117,8 @@ class _Costing:
             if is_leaf_type(named):
                 continue
             page = self.page(node, field)
-            size = (page if page is not None else inherited_page or UNPAGED_LIST) if is_list else 1
+            unpaged = BOUNDED_LISTS.get(f"{getattr(owner, 'name', '')}.{name}", UNPAGED_LIST)
+            size = (page if page is not None else inherited_page or unpaged) if is_list else 1
             count = parents * size
             total += count
             if total > self.limit:

@@ -13,6 +13,7 @@ from app.application import Written
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, EmployeePayload, employee_payload, result
 from app.schema.people_common import query_result, typed
 from app.schema.skills import EmployeeArgument
@@ -75,18 +76,18 @@ EndMentorshipResult = result("EndMentorshipResult", MentorshipPayload)
 
 
 @strawberry.input(description="Offer to mentor, up to a number of open mentees.")
-class OptInAsMentorInput:
+class OptInAsMentorInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The future mentor.")
     max_mentees: int = strawberry.field(default=2, description="Open mentees at most, 1-10.")
 
 
 @strawberry.input(description="Stop being proposed as a mentor.")
-class OptOutAsMentorInput:
+class OptOutAsMentorInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The mentor.")
 
 
 @strawberry.input(description="Ask a mentor for a mentorship in one skill.")
-class OfferMentorshipInput:
+class OfferMentorshipInput(IdempotentInput):
     mentee_id: strawberry.ID = strawberry.field(description="Who is mentored.")
     mentor_id: strawberry.ID = strawberry.field(description="Who mentors (opted in).")
     skill: str = strawberry.field(description="The skill the mentorship is about.")
@@ -96,13 +97,13 @@ class OfferMentorshipInput:
 
 
 @strawberry.input(description="The mentor's answer to an offered mentorship.")
-class AnswerMentorshipInput:
+class AnswerMentorshipInput(IdempotentInput):
     mentorship_id: strawberry.ID = strawberry.field(description="The mentorship.")
     mentor_id: strawberry.ID = strawberry.field(description="Its mentor, who answers.")
 
 
 @strawberry.input(description="End a mentorship; its mentor or mentee may.")
-class EndMentorshipInput:
+class EndMentorshipInput(IdempotentInput):
     mentorship_id: strawberry.ID = strawberry.field(description="The mentorship.")
     employee_id: strawberry.ID = strawberry.field(description="The mentor or mentee ending it.")
 

@@ -16,6 +16,7 @@ from app.projections.opportunities import OpportunityRow
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, result
 from app.schema.people_common import query_result, typed
 from app.schema.roles import RequiredSkillInput
@@ -167,7 +168,7 @@ def _plan(found: mobility.CareerPlan) -> CareerPaths:
 
 
 @strawberry.input(description="An internal project or gig to publish.")
-class PublishOpportunityInput:
+class PublishOpportunityInput(IdempotentInput):
     kind: OpportunityKind = strawberry.field(description="Project or gig.")
     title: str = strawberry.field(description="What it is called.")
     required_skills: list[RequiredSkillInput] = strawberry.field(description="What it needs.")
@@ -177,7 +178,7 @@ class PublishOpportunityInput:
 
 
 @strawberry.input(description="The opportunity to close.")
-class CloseOpportunityInput:
+class CloseOpportunityInput(IdempotentInput):
     opportunity_id: strawberry.ID = strawberry.field(description="The opportunity.")
 
 

@@ -13,6 +13,7 @@ from app.people import onboarding as book
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, optional_id, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, EmployeePayload, employee_payload, result
 from app.schema.people_common import query_result, typed
 from app.schema.skills import EmployeeArgument
@@ -108,7 +109,7 @@ class MilestoneInput:
 
 
 @strawberry.input(description="The onboarding template of a role.")
-class DefineOnboardingTemplateInput:
+class DefineOnboardingTemplateInput(IdempotentInput):
     role_id: strawberry.ID = strawberry.field(description="The role (one template each).")
     module_ids: list[strawberry.ID] = strawberry.field(description="Modules, in order.")
     milestones: list[MilestoneInput] = strawberry.field(description="Milestones by week.")
@@ -118,14 +119,14 @@ class DefineOnboardingTemplateInput:
 
 
 @strawberry.input(description="Start a hire's journey from their role's template.")
-class StartOnboardingInput:
+class StartOnboardingInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The hire.")
     started_on: date = strawberry.field(description="The first day of the journey.")
     buddy_id: strawberry.ID | None = strawberry.field(default=None, description="The buddy.")
 
 
 @strawberry.input(description="A milestone of a journey reached.")
-class RecordOnboardingMilestoneInput:
+class RecordOnboardingMilestoneInput(IdempotentInput):
     employee_id: strawberry.ID = strawberry.field(description="The hire.")
     milestone_key: str = strawberry.field(description="The milestone's key.")
     reached_on: date = strawberry.field(description="When it was reached.")

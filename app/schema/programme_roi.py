@@ -13,6 +13,7 @@ from app.programmes.roi import ProgrammeRoi, RoiPoint, programme_roi
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input, execute, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.kpi_history import From, KpiHistoryGrouping, KpiInterval, To, history_spec
 from app.schema.kpis import ProgrammePayload, programme_payload
 from app.schema.payloads import result
@@ -53,7 +54,7 @@ class BenefitCategory(Enum):
 
 
 @strawberry.input(description="One cost of a programme, on a named line.")
-class RecordProgrammeCostLineInput:
+class RecordProgrammeCostLineInput(IdempotentInput):
     programme_id: strawberry.ID = strawberry.field(description="The programme.")
     category: CostCategory = strawberry.field(description="The cost line.")
     amount: float = strawberry.field(description="In the organisation's currency.")
@@ -65,7 +66,7 @@ class RecordProgrammeCostLineInput:
     description="One benefit of a programme: an amount, or for time saved the minutes per"
     " employee per day, the employees, the working days and the value of an hour."
 )
-class RecordProgrammeBenefitInput:
+class RecordProgrammeBenefitInput(IdempotentInput):
     programme_id: strawberry.ID = strawberry.field(description="The programme.")
     category: BenefitCategory = strawberry.field(description="The benefit line.")
     realised_on: date = strawberry.field(description="The last day of the period it covers.")

@@ -15,6 +15,7 @@ from app.programmes.people_facts import PERSON_KPIS
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import bad_input, execute, parse_id, query_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.kpi_history import KpiName
 from app.schema.kpi_types import KpiWindowInput, to_window
 from app.schema.kpis import ProgrammePayload, programme_payload
@@ -48,7 +49,7 @@ class KpiCriterionInput:
 
 
 @strawberry.input(description="A phase of a programme; phases come pilot, extension, scale.")
-class DefineProgrammePhaseInput:
+class DefineProgrammePhaseInput(IdempotentInput):
     programme_id: strawberry.ID = strawberry.field(description="The programme.")
     kind: ProgrammePhaseKind = strawberry.field(description="Which phase this is.")
     name: str = strawberry.field(default="", description="A name; default the kind.")
@@ -63,7 +64,7 @@ class DefineProgrammePhaseInput:
 
 
 @strawberry.input(description="The pilot cohort as HR confirmed it (suggested, then adjusted).")
-class ConfirmPilotCohortInput:
+class ConfirmPilotCohortInput(IdempotentInput):
     programme_id: strawberry.ID = strawberry.field(description="The programme.")
     employee_ids: list[strawberry.ID] = strawberry.field(
         description="The cohort: at least k people, each with personalisation consent."
@@ -74,7 +75,7 @@ class ConfirmPilotCohortInput:
 
 
 @strawberry.input(description="HR's decision at the gate of the open phase.")
-class DecidePhaseGateInput:
+class DecidePhaseGateInput(IdempotentInput):
     programme_id: strawberry.ID = strawberry.field(description="The programme.")
     phase: ProgrammePhaseKind = strawberry.field(description="The open phase.")
     decision: PhaseGateDecision = strawberry.field(description="Advance, extend or stop.")

@@ -16,6 +16,7 @@ from app.people.pulse import PulseBook, SurveyRow, window_start
 from app.schema.common import ConsistentWith, consistent
 from app.schema.context import SkillpathInfo
 from app.schema.errors import execute, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import POSITION_HELP, result
 from app.schema.people_common import query_result, typed
 
@@ -123,14 +124,14 @@ class PulseSurveyItemInput:
 
 
 @strawberry.input(description="A pulse survey to define: the eNPS question is always asked.")
-class DefinePulseSurveyInput:
+class DefinePulseSurveyInput(IdempotentInput):
     title: str = strawberry.field(description="Its title.")
     cadence: PulseCadence = strawberry.field(description="How often it is asked.")
     items: list[PulseSurveyItemInput] = strawberry.field(description="Up to five items.")
 
 
 @strawberry.input(description="The pulse survey to retire.")
-class RetirePulseSurveyInput:
+class RetirePulseSurveyInput(IdempotentInput):
     survey_id: strawberry.ID = strawberry.field(description="The survey.")
 
 

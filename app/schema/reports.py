@@ -15,6 +15,7 @@ from app.projections.reports import OPEN, RESOLVED, ReportRow
 from app.schema.common import consistent, page_size
 from app.schema.context import SkillpathInfo
 from app.schema.errors import as_error, execute, parse_id
+from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import result
 from app.schema.types import LearningModule
 
@@ -90,7 +91,7 @@ ResolveRecommendationReportResult = result(
 
 
 @strawberry.input(description="Close a report of a wrong recommendation with a note.")
-class ResolveRecommendationReportInput:
+class ResolveRecommendationReportInput(IdempotentInput):
     decision_id: strawberry.ID = strawberry.field(description="The served list.")
     item_id: strawberry.ID = strawberry.field(description="The module reported as wrong.")
     note: str = strawberry.field(description="What HR found or did (required).")
