@@ -286,10 +286,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
         middleware=[
             Middleware(
-                RequestObserver, metrics=metrics, access_log=settings.access_log,
+                RequestObserver,
+                metrics=metrics,
+                access_log=settings.access_log,
                 slow_ms=settings.access_log_slow_ms,
             )
-        ],  # fmt: skip
+        ],
     )
     app.state.services = services
     app.state.metrics = metrics

@@ -36,9 +36,9 @@ from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.nodes import NodeQuery
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
+from app.schema.preparation import Preparation
 from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
 from app.schema.programmes import ProgrammeMutation, ProgrammeQuery
-from app.schema.preparation import Preparation
 from app.schema.pulse import PulseMutation, PulseQuery
 from app.schema.recommend import RecommendMutation, RecommendQuery
 from app.schema.reports import ReportMutation, ReportQuery
@@ -130,22 +130,24 @@ class SkillpathSchema(strawberry.Schema):
             refused = self._prepare(context)
         if refused is None:
             return None
-        self._process_errors(refused.errors, context)
-        return StrawberryResult(data=None, errors=mask_internal(refused.errors))
+        errors = refused.errors or []
+        self._process_errors(errors, context)
+        return StrawberryResult(data=None, errors=mask_internal(errors))
 
     def _prepare(self, context: ExecutionContext) -> PreExecutionError | None:
         """Parse (cached), check the operation type, validate (cached) and cost."""
-        if context.graphql_document is None:
+        document = context.graphql_document
+        if document is None:
             if not context.query:
                 raise MissingQueryError
             prepared = self.preparation.prepared(context.query)
-            context.graphql_document = prepared.document
             if prepared.document is None:
                 context.pre_execution_errors = prepared.errors
                 return PreExecutionError(data=None, errors=prepared.errors)
+            document = context.graphql_document = prepared.document
             errors = prepared.errors
         else:  # a document given as it is: validated, not cached
-            errors = self.preparation.validate(context.graphql_document)
+            errors = self.preparation.validate(document)
         try:
             operation_type = context.operation_type
         except RuntimeError as error:
@@ -155,9 +157,7 @@ class SkillpathSchema(strawberry.Schema):
         if errors:
             context.pre_execution_errors = errors
             return PreExecutionError(data=None, errors=errors)
-        costly = self.preparation.too_costly(
-            context.graphql_document, context.variables, context.operation_name
-        )
+        costly = self.preparation.too_costly(document, context.variables, context.operation_name)
         if costly is not None:
             context.pre_execution_errors = [costly]
             return PreExecutionError(data=None, errors=[costly])
@@ -170,11 +170,11 @@ class SkillpathSchema(strawberry.Schema):
         handled = await super()._handle_execution_result(
             context, result, extensions_runner, skip_process_errors=skip_process_errors
         )
-        if getattr(handled, "errors", None):
+        if handled.errors:
             handled.errors = mask_internal(handled.errors)
         return handled
 
-    async def execute(  # type: ignore[override]
+    async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,
         context_value: Any | None = None, *args: Any, **kwargs: Any,
     ) -> StrawberryResult:  # fmt: skip

@@ -13,7 +13,7 @@ An operation over ``SKILLPATH_MAX_QUERY_COST`` is refused with an error coded
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
