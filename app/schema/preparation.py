@@ -33,7 +33,8 @@ class Prepared:
 
 
 class Preparation:
-    """Prepared documents of recent query texts (at most ``size``), and the cost limit."""
+    """Prepared documents of the query texts used most recently (at most ``size``), and the
+    cost limit."""
 
     def __init__(
         self,
@@ -57,6 +58,7 @@ class Preparation:
         """The document of ``query`` with its parse or validation errors, cached by text."""
         found = self._found.get(query)
         if found is not None:
+            self._found.move_to_end(query)  # least recently used go first
             return found
         try:
             document = parse(query, max_tokens=self._max_tokens)
