@@ -41,6 +41,7 @@ from app.observability.middleware import RequestObserver
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
+from app.schema.error_codes import http_error_body
 from app.schema.limits import InputLimits
 from app.schema.persisted import PersistedQueries, PersistedQueryRefused
 from app.schema.sessions import Sessions
@@ -156,7 +157,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             self._count_refusal(response)
         except HTTPException as error:
             response = JSONResponse(
-                {"data": None, "errors": [{"message": error.reason}]},
+                http_error_body(error.reason),
                 status_code=error.status_code,
             )
         except PersistedQueryRefused as unknown:

@@ -123,6 +123,7 @@ QUERIES: dict[str, Recipe] = {
     "webhookEndpoints": lambda w, who: {},
     "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
     "recommendationReports": lambda w, who: {"status": "OPEN"},
+    "recommendationReportsConnection": lambda w, who: {"status": None},
 }
 
 _EMPLOYEE = "employeeId"

@@ -25,6 +25,7 @@ from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.cost import cost_limit
 from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
+from app.schema.error_codes import ErrorCodes
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
 from app.schema.idempotency import make_idempotent
@@ -148,6 +149,7 @@ def build_schema(
                 "SKILLPATH_TRACING=true needs OpenTelemetry: pip install 'skillpath[tracing]'"
             ) from missing
         extensions.append(OpenTelemetryExtension)
+    extensions.append(ErrorCodes)  # a code on every error: app/schema/error_codes.py
     extensions.append(MaskInternalErrors)
     schema = SkillpathSchema(
         query=Query,
