@@ -260,6 +260,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             await graphql.sessions.stop()
+            await graphql.guard.close()
             await services.live.stop()
             webhooks.stop()
             retraining.stop()

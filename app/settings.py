@@ -147,7 +147,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     #: How long one HTTP request may take before it is answered with a timeout error.
     request_timeout_seconds: float = 15.0
-    #: Requests per minute one token may make, per API worker; 0: no limit.
+    #: Requests per minute one token may make, across all API workers when Redis is
+    #: configured (``broadcast`` redis), else per worker; 0: no limit.
     rate_limit_per_minute: int = 1_200
     #: GraphQL introspection (off by default in production).
     introspection: bool = True
