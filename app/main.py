@@ -77,7 +77,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         schema = build_schema(
             settings.max_query_depth, limits, max_cost=settings.max_query_cost,
             introspection=settings.introspection, tracing=settings.tracing,
-            metrics=settings.metrics,
+            metrics=settings.metrics, offload_cost=settings.offload_cost,
         )  # fmt: skip
         super().__init__(schema, **kwargs)
         self.guard = RequestGuard(settings)

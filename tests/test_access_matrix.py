@@ -255,7 +255,13 @@ def _needs_arguments(field: Any) -> bool:
     )
 
 
-def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+#: ``field__as__Type``: a field of one implementation of an interface, aliased.
+ALIAS = "__as__"
+
+
+def selection(
+    graphql_type: Any, depth: int, schema: GraphQLSchema | None = None, alias: str = ""
+) -> str:
     """Every field of the type down to ``depth`` levels (leaves count as a level); an
     interface's implementations each with their own fields (``node``, ``nodes``)."""
     named = _named(graphql_type)
@@ -267,8 +273,11 @@ def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None
     if isinstance(named, GraphQLInterfaceType):
         if schema is None:
             return "{ __typename }"
+        # Implementations may have fields of one name and different types (`status`): each
+        # member's fields get an alias of their own, which the judge reads back (ALIAS).
         members = " ".join(
-            f"... on {m.name} {selection(m, depth)}" for m in schema.get_possible_types(named)
+            f"... on {m.name} {selection(m, depth, alias=m.name)}"
+            for m in schema.get_possible_types(named)
         )
         return f"{{ __typename {members} }}"
     assert isinstance(named, GraphQLObjectType)
@@ -277,10 +286,11 @@ def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None
         if _needs_arguments(field):
             continue
         leaf = _named(field.type)
+        key = f"{name}{ALIAS}{alias}: {name}" if alias else name
         if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-            parts.append(name)
+            parts.append(key)
         elif depth > 1:
-            parts.append(f"{name} {selection(leaf, depth - 1)}")
+            parts.append(f"{key} {selection(leaf, depth - 1)}")
     return "{ " + " ".join(parts) + " }"
 
 
@@ -333,8 +343,9 @@ class Judge:
                 continue
             if person is not None:
                 self.checked += 1
+                field = key.split(ALIAS, 1)[0]
                 seen = access.field_seen(self.viewer, self.world.subject(subject or ""),
-                                         type_name or "", key)  # fmt: skip
+                                         type_name or "", field)  # fmt: skip
                 if not seen.visible:
                     self.leaks.append(f"{path}.{key}: {type_name} of {subject} shows {key}")
             self.walk(f"{path}.{key}", child, subject)

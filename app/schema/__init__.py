@@ -38,6 +38,7 @@ from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.nodes import NodeQuery
+from app.schema.offload import offload_costly
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
 from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
 from app.schema.programmes import ProgrammeMutation, ProgrammeQuery
@@ -116,6 +117,7 @@ class SkillpathSchema(strawberry.Schema):
 def build_schema(
     max_depth: int = 12, limits: InputLimits | None = None, *, max_cost: int = 0,
     introspection: bool = True, tracing: bool = False, metrics: bool = False,
+    offload_cost: int = 0,
 ) -> strawberry.Schema:  # fmt: skip
     """The schema with its guards (depth, tokens, aliases, cost, input sizes, the access
     policy) and document caches; ``max_cost`` 0 leaves the cost unlimited."""
@@ -137,6 +139,8 @@ def build_schema(
     ]
     if max_cost:
         extensions.append(cost_limit(max_cost))
+    if offload_cost and not tracing:  # resolver spans need the request's own execution
+        extensions.append(offload_costly(offload_cost))  # app/schema/offload.py
     if metrics:
         from app.observability.middleware import operation_metrics
 

@@ -1,0 +1,110 @@
+"""Costly queries run in a worker thread, so the event loop keeps serving everyone else.
+
+graphql-core completes a page of synchronous fields in one go: a query near the cost limit
+(``employees(first: 100)`` with enrolments, modules and skills: 6,201 objects) holds the
+event loop for 100-300 ms at a time, and four of them in a loop kept ``/livez`` waiting
+(docs/benchmarks.md). A query whose computed cost reaches ``SKILLPATH_OFFLOAD_COST`` is
+therefore executed on an event loop of its own in a thread of the pool: the request's loop
+only awaits the result, and between the thread's bytecodes (the interpreter's switch
+interval, 5 ms) it answers other requests, ``/livez`` among them. Cheap queries, mutations
+and subscriptions stay on the request's loop, where a thread hop would cost more than it
+saves.
+
+The operation is the same: the same parsed and validated document, variables, context
+(the caller, the access policy) and execution context class; only the per-request
+dataloaders are made afresh, for the thread's loop (nothing was loaded before execution).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from functools import partial
+from inspect import isawaitable
+from typing import Any
+
+import anyio.to_thread
+from graphql import DocumentNode, ExecutionResult, GraphQLSchema, execute
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
+
+from app.schema.context import Context, Loaders
+from app.schema.cost import operation_cost
+
+
+class _RecentCosts:
+    """The cost of recent (document, operation, variables): the parser cache hands out the
+    same document object for the same text, so a repeated operation is costed once."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._found: dict[tuple[int, str | None, str], tuple[DocumentNode, int]] = {}
+
+    def of(self, schema: GraphQLSchema, document: DocumentNode,
+           variables: Mapping[str, Any] | None, operation_name: str | None,
+           cap: int) -> int:  # fmt: skip
+        try:
+            key = (id(document), operation_name, repr(sorted((variables or {}).items())))
+        except TypeError:
+            return operation_cost(schema, document, variables, operation_name, cap)
+        found = self._found.get(key)
+        if found is not None and found[0] is document:
+            return found[1]
+        cost = operation_cost(schema, document, variables, operation_name, cap)
+        if len(self._found) >= self._size:
+            self._found.clear()
+        self._found[key] = (document, cost)
+        return cost
+
+
+def _execute_on_own_loop(context: ExecutionContext, executor_class: Any) -> ExecutionResult:
+    """Run the operation to completion on a new event loop in this (worker) thread."""
+
+    async def run() -> ExecutionResult:
+        request = context.context
+        if isinstance(request, Context):
+            request.loaders = Loaders.for_services(request.services)  # this loop's futures
+        assert context.graphql_document is not None
+        result = execute(
+            context.schema._schema,
+            context.graphql_document,
+            root_value=context.root_value,
+            context_value=request,
+            variable_values=context.variables,
+            operation_name=context.operation_name,
+            executor_class=executor_class,
+            operation_extensions=context.operation_extensions,
+        )
+        if isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        return result
+
+    return asyncio.run(run())
+
+
+def offload_costly(threshold: int) -> type[SchemaExtension]:
+    """A schema extension running queries of cost ``threshold`` or more in a worker thread;
+    place it after the cost limit (a refused query is not run at all)."""
+    costs = _RecentCosts()
+
+    class OffloadCostlyQueries(SchemaExtension):
+        async def on_execute(self) -> AsyncIterator[None]:
+            context = self.execution_context
+            document = context.graphql_document
+            if (
+                context.result is None
+                and document is not None
+                and context.operation_type is OperationType.QUERY
+            ):
+                schema = context.schema
+                cost = costs.of(schema._schema, document, context.variables,
+                                context.operation_name, threshold)  # fmt: skip
+                if cost >= threshold:
+                    run = partial(_execute_on_own_loop, context,
+                                  getattr(schema, "execution_context_class", None))  # fmt: skip
+                    context.result = await anyio.to_thread.run_sync(run)
+            yield
+
+    return OffloadCostlyQueries
