@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -175,6 +176,7 @@ def livez_ab(args: argparse.Namespace, database: Path, folder: Path, auth: str) 
                                                      args.probes)  # fmt: skip
                 found[name].append(probes)
                 answers[name].extend(timings)
+                assert Path(f"/proc/{target.pid}").exists(), f"the {name} server exited"
                 print(f"round {round_}, {name}: costliest allowed query x4 {describe(timings)}"
                       f" (codes {sorted(codes)}); /livez {describe(probes)};"
                       f" load {load_average()}")  # fmt: skip
@@ -199,13 +201,22 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=300)
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--livez", action="store_true", help="only /livez, offloaded vs not")
+    parser.add_argument("--database", type=Path, default=None,
+                        help="a folder this benchmark seeded before (its database and key"
+                        " are copied, not changed)")  # fmt: skip
     args = parser.parse_args()
     print_machine()
     folder = Path(tempfile.mkdtemp(prefix="bench-hardening-"))
     started = time.perf_counter()
-    database, _ = seed(folder, args.employees)
-    print(f"seeded {args.employees} employees in {time.perf_counter() - started:.0f} s;"
-          f" {args.connections} connections")  # fmt: skip
+    if args.database is not None:
+        database = folder / "http.sqlite3"
+        for name in ("http.sqlite3", "master.key"):
+            shutil.copyfile(args.database / name, folder / name)
+        print(f"copied the seeded database of {args.database}; {args.connections} connections")
+    else:
+        database, _ = seed(folder, args.employees)
+        print(f"seeded {args.employees} employees in {time.perf_counter() - started:.0f} s;"
+              f" {args.connections} connections")  # fmt: skip
     auth = "Bearer " + mint_token(SECRET.encode(), role="hr", subject="hr@skillpath")
     if args.livez:
         livez_ab(args, database, folder, auth)

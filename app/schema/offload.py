@@ -4,15 +4,19 @@ graphql-core completes a page of synchronous fields in one go: a query near the 
 (``employees(first: 100)`` with enrolments, modules and skills: 6,201 objects) holds the
 event loop for 100-300 ms at a time, and four of them in a loop kept ``/livez`` waiting
 (docs/benchmarks.md). A query whose computed cost reaches ``SKILLPATH_OFFLOAD_COST`` is
-therefore executed on an event loop of its own in a thread of the pool: the request's loop
-only awaits the result, and between the thread's bytecodes (the interpreter's switch
-interval, 5 ms) it answers other requests, ``/livez`` among them. Cheap queries, mutations
+therefore executed on an event loop of its own in a worker thread, one such query at a time
+per API worker: the request's loop only awaits the result, and between the thread's
+bytecodes (the interpreter's switch interval, 5 ms) it answers other requests, ``/livez``
+among them. Cheap queries, mutations
 and subscriptions stay on the request's loop, where a thread hop would cost more than it
 saves.
 
 The operation is the same: the same parsed and validated document, variables, context
 (the caller, the access policy) and execution context class; only the per-request
-dataloaders are made afresh, for the thread's loop (nothing was loaded before execution).
+dataloaders are made afresh, for the thread's loop (nothing was loaded before execution),
+and the resolvers' blocking reads run in that thread itself rather than hopping to another
+(``OFF_THE_LOOP``): no other request waits on its loop, and SQLite's per-thread read
+connections stay one per pool thread.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from functools import partial
 from inspect import isawaitable
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, execute
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from app.schema.context import Context, Loaders
+from app.schema.context import OFF_THE_LOOP, Context, Loaders
 from app.schema.cost import operation_cost
 
 
@@ -62,6 +67,7 @@ def _execute_on_own_loop(context: ExecutionContext, executor_class: Any) -> Exec
     """Run the operation to completion on a new event loop in this (worker) thread."""
 
     async def run() -> ExecutionResult:
+        OFF_THE_LOOP.set(True)  # this task's context only: the request's loop never sees it
         request = context.context
         if isinstance(request, Context):
             request.loaders = Loaders.for_services(request.services)  # this loop's futures
@@ -84,10 +90,29 @@ def _execute_on_own_loop(context: ExecutionContext, executor_class: Any) -> Exec
     return asyncio.run(run())
 
 
+class _OneAtATime:
+    """One offloaded query executing at a time per event loop (per API worker): with the
+    interpreter's lock, threads running Python take turns anyway, so more at once would
+    only add threads the request's loop competes with for the lock (each one up to a switch
+    interval per turn), and memory; the others wait for their turn without holding one."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[int, tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter]] = {}
+
+    def here(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        found = self._limiters.get(id(loop))
+        if found is None or found[0] is not loop:
+            found = (loop, anyio.CapacityLimiter(1))
+            self._limiters = {id(loop): found}  # tests run several loops, one at a time
+        return found[1]
+
+
 def offload_costly(threshold: int) -> type[SchemaExtension]:
     """A schema extension running queries of cost ``threshold`` or more in a worker thread;
     place it after the cost limit (a refused query is not run at all)."""
     costs = _RecentCosts()
+    turns = _OneAtATime()
 
     class OffloadCostlyQueries(SchemaExtension):
         async def on_execute(self) -> AsyncIterator[None]:
@@ -104,7 +129,11 @@ def offload_costly(threshold: int) -> type[SchemaExtension]:
                 if cost >= threshold:
                     run = partial(_execute_on_own_loop, context,
                                   getattr(schema, "execution_context_class", None))  # fmt: skip
-                    context.result = await anyio.to_thread.run_sync(run)
+                    # Abandoned on cancel: the request's time limit answers on time; the
+                    # thread finishes the query on its own and its answer is dropped.
+                    context.result = await anyio.to_thread.run_sync(
+                        run, abandon_on_cancel=True, limiter=turns.here()
+                    )
             yield
 
     return OffloadCostlyQueries
