@@ -171,6 +171,9 @@ def livez_ab(args: argparse.Namespace, database: Path, folder: Path, auth: str) 
         print(f"anchor, stock strawberry 50 rows from memory: {stock_load.rate:,.1f} req/s,"
               f" p99 {stock_load.p99:.0f} ms; load {load_average()}")  # fmt: skip
         for round_ in range(1, args.rounds + 1):
+            idle = livez_alone(offloaded.url, args.probes // 2)
+            print(f"round {round_}, /livez with nothing else sent (what the machine allows"
+                  f" now): {describe(idle)}; load {load_average()}")  # fmt: skip
             for name, target in (("offloaded", offloaded), ("on the loop", on_loop)):
                 probes, timings, codes = livez_under(target.url, COSTLIEST_ALLOWED, auth,
                                                      args.probes)  # fmt: skip

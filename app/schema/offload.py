@@ -30,6 +30,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, execute
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -80,6 +81,7 @@ def _execute_on_own_loop(context: ExecutionContext, executor_class: Any) -> Exec
             variable_values=context.variables,
             operation_name=context.operation_name,
             executor_class=executor_class,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as strawberry does
             operation_extensions=context.operation_extensions,
         )
         if isawaitable(result):
