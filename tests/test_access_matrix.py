@@ -267,14 +267,17 @@ def selection(
     named = _named(graphql_type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return ""
-    if isinstance(named, GraphQLUnionType):
-        members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
+    if isinstance(named, GraphQLUnionType):  # members' fields aliased, as for interfaces
+        members = " ".join(
+            f"... on {m.name} {selection(m, depth, alias=m.name)}" for m in named.types
+        )
         return f"{{ __typename {members} }}"
     if isinstance(named, GraphQLInterfaceType):
         if schema is None:
             return "{ __typename }"
-        # Implementations may have fields of one name and different types (`status`): each
-        # member's fields get an alias of their own, which the judge reads back (ALIAS).
+        # Implementations (and union members) may have fields of one name and different
+        # types (`status`, `role`): each member's fields get an alias of their own, which
+        # the judge reads back (ALIAS).
         members = " ".join(
             f"... on {m.name} {selection(m, depth, alias=m.name)}"
             for m in schema.get_possible_types(named)
@@ -330,6 +333,7 @@ class Judge:
             return
         if not isinstance(value, dict):
             return
+        value = {key.split(ALIAS, 1)[0]: child for key, child in value.items()}  # de-aliased
         type_name = value.get("__typename")
         person = access.PERSON_TYPES.get(type_name or "")
         if person is not None:
@@ -343,9 +347,8 @@ class Judge:
                 continue
             if person is not None:
                 self.checked += 1
-                field = key.split(ALIAS, 1)[0]
                 seen = access.field_seen(self.viewer, self.world.subject(subject or ""),
-                                         type_name or "", field)  # fmt: skip
+                                         type_name or "", key)  # fmt: skip
                 if not seen.visible:
                     self.leaks.append(f"{path}.{key}: {type_name} of {subject} shows {key}")
             self.walk(f"{path}.{key}", child, subject)
