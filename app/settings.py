@@ -152,11 +152,14 @@ class Settings:
     max_list_size: int = 100
     #: Objects one operation may return, computed before it runs (app/schema/cost.py); 0: off.
     max_query_cost: int = 10_000
+    #: Queries of at least this cost run in a worker thread (app/schema/offload.py); 0: off.
+    offload_cost: int = 1_000
     #: The largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
     #: How long one HTTP request may take before it is answered with a timeout error.
     request_timeout_seconds: float = 15.0
-    #: Requests per minute one token may make, per API worker; 0: no limit.
+    #: Requests per minute one token may make, across all API workers when Redis is
+    #: configured (``broadcast`` redis), else per worker; 0: no limit.
     rate_limit_per_minute: int = 1_200
     #: GraphQL introspection (off by default in production).
     introspection: bool = True
@@ -252,6 +255,7 @@ class Settings:
             max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
             max_query_cost=_int(env, "SKILLPATH_MAX_QUERY_COST", 10_000),
+            offload_cost=_int(env, "SKILLPATH_OFFLOAD_COST", 1_000),
             max_body_bytes=_int(env, "SKILLPATH_MAX_BODY_BYTES", 1_000_000, minimum=1_000),
             request_timeout_seconds=_float(env, "SKILLPATH_REQUEST_TIMEOUT_SECONDS", 15.0),
             rate_limit_per_minute=_int(env, "SKILLPATH_RATE_LIMIT_PER_MINUTE", 1_200),

@@ -123,6 +123,7 @@ QUERIES: dict[str, Recipe] = {
     "webhookEndpoints": lambda w, who: {},
     "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
     "recommendationReports": lambda w, who: {"status": "OPEN"},
+    "recommendationReportsConnection": lambda w, who: {"status": None},
 }
 
 _EMPLOYEE = "employeeId"
@@ -254,20 +255,32 @@ def _needs_arguments(field: Any) -> bool:
     )
 
 
-def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+#: ``field__as__Type``: a field of one implementation of an interface, aliased.
+ALIAS = "__as__"
+
+
+def selection(
+    graphql_type: Any, depth: int, schema: GraphQLSchema | None = None, alias: str = ""
+) -> str:
     """Every field of the type down to ``depth`` levels (leaves count as a level); an
     interface's implementations each with their own fields (``node``, ``nodes``)."""
     named = _named(graphql_type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return ""
-    if isinstance(named, GraphQLUnionType):
-        members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
+    if isinstance(named, GraphQLUnionType):  # members' fields aliased, as for interfaces
+        members = " ".join(
+            f"... on {m.name} {selection(m, depth, alias=m.name)}" for m in named.types
+        )
         return f"{{ __typename {members} }}"
     if isinstance(named, GraphQLInterfaceType):
         if schema is None:
             return "{ __typename }"
+        # Implementations (and union members) may have fields of one name and different
+        # types (`status`, `role`): each member's fields get an alias of their own, which
+        # the judge reads back (ALIAS).
         members = " ".join(
-            f"... on {m.name} {selection(m, depth)}" for m in schema.get_possible_types(named)
+            f"... on {m.name} {selection(m, depth, alias=m.name)}"
+            for m in schema.get_possible_types(named)
         )
         return f"{{ __typename {members} }}"
     assert isinstance(named, GraphQLObjectType)
@@ -276,10 +289,11 @@ def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None
         if _needs_arguments(field):
             continue
         leaf = _named(field.type)
+        key = f"{name}{ALIAS}{alias}: {name}" if alias else name
         if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-            parts.append(name)
+            parts.append(key)
         elif depth > 1:
-            parts.append(f"{name} {selection(leaf, depth - 1)}")
+            parts.append(f"{key} {selection(leaf, depth - 1)}")
     return "{ " + " ".join(parts) + " }"
 
 
@@ -319,6 +333,7 @@ class Judge:
             return
         if not isinstance(value, dict):
             return
+        value = {key.split(ALIAS, 1)[0]: child for key, child in value.items()}  # de-aliased
         type_name = value.get("__typename")
         person = access.PERSON_TYPES.get(type_name or "")
         if person is not None:

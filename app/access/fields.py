@@ -205,6 +205,7 @@ IMPERSONAL = frozenset({
     "Query", "Mutation", "Subscription", "PageInfo", "EmployeeConnection", "EmployeeEdge",
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
     "ReportConnection", "EnrollmentConnection", "EnrollmentEdge",
+    "RecommendationReportConnection", "RecommendationReportEdge",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",

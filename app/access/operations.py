@@ -97,6 +97,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.fairnessReport": Operation(AGGREGATE_READERS),
     "Query.modelVersions": Operation(HR | {"auditor"}),
     "Query.recommendationReports": Operation(HR),
+    "Query.recommendationReportsConnection": Operation(HR),
     "Query.kpis": Operation(AGGREGATE_READERS),
     "Query.kpiHistory": Operation(AGGREGATE_READERS),
     "Query.programmes": Operation(AGGREGATE_READERS),

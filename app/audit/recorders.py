@@ -28,6 +28,9 @@ from psycopg.sql import SQL, Identifier
 
 from app.audit.chain import GENESIS, ChainedEvent, link
 
+#: A version no stream reaches (PostgreSQL's bigint bound): "up to the end of the stream".
+NO_END = 2**63 - 1
+
 
 def _links(key: bytes, previous: bytes, stored_events: Sequence[StoredEvent]) -> list[bytes]:
     hashes = []
@@ -87,10 +90,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         self._set_hash = f"UPDATE {table} SET chain_hash = ? WHERE rowid = ?"
         columns = "rowid, originator_id, originator_version, topic, state, chain_hash"
         self._select_chain = f"SELECT {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        self._select_stream = (
-            f"SELECT {columns} FROM {table} WHERE originator_id = ? AND originator_version > ?"
-            " ORDER BY originator_version LIMIT ?"
-        )
+        self._select_stream = {
+            order: f"SELECT {columns} FROM {table} WHERE originator_id = ?"
+            f" AND originator_version > ? AND originator_version < ?"
+            f" ORDER BY originator_version {order} LIMIT ?"
+            for order in ("ASC", "DESC")
+        }
 
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
@@ -130,9 +135,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             return self._chain_rows(c, after, limit)
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
+        statement = self._select_stream["DESC" if backward else "ASC"]
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self._select_stream, (stream_id.hex, after_version, limit))
+            c.execute(statement, (stream_id.hex, after_version, before_version, limit))
             return self._rows(c)
 
 
@@ -167,10 +176,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT " + columns + " FROM {schema}.{table} WHERE notification_id > %s"
             " ORDER BY notification_id LIMIT %s"
         ).format(**names)
-        self._select_stream = SQL(
-            "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
-            " AND originator_version > %s ORDER BY originator_version LIMIT %s"
-        ).format(**names)
+        self._select_stream = {
+            order: SQL(
+                "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
+                " AND originator_version > %s AND originator_version < %s"
+                " ORDER BY originator_version " + order + " LIMIT %s"
+            ).format(**names)
+            for order in ("ASC", "DESC")
+        }
         self._has_column = SQL(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
             " AND table_name = %s AND column_name = 'chain_hash'"
@@ -230,9 +243,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return self._chain_rows(curs, after, limit)
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
+        statement = self._select_stream["DESC" if backward else "ASC"]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_stream, (stream_id, after_version, limit), prepare=True)
+            curs.execute(statement, (stream_id, after_version, before_version, limit), prepare=True)
             return self._rows(curs)
 
 
@@ -268,10 +285,15 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             end = min(after + limit, len(self._stored_events))
             return [self._row(index) for index in range(after, end)]
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
         with self._database_lock:
             versions = self._stored_events_index.get(str(stream_id), {})
-            found = sorted(v for v in versions if v > after_version)[:limit]
+            found = sorted(
+                (v for v in versions if after_version < v < before_version), reverse=backward
+            )[:limit]
             return [self._row(versions[v]) for v in found]
 
 

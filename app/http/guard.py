@@ -4,24 +4,18 @@ A body over ``SKILLPATH_MAX_BODY_BYTES`` is refused as soon as its announced len
 it announces none, its bytes read so far) pass the limit; a body that is not UTF-8 is
 refused before any JSON parsing. Both get a JSON 400. A token making more than
 ``SKILLPATH_RATE_LIMIT_PER_MINUTE`` requests in one minute (a fixed window: one counter per
-token and minute, O(1) per request) gets a JSON 429 with ``Retry-After`` (counted per API
-worker, in its memory). A request still running after
+token and minute, O(1) per request) gets a JSON 429 with ``Retry-After``: counted across
+every API worker in Redis when Redis is configured, else in the worker's memory
+(app/http/rate.py). A request still running after
 ``SKILLPATH_REQUEST_TIMEOUT_SECONDS`` is answered with a JSON 503 coded ``TIMEOUT``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
-import time
-from typing import Any
-
-from limits import RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from app.http.rate import rate_counter
 from app.settings import Settings
 
 
@@ -38,17 +32,13 @@ class RequestGuard:
         self.max_body_bytes = settings.max_body_bytes
         self.timeout_seconds = settings.request_timeout_seconds
         self._per_minute = settings.rate_limit_per_minute
-        self._rate = RateLimitItemPerMinute(max(1, self._per_minute))
-        self._limiter: FixedWindowRateLimiter | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        shared = settings.redis_url if settings.broadcast == "redis" else None
+        self._counter = rate_counter(
+            self._per_minute, redis_url=shared, prefix=settings.redis_channel_prefix
+        )
 
-    def _limiter_here(self) -> FixedWindowRateLimiter:
-        # The storage's locks belong to one event loop; an app served by another loop
-        # (tests run several) starts counting afresh.
-        loop = asyncio.get_running_loop()
-        if self._limiter is None or self._loop is not loop:
-            self._limiter, self._loop = FixedWindowRateLimiter(MemoryStorage()), loop
-        return self._limiter
+    async def close(self) -> None:
+        await self._counter.close()
 
     async def read_body(self, request: Request) -> JSONResponse | None:
         """Read and keep the body; a refusal if it is too large or not UTF-8."""
@@ -83,11 +73,10 @@ class RequestGuard:
         """Count one request of ``key`` (a token's subject); a 429 when over the rate."""
         if self._per_minute <= 0:
             return None
-        limiter = self._limiter_here()
-        if await limiter.hit(self._rate, key):
+        verdict = await self._counter.hit(key)
+        if verdict.allowed:
             return None
-        stats: Any = await limiter.get_window_stats(self._rate, key)
-        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        retry = verdict.retry_after
         return refusal(
             429, "RATE_LIMITED",
             f"More than {self._per_minute} requests a minute with this token; retry in {retry} s.",
