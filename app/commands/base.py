@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -144,10 +144,15 @@ class CommandBase(Application[UUID]):
         together.aggregates = {}
         if not events:
             return
+        # The events as they are, in order (``save`` would ask of each whether it is an
+        # event or an aggregate, a slow protocol check).
+        processing = ProcessingEvent[UUID]()
+        processing.events.extend(events)  # type: ignore[arg-type]
         try:
-            recordings = self.save(*events)  # type: ignore[arg-type]
+            recordings = self._record(processing)
         except IntegrityError:
             raise Conflict("a change saved together clashed with one already stored") from None
+        self._notify(recordings)
         together.position = max((r.notification.id for r in recordings), default=0)
         if together.position:
             self.saved(together.position)
