@@ -54,12 +54,14 @@ FoldT = TypeVar("FoldT", bound=Fold)
 class BatchTransaction(Transaction):
     """The same interface as ``Transaction``; writes held back until they matter."""
 
-    def __init__(self, inner: Transaction, *, pipeline: Callable[[], Any] | None = None) -> None:
+    def __init__(self, inner: Transaction, *, script: Any | None = None) -> None:
         super().__init__(inner._gateway, inner._cursor)
         self._queue: list[tuple[str, list[tuple[Any, ...]]]] = []
         self._queued_tables: set[str] = set()
         self._folds: dict[str, Fold] = {}
-        self._pipeline = pipeline
+        #: PostgreSQL: a client-side cursor on the same connection, which binds parameters
+        #: itself, so held-back writes go as one script, one round trip.
+        self._script = script
         self._memos: dict[str, dict[Any, Any]] = {}
         #: Statements sent, for tests and profiles.
         self.sent = 0
@@ -162,10 +164,10 @@ class BatchTransaction(Transaction):
             return
         sql_of = self._gateway.sql
         cursor = self._cursor
-        if self._pipeline is not None and len(queue) > 1:
-            with self._pipeline():
-                for sql, params in queue:
-                    cursor.executemany(sql_of(sql), params)
+        if self._script is not None:
+            mogrify = self._script.mogrify
+            parts = [mogrify(sql_of(sql), row) for sql, params in queue for row in params]
+            self._script.execute(";\n".join(parts))
         else:
             for sql, params in queue:
                 if len(params) == 1:
@@ -176,10 +178,14 @@ class BatchTransaction(Transaction):
 
 
 def batch_transaction(tx: Transaction) -> BatchTransaction:
-    """A ``BatchTransaction`` over ``tx``; on PostgreSQL its writes are sent in a pipeline."""
-    pipeline = None
+    """A ``BatchTransaction`` over ``tx``; on PostgreSQL its writes are sent as one script
+    (the simple query protocol runs many statements in one round trip, in the transaction;
+    the first that fails aborts it)."""
+    script = None
     if tx._gateway.dialect == "postgres":
         connection = getattr(tx._cursor, "connection", None)
-        if connection is not None and hasattr(connection, "pipeline"):
-            pipeline = connection.pipeline
-    return BatchTransaction(tx, pipeline=pipeline)
+        if connection is not None:
+            import psycopg
+
+            script = psycopg.ClientCursor(connection)
+    return BatchTransaction(tx, script=script)
