@@ -68,6 +68,10 @@ class _SavedTogether:
     events: list[object] = field(default_factory=list)
     aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
     position: int = 0
+    #: Aggregates changed in the block and already saved, most recent last: loaded again
+    #: from here, not reconstructed from the store (the cache holds fewer than a big seed).
+    kept: dict[UUID, Aggregate] = field(default_factory=dict)
+    keep: int = 50_000
 
 
 class CommandBase(Application[UUID]):
@@ -116,8 +120,9 @@ class CommandBase(Application[UUID]):
         command in the block sees the aggregates earlier ones changed, saved or not. What a
         command returns as its position is the last one saved (0 before the first save):
         only the block's end is known to be stored. A clash found when saving (a duplicate
-        derived id) refuses the whole transaction; nothing of it is stored. Not for
-        requests, which must know their own write is durable before they answer."""
+        derived id, or an aggregate another process changed meanwhile: the block keeps the
+        aggregates it changed) refuses the whole transaction; nothing of it is stored. Not
+        for requests, which must know their own write is durable before they answer."""
         if getattr(self, "_together", None) is not None:
             yield
             return
@@ -126,9 +131,12 @@ class CommandBase(Application[UUID]):
         get = repository.get
 
         def get_pending_first(aggregate_id: UUID, *args: object, **kwargs: object) -> object:
-            found = together.aggregates.get(aggregate_id)
-            if found is not None and not args and kwargs.get("version") is None:
-                return found
+            if not args and kwargs.get("version") is None:
+                found = together.aggregates.get(aggregate_id)
+                if found is None:
+                    found = together.kept.get(aggregate_id)
+                if found is not None:
+                    return found
             return get(aggregate_id, *args, **kwargs)  # type: ignore[arg-type]
 
         repository.get = get_pending_first  # type: ignore[method-assign]
@@ -141,7 +149,7 @@ class CommandBase(Application[UUID]):
 
     def _save_together(self, together: _SavedTogether) -> None:
         events, together.events = together.events, []
-        together.aggregates = {}
+        saved, together.aggregates = together.aggregates, {}
         if not events:
             return
         # The events as they are, in order (``save`` would ask of each whether it is an
@@ -153,6 +161,12 @@ class CommandBase(Application[UUID]):
         except IntegrityError:
             raise Conflict("a change saved together clashed with one already stored") from None
         self._notify(recordings)
+        kept = together.kept
+        for aggregate_id, aggregate in saved.items():
+            kept.pop(aggregate_id, None)
+            kept[aggregate_id] = aggregate
+        while len(kept) > together.keep:
+            del kept[next(iter(kept))]
         together.position = max((r.notification.id for r in recordings), default=0)
         if together.position:
             self.saved(together.position)
