@@ -112,7 +112,7 @@ def test_kpi_facts_of_a_batch_are_sent_in_far_fewer_statements(seeded: Services)
     notifications = seeded.app.recorder.select_notifications(start=1, limit=100_000)
     events = [(n.id, seeded.app.mapper.to_domain_event(n)) for n in notifications]
     events = [(position, e) for position, e in events if kpis.handles_event(e)]
-    sent = {}
+    sent: dict[bool, int] = {}
     for batched in (False, True):
         with seeded.gateway.transaction(write=True) as plain:
             for table in kpis.tables:
@@ -210,6 +210,6 @@ def test_a_read_sees_the_writes_held_back_before_it(tmp_path: Any) -> None:
 
 
 def test_tables_of_a_statement_are_its_braced_names() -> None:
-    assert tables_of(
-        "INSERT INTO {a} (x) SELECT y FROM {b} WHERE z = '{}'"
-    ) == frozenset({"a", "b"})
+    assert tables_of("INSERT INTO {a} (x) SELECT y FROM {b} WHERE z = '{}'") == frozenset(
+        {"a", "b"}
+    )

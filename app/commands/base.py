@@ -139,13 +139,13 @@ class CommandBase(Application[UUID]):
                     return found
             return get(aggregate_id, *args, **kwargs)  # type: ignore[arg-type]
 
-        repository.get = get_pending_first  # type: ignore[method-assign]
+        repository.get = get_pending_first  # type: ignore[method-assign,assignment]
         try:
             yield
             self._save_together(together)
         finally:
             del repository.get
-            self._together = None
+            self._together = None  # type: ignore[assignment]
 
     def _save_together(self, together: _SavedTogether) -> None:
         events, together.events = together.events, []

@@ -145,8 +145,11 @@ class KpiHistoryWriter:
     ) -> None:
         """Add to the numerator and denominator of ``kpi`` on ``day`` in each scope, and
         count ``employee_id`` among the people the figure rests on."""
-        if scopes and isinstance(tx, BatchTransaction) and _whole(numerator) and _whole(
-            denominator
+        if (
+            scopes
+            and isinstance(tx, BatchTransaction)
+            and _whole(numerator)
+            and _whole(denominator)
         ):
             sums = tx.fold("kpi_history.sums", _Sums).sums
             for scope, key in scopes:

@@ -156,7 +156,6 @@ class SkillProfileProjection(Projection):
             ),
         )  # fmt: skip
 
-
     def apply_batch(self, events: Sequence[tuple[int, Any]], tx: Transaction) -> None:
         if isinstance(tx, BatchTransaction):
             # Every assessed (employee, skill) of the batch, read in one go before any write.

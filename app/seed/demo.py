@@ -37,7 +37,9 @@ def seed_demo(
 
     Steps are saved together, about ``save_every`` events per transaction, in the order
     they were issued (``Skillpath.saving_together``): the log is the one a save per command
-    (``save_every=None``) would write, without a commit per command. ``progress(n)`` is called after every ``n`` commands; the calls add up to the number of
+    (``save_every=None``) would write, without a commit per command.
+
+    ``progress(n)`` is called after every ``n`` commands; the calls add up to the number of
     commands issued. A refused command stops seeding with the step named in the error.
     """
     plan = plan_for(spec)
@@ -52,9 +54,7 @@ def seed_demo(
             try:
                 getattr(app, step.command)(**step.args)
             except DomainError as error:
-                error.add_note(
-                    f"demo seed step {number} ({step.command} at {step.at.isoformat()})"
-                )
+                error.add_note(f"demo seed step {number} ({step.command} at {step.at.isoformat()})")
                 raise
             pending += 1
             if pending == PROGRESS_EVERY:
