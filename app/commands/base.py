@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -58,6 +59,21 @@ class SavedListeners:
             callback(position)
 
 
+@dataclass
+class _SavedTogether:
+    """Events of commands issued inside ``saving_together``, in the order they were issued,
+    and the aggregates they changed, until they are saved in one transaction."""
+
+    limit: int
+    events: list[object] = field(default_factory=list)
+    aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
+    position: int = 0
+    #: Aggregates changed in the block and already saved, most recent last: loaded again
+    #: from here, not reconstructed from the store (the cache holds fewer than a big seed).
+    kept: dict[UUID, Aggregate] = field(default_factory=dict)
+    keep: int = 50_000
+
+
 class CommandBase(Application[UUID]):
     """What every group of commands shares: the atomic save and typed aggregate loads."""
 
@@ -80,6 +96,14 @@ class CommandBase(Application[UUID]):
         False lets the store's ``IntegrityError`` through, for a command that tries again."""
         for aggregate in aggregates:
             check_event_texts(aggregate.pending_events)
+        together: _SavedTogether | None = getattr(self, "_together", None)
+        if together is not None:
+            for aggregate in aggregates:
+                together.events.extend(aggregate.collect_events())
+                together.aggregates[aggregate.id] = aggregate
+            if len(together.events) >= together.limit:
+                self._save_together(together)
+            return together.position
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
@@ -90,6 +114,68 @@ class CommandBase(Application[UUID]):
         if position:
             self.saved(position)
         return position
+
+    @contextlib.contextmanager
+    def saving_together(self, events: int = 5000) -> Iterator[None]:
+        """Commands issued in this block are saved together, about ``events`` events per
+        transaction (the demo seed: thousands of commands that nothing else waits for).
+
+        Each command still loads, checks and changes its aggregates as on its own; its
+        events are kept in the order the commands were issued and stored in that order, so
+        the log and every read model are the same as with one save per command. A later
+        command in the block sees the aggregates earlier ones changed, saved or not. What a
+        command returns as its position is the last one saved (0 before the first save):
+        only the block's end is known to be stored. A clash found when saving (a duplicate
+        derived id, or an aggregate another process changed meanwhile: the block keeps the
+        aggregates it changed) refuses the whole transaction; nothing of it is stored. Not
+        for requests, which must know their own write is durable before they answer."""
+        if getattr(self, "_together", None) is not None:
+            yield
+            return
+        together = self._together = _SavedTogether(limit=events)
+        repository = self.repository
+        get = repository.get
+
+        def get_pending_first(aggregate_id: UUID, *args: object, **kwargs: object) -> object:
+            if not args and kwargs.get("version") is None:
+                found = together.aggregates.get(aggregate_id)
+                if found is None:
+                    found = together.kept.get(aggregate_id)
+                if found is not None:
+                    return found
+            return get(aggregate_id, *args, **kwargs)  # type: ignore[arg-type]
+
+        repository.get = get_pending_first  # type: ignore[method-assign,assignment]
+        try:
+            yield
+            self._save_together(together)
+        finally:
+            del repository.get
+            self._together = None  # type: ignore[assignment]
+
+    def _save_together(self, together: _SavedTogether) -> None:
+        events, together.events = together.events, []
+        saved, together.aggregates = together.aggregates, {}
+        if not events:
+            return
+        # The events as they are, in order (``save`` would ask of each whether it is an
+        # event or an aggregate, a slow protocol check).
+        processing = ProcessingEvent[UUID]()
+        processing.events.extend(events)  # type: ignore[arg-type]
+        try:
+            recordings = self._record(processing)
+        except IntegrityError:
+            raise Conflict("a change saved together clashed with one already stored") from None
+        self._notify(recordings)
+        kept = together.kept
+        for aggregate_id, aggregate in saved.items():
+            kept.pop(aggregate_id, None)
+            kept[aggregate_id] = aggregate
+        while len(kept) > together.keep:
+            del kept[next(iter(kept))]
+        together.position = max((r.notification.id for r in recordings), default=0)
+        if together.position:
+            self.saved(together.position)
 
     def _load(
         self, cls: type[A], aggregate_id: UUID, entity: str, field: str, *, readonly: bool = False
