@@ -16,6 +16,7 @@ import pytest
 
 from app.aggregates import Actor
 from app.bootstrap import Services
+from app.integration.xapi import parse_statement
 from app.main import create_app
 from tests.conftest import token_for
 from tests.domain_support import Organisation
@@ -228,3 +229,39 @@ async def test_an_integration_token_may_do_nothing_else(
         headers={"Authorization": f"Bearer {hr}"},
     )  # fmt: skip
     assert write.status_code == 403
+
+
+def test_a_batch_reads_what_it_is_about_in_two_reads_of_the_event_store(
+    services: Services, org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Employees, modules, consent ledgers and enrolments of a batch are read together,
+    not one aggregate at a time; a re-sent batch adds the statements by id to those reads."""
+    app = services.app
+    manager = statement(org, "launched")
+    manager["actor"] = {"mbox": f"mailto:grace{org.tag}@example.com"}
+    other = f"https://lms.example/modules/{org.other_module_id}"
+    batch = [statement(org, "progressed", result={"extensions": {PROGRESS: 10 * n}})
+             for n in range(1, 6)]  # fmt: skip
+    batch += [manager, statement(org, "launched", object={"id": other})]
+    parsed = [parse_statement(s) for s in batch]
+    reads: list[int] = []
+    select_streams = app.recorder.select_streams  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        app.recorder, "select_streams", lambda ids: reads.append(len(ids)) or select_streams(ids)
+    )
+    gets: list[Any] = []
+    get = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda *a, **k: gets.append(a) or get(*a, **k))
+    lms = Actor("lms-1", "integration")
+    outcomes, written = app.record_statements(parsed, actor=lms)
+    assert [o.rejected for o in outcomes] == [None] * len(batch)
+    assert written > 0
+    assert len(reads) == 2 and gets == []
+    progressed = app.enrollment(org.enrollment_id)
+    assert progressed.percent == 50
+    head = app.last_position()
+    reads.clear()
+    again, _ = app.record_statements(parsed, actor=lms)
+    assert [o.rejected for o in again] == [None] * len(batch)
+    assert app.last_position() == head
+    assert len(reads) == 4  # the optimistic pass, then the one that looks the ids up

@@ -28,6 +28,9 @@ from psycopg.sql import SQL, Identifier
 
 from app.audit.chain import GENESIS, ChainedEvent, link
 
+#: Aggregates read in one statement (SQLite allows 32,766 parameters; kept well below).
+_CHUNK = 500
+
 
 def _links(key: bytes, previous: bytes, stored_events: Sequence[StoredEvent]) -> list[bytes]:
     hashes = []
@@ -91,6 +94,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"SELECT {columns} FROM {table} WHERE originator_id = ? AND originator_version > ?"
             " ORDER BY originator_version LIMIT ?"
         )
+        self._select_streams = (
+            f"SELECT originator_id, originator_version, topic, state FROM {table}"
+            " WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version"
+        )
 
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
@@ -135,6 +142,25 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(self._select_stream, (stream_id.hex, after_version, limit))
             return self._rows(c)
 
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one read per 500 of them."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = [i.hex for i in ids[start : start + _CHUNK]]
+                c.execute(self._select_streams.format(marks=",".join("?" * len(chunk))), chunk)
+                for row in c.fetchall():
+                    originator_id = UUID(row["originator_id"])
+                    found.setdefault(originator_id, []).append(
+                        StoredEvent(
+                            originator_id=originator_id,
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=bytes(row["state"]),
+                        )
+                    )
+        return found
+
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL events table with a ``chain_hash`` column."""
@@ -170,6 +196,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._select_stream = SQL(
             "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
             " AND originator_version > %s ORDER BY originator_version LIMIT %s"
+        ).format(**names)
+        self._select_streams = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
         ).format(**names)
         self._has_column = SQL(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
@@ -235,6 +265,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self._select_stream, (stream_id, after_version, limit), prepare=True)
             return self._rows(curs)
 
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one query."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_streams, (list(ids),), prepare=True)
+            for row in curs.fetchall():
+                originator_id = UUID(str(row["originator_id"]))
+                found.setdefault(originator_id, []).append(
+                    StoredEvent(
+                        originator_id=originator_id,
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return found
+
 
 class ChainedPOPORecorder(POPOApplicationRecorder):
     """The in-memory log with a hash per event."""
@@ -267,6 +314,11 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         with self._database_lock:
             end = min(after + limit, len(self._stored_events))
             return [self._row(index) for index in range(after, end)]
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates."""
+        found = {i: list(self.select_events(i)) for i in ids}
+        return {i: events for i, events in found.items() if events}
 
     def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
         with self._database_lock:
