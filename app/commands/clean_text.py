@@ -75,11 +75,30 @@ def first_fault(value: Any, field: str, depth: int = 0) -> tuple[str, str] | Non
     return None
 
 
+def _clean(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds only storable text: ``first_fault`` without building the
+    path of every field on the way (the path is wanted only once a fault is found)."""
+    if isinstance(value, str):
+        return _NOT_TEXT.search(value) is None
+    if depth > 6 or value is None or isinstance(value, int | float | bool | bytes):
+        return True
+    if isinstance(value, Mapping):
+        return all(_clean(k, depth + 1) and _clean(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_clean(item, depth + 1) for item in value)
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict):
+        return all(
+            _clean(item, depth + 1) for name, item in attributes.items() if name[:1] != "_"
+        )
+    return True
+
+
 def check_event_texts(events: Iterable[Any]) -> None:
     """Raise ``ValidationFailed`` naming the first field whose text a read model cannot store."""
     for event in events:
         for name, value in vars(event).items():
-            if name in _LIBRARY_ATTRIBUTES or name.startswith("_"):
+            if name in _LIBRARY_ATTRIBUTES or name.startswith("_") or _clean(value):
                 continue
             found = first_fault(value, camel(name))
             if found is not None:
