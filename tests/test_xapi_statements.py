@@ -349,3 +349,18 @@ async def test_an_xapi_request_over_its_time_limit_gets_a_503(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "TIMEOUT"
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+async def test_a_statement_with_text_no_read_model_can_store_is_refused_alone(
+    lms: httpx.AsyncClient, services: Services, org: Organisation
+) -> None:
+    c1 = statement(org, "launched")
+    c1["verb"] = {"id": ADL + "launched", "display": {"en": "a\x85b"}}
+    nul = statement(org, "launched", context={"extensions": {"https://x.example/e": "a\x00"}})
+    good = statement(org, "launched")
+    response = await lms.post("/xapi/statements", json=[c1, nul, good])
+    assert response.status_code == 400, response.text
+    rejected = response.json()["rejected"]
+    assert [r["index"] for r in rejected] == [0, 1]
+    assert "U+0085" in rejected[0]["reason"] and "NUL" in rejected[1]["reason"]
+    assert services.app.statement(uuid.UUID(good["id"])) is not None
