@@ -88,9 +88,7 @@ def _clean(value: Any, depth: int = 0) -> bool:
         return all(_clean(item, depth + 1) for item in value)
     attributes = getattr(value, "__dict__", None)
     if isinstance(attributes, dict):
-        return all(
-            _clean(item, depth + 1) for name, item in attributes.items() if name[:1] != "_"
-        )
+        return all(_clean(item, depth + 1) for name, item in attributes.items() if name[:1] != "_")
     return True
 
 
