@@ -361,3 +361,33 @@ async def test_hr_changes_and_removes_an_endpoint_over_graphql_with_typed_errors
     lms = gql.acting_as("integration", "lms-1")
     refused = await lms(remove, input={"endpointId": endpoint_id})
     assert refused["data"]["removeWebhook"]["__typename"] == "NotAllowed"
+
+
+def test_an_endpoint_registered_before_registrations_were_events_can_be_removed(
+    services: Services,
+) -> None:
+    """A row in the endpoint table with no events of its own (an older registration) is
+    taken over by its first change or removal, from where it stands."""
+    legacy_id = "5d0c1f5e-8a57-4a36-9d3e-0b7c6a2f4e11"
+    with services.gateway.transaction(write=True) as tx:
+        tx.execute(
+            "INSERT INTO {webhook_endpoints} (id, url, kind, event_kinds, sealed_secret,"
+            " position, failures, next_attempt_at, created_at, created_by)"
+            " VALUES (%s, %s, 'other', %s, %s, 7, 0, NULL, %s, 'hr')",
+            (legacy_id, "http://127.0.0.1:9/old", json.dumps(["Role.*"]),
+             services.webhooks.secrets.seal(legacy_id, SECRET), datetime.now(UTC).isoformat()),
+        )  # fmt: skip
+    listed = services.webhooks.endpoint(legacy_id)
+    assert listed is not None
+    with pytest.raises(NotFound):
+        services.app.remove_webhook(UUID(legacy_id), actor=HR)  # not without the row
+    services.app.change_webhook(
+        UUID(legacy_id), url="http://127.0.0.1:9/new", actor=HR, listed=listed
+    )
+    services.runner.catch_up()
+    changed = services.webhooks.endpoint(legacy_id)
+    assert changed is not None and changed.url.endswith("/new") and changed.position == 7
+    assert changed.secret == SECRET.encode()
+    services.app.remove_webhook(UUID(legacy_id), actor=HR, listed=changed)
+    services.runner.catch_up()
+    assert services.webhooks.endpoint(legacy_id) is None

@@ -14,7 +14,7 @@ from app.access.webhooks import EndpointKind
 from app.aggregates import Actor, NotFound
 from app.aggregates.webhook import WebhookEndpoint
 from app.commands.base import CommandBase, Written
-from app.integration.webhooks import WebhookSecrets, check_registration
+from app.integration.webhooks import Endpoint, WebhookSecrets, check_registration
 from app.keystore import WEBHOOK_SECRETS
 
 
@@ -45,9 +45,29 @@ class WebhookCommands(CommandBase):
         )
         return Written(self._store(endpoint), endpoint.id)
 
-    def webhook_endpoint(self, endpoint_id: UUID) -> WebhookEndpoint:
-        """A registered endpoint that was not removed; ``NotFound`` otherwise."""
-        endpoint = self._load(WebhookEndpoint, endpoint_id, "webhook endpoint", "endpointId")
+    def webhook_endpoint(
+        self, endpoint_id: UUID, *, listed: Endpoint | None = None, actor: Actor | None = None
+    ) -> WebhookEndpoint:
+        """A registered endpoint that was not removed; ``NotFound`` otherwise.
+
+        ``listed`` is the endpoint as the endpoint table holds it: an endpoint registered
+        before registrations were events has no events, and is taken over here (its
+        registration recorded as it stands, from its position on) to be changed or removed."""
+        try:
+            endpoint = self._load(WebhookEndpoint, endpoint_id, "webhook endpoint", "endpointId")
+        except NotFound:
+            if listed is None or actor is None or listed.id != str(endpoint_id):
+                raise
+            return WebhookEndpoint._create(
+                WebhookEndpoint.Registered,
+                id=endpoint_id,
+                url=listed.url,
+                kind=listed.kind.value,
+                event_kinds=list(listed.event_kinds),
+                sealed_secret=self.webhook_secrets.seal(str(endpoint_id), listed.secret.decode()),
+                start_position=listed.position,
+                actor=actor,
+            )
         if endpoint.removed:
             raise NotFound("webhook endpoint", str(endpoint_id), "endpointId")
         return endpoint
@@ -55,9 +75,10 @@ class WebhookCommands(CommandBase):
     def change_webhook(
         self, endpoint_id: UUID, *, url: str | None = None, secret: str | None = None,
         event_kinds: list[str] | None = None, kind: EndpointKind | None = None, actor: Actor,
+        listed: Endpoint | None = None,
     ) -> Written:  # fmt: skip
         """Change what is given (the rest stays); nothing is written when nothing changes."""
-        endpoint = self.webhook_endpoint(endpoint_id)
+        endpoint = self.webhook_endpoint(endpoint_id, listed=listed, actor=actor)
         new_url, kinds = check_registration(
             endpoint.url if url is None else url,
             secret,
@@ -83,9 +104,11 @@ class WebhookCommands(CommandBase):
             self._store(endpoint, conflict="the endpoint was changed concurrently"), endpoint.id
         )
 
-    def remove_webhook(self, endpoint_id: UUID, *, actor: Actor) -> Written:
+    def remove_webhook(
+        self, endpoint_id: UUID, *, actor: Actor, listed: Endpoint | None = None
+    ) -> Written:
         """Remove an endpoint: no delivery to it from now on (its record of deliveries stays)."""
-        endpoint = self.webhook_endpoint(endpoint_id)
+        endpoint = self.webhook_endpoint(endpoint_id, listed=listed, actor=actor)
         endpoint.remove(actor=actor)
         return Written(
             self._store(endpoint, conflict="the endpoint was changed concurrently"), endpoint.id

@@ -229,10 +229,11 @@ class WebhookMutation:
         services = ctx.services
 
         def change() -> WebhookEndpoint:
+            endpoint_id = parse_id(input.endpoint_id, "endpointId")
             written = services.app.change_webhook(
-                parse_id(input.endpoint_id, "endpointId"), url=input.url, secret=input.secret,
-                event_kinds=input.event_kinds,
+                endpoint_id, url=input.url, secret=input.secret, event_kinds=input.event_kinds,
                 kind=None if input.kind is None else _kind(input.kind), actor=ctx.actor,
+                listed=services.webhooks.endpoint(str(endpoint_id)),
             )  # fmt: skip
             return _as_written(services, written)
 
@@ -253,8 +254,9 @@ class WebhookMutation:
         services = ctx.services
 
         def remove() -> Written:
+            endpoint_id = parse_id(input.endpoint_id, "endpointId")
             written = services.app.remove_webhook(
-                parse_id(input.endpoint_id, "endpointId"), actor=ctx.actor
+                endpoint_id, actor=ctx.actor, listed=services.webhooks.endpoint(str(endpoint_id))
             )
             services.read_models_reach(written.position)
             return written
