@@ -26,6 +26,7 @@ from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.commands.pulse import PulseCommands
+from app.commands.webhooks import WebhookCommands
 from app.commands.xapi import XapiCommands
 from app.consent.cipher import new_key
 from app.consent.envelope import PersonalDataMapper
@@ -40,6 +41,7 @@ class Skillpath(
     PeopleCommands,
     HrImportCommands,
     XapiCommands,
+    WebhookCommands,
     DecisionCommands,
     ConsentCommands,
     ProgrammeCommands,

@@ -148,7 +148,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
         idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
-        webhooks=WebhookStore(gateway, master_key),
+        webhooks=WebhookStore(gateway, app.webhook_secrets),
         skills=(skills := SkillBook(gateway, RoleCatalogue(gateway), SkillIndex(gateway))),
         mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
         opportunities=OpportunityBoard(gateway),

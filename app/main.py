@@ -277,6 +277,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 XapiStatements(
                     services,
                     graphql.actor_of,
+                    graphql.guard,
                     max_batch=settings.xapi_max_batch,
                     max_bytes=settings.xapi_max_body_bytes,
                 ).handle,

@@ -227,6 +227,11 @@ MUTATIONS: dict[str, Recipe] = {
         "department": "D", "location": "L", "role": "nope", "hireDate": "2024-01-01"}]}},
     "registerWebhook": lambda w, who: {"input": {
         "url": "http://127.0.0.1:9/hook", "secret": "s" * 20, "eventKinds": ["Role.*"]}},
+    # An endpoint that does not exist: HR gets NotFound, every other role NotAllowed.
+    "changeWebhook": lambda w, who: {"input": {
+        "endpointId": "00000000-0000-4000-8000-000000000001", "url": "http://127.0.0.1:9/h"}},
+    "removeWebhook": lambda w, who: {"input": {
+        "endpointId": "00000000-0000-4000-8000-000000000001"}},
     "mapXapiActivity": lambda w, who: {"input": {
         "activityId": f"https://lms.example/course/{who}", "moduleId": w.module_id}},
 }  # fmt: skip

@@ -220,7 +220,7 @@ IMPERSONAL = frozenset({
     # HR import results name people by the HR system's id only, never by name or email.
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
     # Webhooks: endpoints and delivery records name events by type and position only.
-    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload",
+    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload", "WebhookRemovedPayload",
 })  # fmt: skip
 
 

@@ -177,6 +177,8 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.mapXapiActivity": Operation(HR),
     "Mutation.importHrRecords": Operation(HR),
     "Mutation.registerWebhook": Operation(HR),
+    "Mutation.changeWebhook": Operation(HR),
+    "Mutation.removeWebhook": Operation(HR),
     "Mutation.defineProgrammePhase": Operation(HR),
     "Mutation.confirmPilotCohort": Operation(HR),
     "Mutation.decidePhaseGate": Operation(HR),

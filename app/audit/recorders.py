@@ -30,6 +30,8 @@ from app.audit.chain import GENESIS, ChainedEvent, link
 
 #: A version no stream reaches (PostgreSQL's bigint bound): "up to the end of the stream".
 NO_END = 2**63 - 1
+#: Aggregates read in one statement (SQLite allows 32,766 parameters; kept well below).
+_CHUNK = 500
 
 
 def _links(key: bytes, previous: bytes, stored_events: Sequence[StoredEvent]) -> list[bytes]:
@@ -96,6 +98,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f" ORDER BY originator_version {order} LIMIT ?"
             for order in ("ASC", "DESC")
         }
+        self._select_streams = (
+            f"SELECT originator_id, originator_version, topic, state FROM {table}"
+            " WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version"
+        )
 
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
@@ -144,6 +150,25 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(statement, (stream_id.hex, after_version, before_version, limit))
             return self._rows(c)
 
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one read per 500 of them."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = [i.hex for i in ids[start : start + _CHUNK]]
+                c.execute(self._select_streams.format(marks=",".join("?" * len(chunk))), chunk)
+                for row in c.fetchall():
+                    originator_id = UUID(row["originator_id"])
+                    found.setdefault(originator_id, []).append(
+                        StoredEvent(
+                            originator_id=originator_id,
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=bytes(row["state"]),
+                        )
+                    )
+        return found
+
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL events table with a ``chain_hash`` column."""
@@ -184,6 +209,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             ).format(**names)
             for order in ("ASC", "DESC")
         }
+        self._select_streams = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
+        ).format(**names)
         self._has_column = SQL(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
             " AND table_name = %s AND column_name = 'chain_hash'"
@@ -252,6 +281,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(statement, (stream_id, after_version, before_version, limit), prepare=True)
             return self._rows(curs)
 
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one query."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_streams, (list(ids),), prepare=True)
+            for row in curs.fetchall():
+                originator_id = UUID(str(row["originator_id"]))
+                found.setdefault(originator_id, []).append(
+                    StoredEvent(
+                        originator_id=originator_id,
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return found
+
 
 class ChainedPOPORecorder(POPOApplicationRecorder):
     """The in-memory log with a hash per event."""
@@ -284,6 +330,11 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         with self._database_lock:
             end = min(after + limit, len(self._stored_events))
             return [self._row(index) for index in range(after, end)]
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates."""
+        found = {i: list(self.select_events(i)) for i in ids}
+        return {i: events for i, events in found.items() if events}
 
     def select_stream(
         self, stream_id: UUID, after_version: int, limit: int, *,

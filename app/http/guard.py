@@ -12,6 +12,8 @@ every API worker in Redis when Redis is configured, else in the worker's memory
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -23,6 +25,20 @@ def refusal(status: int, code: str, message: str, **headers: str) -> JSONRespons
     """A GraphQL-shaped error body with a code, and no data."""
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a request is refused before it runs; each endpoint answers it in its own shape
+    (GraphQL errors for /graphql, the xAPI error body for /xapi)."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def graphql(self) -> JSONResponse:
+        return refusal(self.status, self.code, self.message, **self.headers)
 
 
 class RequestGuard:
@@ -42,49 +58,62 @@ class RequestGuard:
 
     async def read_body(self, request: Request) -> JSONResponse | None:
         """Read and keep the body; a refusal if it is too large or not UTF-8."""
+        refused = await self.check_body(request)
+        return None if refused is None else refused.graphql()
+
+    async def check_body(self, request: Request, limit: int | None = None) -> Refused | None:
+        """Read and keep the body (``request.body()`` answers it next); why it is refused
+        if it is over ``limit`` (the setting by default) or not UTF-8."""
+        limit = self.max_body_bytes if limit is None else limit
         announced = request.headers.get("content-length", "")
-        if announced.isdigit() and int(announced) > self.max_body_bytes:
-            return self._too_large()
+        if announced.isdigit() and int(announced) > limit:
+            return _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > self.max_body_bytes:
-                return self._too_large()
+            if size > limit:
+                return _too_large(limit)
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as error:
-            return refusal(
+            return Refused(
                 400, "BODY_NOT_UTF8",
                 f"The request body is not UTF-8 (invalid byte at offset {error.start}).",
             )  # fmt: skip
         request._body = body  # what strawberry reads next
         return None
 
-    def _too_large(self) -> JSONResponse:
-        return refusal(
-            400, "BODY_TOO_LARGE",
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-        )  # fmt: skip
-
     async def admit(self, key: str) -> JSONResponse | None:
         """Count one request of ``key`` (a token's subject); a 429 when over the rate."""
+        refused = await self.check_rate(key)
+        return None if refused is None else refused.graphql()
+
+    async def check_rate(self, key: str) -> Refused | None:
+        """Count one request of ``key``; why it is refused when over the rate."""
         if self._per_minute <= 0:
             return None
         verdict = await self._counter.hit(key)
         if verdict.allowed:
             return None
         retry = verdict.retry_after
-        return refusal(
+        return Refused(
             429, "RATE_LIMITED",
             f"More than {self._per_minute} requests a minute with this token; retry in {retry} s.",
-            **{"Retry-After": str(retry)},
+            {"Retry-After": str(retry)},
         )  # fmt: skip
 
     def timed_out(self) -> JSONResponse:
-        return refusal(
+        return self.timeout().graphql()
+
+    def timeout(self) -> Refused:
+        return Refused(
             503, "TIMEOUT",
             f"The request took longer than {self.timeout_seconds:g} s and was abandoned.",
         )  # fmt: skip
+
+
+def _too_large(limit: int) -> Refused:
+    return Refused(400, "BODY_TOO_LARGE", f"The request body is larger than {limit} bytes.")

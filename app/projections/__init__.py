@@ -22,6 +22,7 @@ from app.projections.reports import RecommendationReportProjection, ReportBook
 from app.projections.roles import RoleCatalogue, RoleProjection
 from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
+from app.projections.webhook_endpoints import WebhookEndpointProjection
 
 
 def all_projections() -> list[Projection]:
@@ -45,6 +46,7 @@ def all_projections() -> list[Projection]:
         OnboardingProjection(),
         BenefitProjection(),
         SubjectStreamProjection(),
+        WebhookEndpointProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]
 
