@@ -29,6 +29,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from app.aggregates import Actor, RequiredSkill
@@ -38,6 +39,7 @@ from app.auth.tokens import mint_token
 from app.bootstrap import build_services
 from app.settings import Settings
 from bench.bench_http_queries import SECRET, environment
+from bench.bulk import batched
 from bench.harness import print_machine
 from bench.http_load import Pairs, alternate, anchor, load_average, uvicorn
 
@@ -72,32 +74,10 @@ def seed(folder: Path, employees: int) -> tuple[Path, str, float]:
             difficulty=2, media_type="video", minutes=rng.choice((20, 45, 60, 90)),
             language="en", prerequisite_ids=[]), actor=HR).id for i in range(40)]  # fmt: skip
         people: list[UUID] = []
-        for i in range(employees):
-            hired = today - timedelta(days=rng.randint(20, 900))
-            person = app.hire_employee(
-                name=f"Bench {i}", email=f"bench{i}@example.com", role_id=role,
-                department=DEPARTMENTS[i % len(DEPARTMENTS)], manager_id=None, location="Oslo",
-                years_experience=rng.randint(0, 20), hire_date=hired, actor=HR,
-            ).id  # fmt: skip
-            me = Actor(id=str(person), role="employee")
-            app.grant_consent(person, purpose="personalisation", policy_version="v1", actor=me)
-            start = max(hired, today - timedelta(days=364))
-            for _ in range(2):
-                day = start + timedelta(days=rng.randint(0, (today - start).days))
-                enrolment = app.enroll(employee_id=person, module_id=rng.choice(modules),
-                                       source="self", recommendation_id=None, actor=me,
-                                       occurred_at=at(day)).id  # fmt: skip
-                finish = min(today, day + timedelta(days=rng.randint(0, 20)))
-                if rng.random() < 0.6:
-                    app.complete_enrollment(enrolment, actor=me, occurred_at=at(finish))
-                else:
-                    app.drop_enrollment(enrolment, position_minutes=None, actor=me,
-                                        occurred_at=at(finish))  # fmt: skip
-            for _ in range(2):
-                day = start + timedelta(days=rng.randint(0, (today - start).days))
-                app.answer_pulse(person, score=rng.randint(3, 10), actor=me,
-                                 occurred_at=at(day))  # fmt: skip
-            people.append(person)
+        with batched(app, 400):
+            for i in range(employees):
+                hire(app, rng, role, modules, today, i, people)
+        written = time.perf_counter()
         programme = app.define_programme(name="Personalised learning", department=None,
                                          actor=HR).id  # fmt: skip
         app.define_programme_phase(
@@ -107,6 +87,8 @@ def seed(folder: Path, employees: int) -> tuple[Path, str, float]:
             exit_criteria=[], actor=HR,
         )  # fmt: skip
         services.runner.catch_up()
+        print(f"  {app.last_position():,} events written in {written - started:.0f} s, read"
+              f" models caught up in {time.perf_counter() - written:.0f} s")  # fmt: skip
         picks = services.programmes.suggest_cohort(str(programme), 15)
         app.confirm_pilot_cohort(programme, employee_ids=[p.candidate.employee_id for p in picks],
                                  suggested_ids=[], min_size=5, actor=HR)  # fmt: skip
@@ -114,6 +96,36 @@ def seed(folder: Path, employees: int) -> tuple[Path, str, float]:
     finally:
         services.close()
     return path, str(programme), time.perf_counter() - started
+
+
+def hire(app: Any, rng: random.Random, role: UUID, modules: list[UUID], today: date, i: int,
+         people: list[UUID]) -> None:  # fmt: skip
+    """One employee with consent, two enrolments (completed or dropped) and two pulses."""
+    hired = today - timedelta(days=rng.randint(20, 900))
+    person = app.hire_employee(
+        name=f"Bench {i}", email=f"bench{i}@example.com", role_id=role,
+        department=DEPARTMENTS[i % len(DEPARTMENTS)], manager_id=None, location="Oslo",
+        years_experience=rng.randint(0, 20), hire_date=hired, actor=HR,
+    ).id  # fmt: skip
+    me = Actor(id=str(person), role="employee")
+    app.grant_consent(person, purpose="personalisation", policy_version="v1", actor=me)
+    start = max(hired, today - timedelta(days=364))
+    for _ in range(2):
+        day = start + timedelta(days=rng.randint(0, (today - start).days))
+        enrolment = app.enroll(employee_id=person, module_id=rng.choice(modules),
+                               source="self", recommendation_id=None, actor=me,
+                               occurred_at=at(day)).id  # fmt: skip
+        finish = min(today, day + timedelta(days=rng.randint(0, 20)))
+        if rng.random() < 0.6:
+            app.complete_enrollment(enrolment, actor=me, occurred_at=at(finish))
+        else:
+            app.drop_enrollment(enrolment, position_minutes=None, actor=me,
+                                occurred_at=at(finish))  # fmt: skip
+    for _ in range(2):
+        day = start + timedelta(days=rng.randint(0, (today - start).days))
+        app.answer_pulse(person, score=rng.randint(3, 10), actor=me,
+                         occurred_at=at(day))  # fmt: skip
+    people.append(person)
 
 
 def report(name: str, pairs: Pairs, target: str) -> None:

@@ -36,6 +36,7 @@ from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import MaskInternalErrors, is_client_error
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
+from app.schema.module_tags import ModuleTagMutation, ModuleTagQuery
 from app.schema.nodes import NodeQuery
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
 from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
@@ -56,6 +57,7 @@ Query = merge_types(
         NodeQuery,
         EmployeeQuery,
         LearningQuery,
+        ModuleTagQuery,
         RoleQuery,
         CompetenceQuery,
         SkillQuery,
@@ -82,6 +84,7 @@ Mutation = merge_types(
     (
         EmployeeMutation,
         LearningMutation,
+        ModuleTagMutation,
         RoleMutation,
         MobilityMutation,
         PulseMutation,
