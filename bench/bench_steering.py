@@ -53,7 +53,9 @@ PILOT = """query($p: ID!) { pilotComparison(programmeId: $p, window: {kind: LAST
 
 
 def at(day: date) -> datetime:
-    return datetime.combine(day, clock(12), tzinfo=UTC)
+    """Noon of ``day``, or a minute ago if that is later than now (nothing in the future)."""
+    return min(datetime.combine(day, clock(12), tzinfo=UTC),
+               datetime.now(UTC) - timedelta(minutes=1))  # fmt: skip
 
 
 def seed(folder: Path, employees: int) -> tuple[Path, str, float]:
