@@ -10,6 +10,7 @@ question always gets the same interval.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,8 +25,8 @@ class PersonValues:
     """One KPI's contribution of each person of a group: numerators and denominators of a
     ratio KPI, or the values of a median KPI (people without one are left out)."""
 
-    numerators: Sequence[float] = ()
-    denominators: Sequence[float] = ()
+    numerators: Sequence[float] | np.ndarray = ()
+    denominators: Sequence[float] | np.ndarray = ()
     values: Sequence[float] = ()
     median: bool = False
     scale: float = 1.0
@@ -58,10 +59,16 @@ def estimate(kpi: PersonValues, seed: int, weights: np.ndarray | None = None) ->
     return _interval(value, ratios, people)
 
 
+@functools.lru_cache(maxsize=4)
 def poisson_weights(people: int, seed: int) -> np.ndarray:
-    """How often each person is drawn in each replicate (replicates x people)."""
+    """How often each person is drawn in each replicate (replicates x people).
+
+    The seed is fixed per question, so the matrix is too: the last few are kept (read
+    only), and asking the same comparison again skips the draws, the costliest step."""
     rng = np.random.default_rng(seed)
-    return rng.poisson(1.0, size=(REPLICATES, people)).astype(np.float64)
+    weights = rng.poisson(1.0, size=(REPLICATES, people)).astype(np.float32)
+    weights.flags.writeable = False
+    return weights
 
 
 def _median(kpi: PersonValues, seed: int) -> Estimate:
