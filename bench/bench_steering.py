@@ -14,7 +14,7 @@ Then ``skillpath report --month`` for the last full month is timed as a process 
 the time is reported).
 
 Run: ``.venv/bin/python -m bench.bench_steering`` (``--employees``, ``--rounds``,
-``--seconds``, ``--connections``).
+``--seconds``, ``--connections``; ``--reuse FOLDER`` measures a company seeded before).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -145,12 +146,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=1)
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a folder a previous run seeded (its steering.sqlite3)")  # fmt: skip
     args = parser.parse_args()
     print_machine()
-    folder = Path(tempfile.mkdtemp(prefix="bench-steering-"))
-    database, programme, seconds = seed(folder, args.employees)
-    print(f"seeded {args.employees} employees, 20 departments, 12 months in {seconds:.0f} s;"
-          f" {args.connections} connection(s)")  # fmt: skip
+    if args.reuse is not None:
+        folder, database = args.reuse, args.reuse / "steering.sqlite3"
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            programme = db.execute("SELECT programme_id FROM kpi_programmes").fetchone()[0]
+        print(f"reusing the company seeded in {folder}; {args.connections} connection(s)")
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="bench-steering-"))
+        database, programme, seconds = seed(folder, args.employees)
+        print(f"seeded {args.employees} employees, 20 departments, 12 months in"
+              f" {seconds:.0f} s; {args.connections} connection(s)")  # fmt: skip
     auth = "Bearer " + mint_token(SECRET.encode(), role="hr", subject="hr@skillpath")
     runs = {"rounds": args.rounds, "connections": args.connections, "seconds": args.seconds}
     env = environment(database, folder, projections=True)
