@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,10 @@ from app.aggregates.learning_module import ModuleContent
 from app.aggregates.programme_phases import criterion
 from app.auth.tokens import mint_token
 from app.bootstrap import build_services
+from app.kpis.windows import last_days
+from app.programmes.comparison import poisson_weights
+from app.programmes.people_facts import PERSON_KPIS
+from app.schema.kpi_history import KpiHistoryGrouping, KpiInterval, history_spec
 from app.settings import Settings
 from bench.bench_http_queries import SECRET, environment
 from bench.bulk import batched
@@ -131,6 +136,34 @@ def hire(app: Any, rng: random.Random, role: UUID, modules: list[UUID], today: d
     people.append(person)
 
 
+def cold(database: Path, programme: str, runs: int = 5) -> None:
+    """In-process medians of the first answer after an event (nothing kept yet): what a
+    reader waits for while the read models move, which the HTTP figures (asked again and
+    again of a quiet company) do not show."""
+    settings = Settings(persistence="sqlite", sqlite_path=str(database), seed_if_empty=False,
+                        jwt_secret=SECRET, run_projections=False)  # fmt: skip
+    services = build_services(settings, start_projections=False)
+    try:
+        spec = history_spec(None, KpiHistoryGrouping.DEPARTMENT, KpiInterval.MONTH, None, None)
+        window = last_days(90, datetime.now(UTC).date())
+        found: dict[str, list[float]] = {"history": [], "comparison": []}
+        for _ in range(runs):
+            started = time.perf_counter()
+            services.trends._history(spec.kpis, spec.scope, spec.interval, spec.start, spec.end)
+            found["history"].append(time.perf_counter() - started)
+            services.programmes._facts_cache.clear()
+            poisson_weights.cache_clear()
+            started = time.perf_counter()
+            book = services.programmes
+            book._compare(programme, book.programme(programme), window, "rest", PERSON_KPIS)
+            found["comparison"].append(time.perf_counter() - started)
+        print("cold, in-process, median of", runs, ": " + ", ".join(
+            f"{k} {statistics.median(v) * 1000:.0f} ms" for k, v in found.items()
+        ) + f"; load {load_average()}")  # fmt: skip
+    finally:
+        services.close()
+
+
 def report(name: str, pairs: Pairs, target: str) -> None:
     print(
         f"{name}: p50 {Pairs.median(pairs.a, 'p50'):.1f} ms, p99"
@@ -173,6 +206,7 @@ def main() -> None:
         pilot = (f"{api}/graphql", {"query": PILOT, "variables": {"p": programme}}, auth)
         report(f"pilotComparison 15 vs {args.employees - 15} (vs plain Starlette 50 rows)",
                alternate(pilot, plain, **runs), "target p99 < 300 ms")  # fmt: skip
+    cold(database, programme)
     month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).isoformat()[:7]
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "app.cli", "report", "--month", month, "--out",
