@@ -45,6 +45,7 @@ from app.recommend.audit import unmitigated_plan
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
+from app.tagging.book import ModuleTagBook
 
 
 class StartupError(RuntimeError):
@@ -84,6 +85,8 @@ class Services:
     mentors: MentorMatching
     onboarding: OnboardingBook
     benefits: BenefitBook
+    #: Suggested topics and skills for new modules.
+    tagging: ModuleTagBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -156,6 +159,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
         onboarding=OnboardingBook(gateway),
         benefits=BenefitBook(gateway),
+        tagging=ModuleTagBook(app, gateway),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

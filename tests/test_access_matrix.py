@@ -72,6 +72,8 @@ QUERIES: dict[str, Recipe] = {
     "employees": lambda w, who: {"first": 10},
     "module": lambda w, who: {"id": w.module_id},
     "modules": lambda w, who: {"first": 5},
+    "moduleTagSuggestions": lambda w, who: {"moduleId": w.module_id},
+    "suggestModuleTags": lambda w, who: {"title": "SQL for reporting"},
     "role": lambda w, who: {"id": w.role_id},
     "roles": lambda w, who: {},
     "competenceModel": lambda w, who: {},
@@ -171,6 +173,8 @@ MUTATIONS: dict[str, Recipe] = {
         "title": "Go", "skills": [{"skill": "go", "level": 2}], "difficulty": 2,
         "mediaType": "VIDEO", "minutes": 20}},
     "reviseModule": lambda w, who: {"input": {"moduleId": w.module_id, "minutes": 95}},
+    "reviewModuleTags": lambda w, who: {"input": {
+        "moduleId": w.module_id, "topics": ["data"], "skills": [{"skill": "sql", "level": 2}]}},
     "flagModuleForRevision": lambda w, who: {"input": {"moduleId": w.module_id, "reason": "r"}},
     "retireModule": lambda w, who: {"input": {"moduleId": w.other_module_id}},
     "enroll": lambda w, who: {"input": {"employeeId": _person(w, who),

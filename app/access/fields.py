@@ -216,6 +216,8 @@ IMPERSONAL = frozenset({
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
     "ProgrammeView", "ProgrammePhaseView", "KpiCriterion", "GateDecisionView",
+    # Suggested tags are about modules and the vocabulary only.
+    "ModuleTagSuggestions", "TagSuggestion", "TagReview",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
     # HR import results name people by the HR system's id only, never by name or email.
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",

@@ -68,6 +68,8 @@ OPERATIONS: dict[str, Operation] = {
     "Query.nodes": Operation(EVERYONE),
     "Query.module": Operation(EVERYONE),
     "Query.modules": Operation(EVERYONE),
+    "Query.moduleTagSuggestions": Operation(HR),
+    "Query.suggestModuleTags": Operation(HR),
     "Query.role": Operation(EVERYONE),
     "Query.roles": Operation(EVERYONE),
     "Query.competenceModel": Operation(EVERYONE),
@@ -142,6 +144,7 @@ OPERATIONS: dict[str, Operation] = {
     # -- mutations: catalogue and competence model ----------------------------------------
     "Mutation.publishModule": Operation(HR),
     "Mutation.reviseModule": Operation(HR),
+    "Mutation.reviewModuleTags": Operation(HR),
     "Mutation.flagModuleForRevision": Operation(HR),
     "Mutation.retireModule": Operation(HR),
     "Mutation.defineRole": Operation(HR),

@@ -47,6 +47,20 @@ class LearningCommands(CommandBase):
         module.revise(content, actor)
         return Written(self._store(module), module.id)
 
+    def review_module_tags(
+        self, module_id: UUID, *, suggested: list[dict[str, Any]], topics: list[str],
+        skills: dict[str, int], actor: Actor,
+    ) -> Written:  # fmt: skip
+        """HR accepts or corrects the suggested tags: the review is recorded and, when the
+        tags change, the module is revised to them, both in one save."""
+        module = self.module(module_id)
+        content = ModuleContent(**{**module.content.__dict__, "topics": topics, "skills": skills})
+        checked = content.validated(module.id)
+        module.review_tags(suggested, checked.topics, list(checked.skills), actor)
+        if checked != module.content:
+            module.revise(checked, actor)
+        return Written(self._store(module), module.id)
+
     def flag_module_for_revision(
         self, module_id: UUID, *, reason: str, figures: dict[str, float], actor: Actor
     ) -> Written:

@@ -35,6 +35,7 @@ from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import is_client_error, mask_internal
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
+from app.schema.module_tags import ModuleTagMutation, ModuleTagQuery
 from app.schema.nodes import NodeQuery
 from app.schema.offload import CostlyQueryOffloader
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
@@ -60,6 +61,7 @@ Query = merge_types(
         NodeQuery,
         EmployeeQuery,
         LearningQuery,
+        ModuleTagQuery,
         RoleQuery,
         CompetenceQuery,
         SkillQuery,
@@ -86,6 +88,7 @@ Mutation = merge_types(
     (
         EmployeeMutation,
         LearningMutation,
+        ModuleTagMutation,
         RoleMutation,
         MobilityMutation,
         PulseMutation,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from app.aggregates import DomainError
 from app.application import Skillpath
 from app.seed.plan import DemoSpec, plan_for
+from app.seed.steering import STEERING_COMMANDS
 from app.seed.summary import SeedSummary
 
 #: Commands the demo may issue: the application's own command methods, nothing else.
@@ -19,7 +20,7 @@ COMMANDS = frozenset({
     "declare_attributes", "enroll",
     "record_progress", "record_quiz_attempt", "complete_enrollment", "drop_enrollment",
     "give_feedback",
-})  # fmt: skip
+}) | STEERING_COMMANDS  # fmt: skip
 #: Report progress every this many commands (a progress bar needs no more).
 PROGRESS_EVERY = 100
 #: Events per transaction while seeding (a few thousand commands' worth).
