@@ -17,6 +17,7 @@ from app.integration.mbox_index import MboxSha1Index
 from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.people.benefits import BenefitBook
+from app.people.champions import ChampionBook
 from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
 from app.people.onboarding import OnboardingBook
@@ -84,6 +85,7 @@ class Services:
     mentors: MentorMatching
     onboarding: OnboardingBook
     benefits: BenefitBook
+    champions: ChampionBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -156,6 +158,10 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
         onboarding=OnboardingBook(gateway),
         benefits=BenefitBook(gateway),
+        champions=ChampionBook(
+            gateway, settings.min_group_size, settings.champion_employees_per_champion,
+            settings.champion_annual_cost,
+        ),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

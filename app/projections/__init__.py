@@ -1,6 +1,7 @@
 """Read models built by following the event store's notification log."""
 
 from app.projections.benefits import BenefitProjection
+from app.projections.champions import ChampionProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
@@ -44,6 +45,7 @@ def all_projections() -> list[Projection]:
         MentoringProjection(),
         OnboardingProjection(),
         BenefitProjection(),
+        ChampionProjection(),
         SubjectStreamProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.benefits import BenefitMutation, BenefitQuery
+from app.schema.champions import ChampionMutation, ChampionQuery
 from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.cost import cost_limit
@@ -64,6 +65,7 @@ Query = merge_types(
         MentoringQuery,
         OnboardingQuery,
         BenefitQuery,
+        ChampionQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -88,6 +90,7 @@ Mutation = merge_types(
         MentoringMutation,
         OnboardingMutation,
         BenefitMutation,
+        ChampionMutation,
         ConsentMutation,
         KpiMutation,
         ProgrammeMutation,
