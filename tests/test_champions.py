@@ -230,12 +230,16 @@ def test_roi_uses_the_article_lines_and_costs_time_shares_at_a_full_position(
     app = services.app
     programme = app.define_programme(name="HR-AI champions", department="HR", actor=HR).id
     for category, amount in (("training", 800.0), ("licences", 1200.0), ("content", 99.0)):
-        app.record_programme_cost_line(programme, category=category, amount=amount,
-                                       incurred_on=date(2025, 1, 15), description="", actor=HR)  # fmt: skip
+        app.record_programme_cost_line(
+            programme, category=category, amount=amount, incurred_on=date(2025, 1, 15),
+            description="", actor=HR,
+        )  # fmt: skip
     for category, amount in (("shorter_implementation", 4500.0), ("avoided_consultants", 2500.0),
                              ("hr_process_efficiency", 6000.0)):  # fmt: skip
-        app.record_programme_benefit(programme, category=category, amount=amount,
-                                     realised_on=date(2025, 2, 28), description="", actor=HR)  # fmt: skip
+        app.record_programme_benefit(
+            programme, category=category, amount=amount, realised_on=date(2025, 2, 28),
+            description="", actor=HR,
+        )  # fmt: skip
     caught_up(services)
     roi = services.champions.roi(str(programme), date(2025, 1, 1), date(2025, 12, 31))
     lines = {x.category: x for x in roi.lines}
@@ -255,7 +259,8 @@ def test_roi_uses_the_article_lines_and_costs_time_shares_at_a_full_position(
 
 
 CLASSIFY = """query($e: ID!) { championClassification(employeeId: $e) {
-  __typename ... on ChampionClassification { rating points criteria { criterion rating source reason } }
+  __typename ... on ChampionClassification {
+    rating points criteria { criterion rating source reason } }
   ... on Conflict { field message } } }"""
 JOIN = """mutation($e: ID!) { optInAsChampion(input: {employeeId: $e}) {
   __typename ... on EmployeePayload { employeeId } } }"""
@@ -293,9 +298,7 @@ async def test_the_api_joins_classifies_and_lists_champions_and_only_the_person_
         "reason": "rated strong by the manager assessment: presents to leadership regularly",
     }  # fmt: skip
     listed = await gql.acting_as("hr").data(CANDIDATES, d="HR")
-    assert [c["employeeId"] for c in listed["aiChampionCandidates"]["candidates"]] == [
-        str(person)
-    ]
+    assert [c["employeeId"] for c in listed["aiChampionCandidates"]["candidates"]] == [str(person)]
     unknown = await gql.acting_as("hr").data(CANDIDATES, d="Nowhere")
     assert unknown["aiChampionCandidates"] == {"__typename": "NotFound", "field": "department"}
     stranger = await gql.as_employee(other)(CANDIDATES, d="HR")

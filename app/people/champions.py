@@ -225,11 +225,11 @@ class ChampionBook:
             f" AND enrolled_at >= %s AND employee_id IN ({_in(ids)}) GROUP BY employee_id",
             (since, *ids),
         )}  # fmt: skip
-        return {
-            i: Observed(done.get(i, 0), levels.get(i, 0), started.get(i, 0)) for i in ids
-        }
+        return {i: Observed(done.get(i, 0), levels.get(i, 0), started.get(i, 0)) for i in ids}
 
-    def _classify(self, tx: Transaction, where: str, params: tuple[str, ...]) -> list[Classification]:
+    def _classify(
+        self, tx: Transaction, where: str, params: tuple[str, ...]
+    ) -> list[Classification]:
         rows = tx.rows(
             "SELECT c.employee_id, c.self_ratings, c.manager_ratings, e.department,"
             " e.years_experience FROM {champions} c JOIN {employees} e ON e.id = c.employee_id"
@@ -275,7 +275,8 @@ class ChampionBook:
         if not name or len(name) > 200:
             raise ValidationFailed("department", "give a department name (1-200 characters)")
         with self._gateway.transaction(write=False) as tx:
-            if tx.scalar("SELECT 1 FROM {employees} WHERE department = %s LIMIT 1", (name,)) is None:
+            known = tx.scalar("SELECT 1 FROM {employees} WHERE department = %s LIMIT 1", (name,))
+            if known is None:
                 raise NotFound("department", name, "department")
             found = self._classify(tx, "e.department = %s", (name,))
         order = {"strong": 0, "medium": 1, "weak": 2}
@@ -346,7 +347,8 @@ class ChampionBook:
         ]  # fmt: skip
         cost = sum(x.amount for x in lines if x.kind == "cost")
         benefit = sum(x.amount for x in lines if x.kind == "benefit")
-        listed = {("cost", c) for c in ROI_COST_LINES} | {("benefit", c) for c in ROI_BENEFIT_LINES}
+        listed = {("cost", c) for c in ROI_COST_LINES}
+        listed |= {("benefit", c) for c in ROI_BENEFIT_LINES}
         other = sum(v for key, v in sums.items() if key not in listed)
         article_cost = sum(ARTICLE_ANNUAL[c] for c in ROI_COST_LINES)
         article_benefit = sum(ARTICLE_ANNUAL[c] for c in ROI_BENEFIT_LINES)

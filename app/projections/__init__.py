@@ -1,8 +1,8 @@
 """Read models built by following the event store's notification log."""
 
 from app.projections.benefits import BenefitProjection
-from app.projections.champions import ChampionProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
+from app.projections.champions import ChampionProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection

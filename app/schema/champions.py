@@ -231,8 +231,9 @@ class ChampionQuery:
     @strawberry.field(description="The champions article's criteria with their anchors.")
     def champion_criteria(self) -> list[ChampionCriterion]:
         return [
-            ChampionCriterion(key=c.key, title=c.title, strong=c.strong, medium=c.medium,
-                              weak=c.weak)  # fmt: skip
+            ChampionCriterion(
+                key=c.key, title=c.title, strong=c.strong, medium=c.medium, weak=c.weak
+            )
             for c in CRITERIA
         ]
 
