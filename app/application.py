@@ -15,6 +15,7 @@ from eventsourcing.popo import POPOFactory
 from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.benefits import BenefitCommands
+from app.commands.champions import ChampionCommands
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.group_commit import GroupCommit
@@ -51,6 +52,7 @@ class Skillpath(
     MentoringCommands,
     OnboardingCommands,
     BenefitCommands,
+    ChampionCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

@@ -17,6 +17,7 @@ from app.integration.mbox_index import MboxSha1Index
 from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.people.benefits import BenefitBook
+from app.people.champions import ChampionBook
 from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
 from app.people.onboarding import OnboardingBook
@@ -87,6 +88,7 @@ class Services:
     benefits: BenefitBook
     #: Suggested topics and skills for new modules.
     tagging: ModuleTagBook
+    champions: ChampionBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -160,6 +162,12 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         onboarding=OnboardingBook(gateway),
         benefits=BenefitBook(gateway),
         tagging=ModuleTagBook(app, gateway),
+        champions=ChampionBook(
+            gateway,
+            settings.min_group_size,
+            settings.champion_employees_per_champion,
+            settings.champion_annual_cost,
+        ),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

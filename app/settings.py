@@ -145,6 +145,12 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_channel_prefix: str = "skillpath"
     min_group_size: int = 5
+    #: AI champion coverage: one champion per this many active employees of a department
+    #: (rounded up). 100 gives the champions article's "one or two per 50 to 150 employees".
+    champion_employees_per_champion: int = 100
+    #: The yearly cost of a full position, at which recorded champion time shares are
+    #: costed; 75,000 is the article's 15,000 euro for a 20 % position.
+    champion_annual_cost: float = 75_000.0
     push_interval_seconds: float = 0.25
     subscription_queue_size: int = 1000
     session_check_seconds: float = 5.0
@@ -249,6 +255,10 @@ class Settings:
             redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             redis_channel_prefix=env.get("SKILLPATH_REDIS_CHANNEL_PREFIX", "skillpath"),
             min_group_size=_int(env, "SKILLPATH_MIN_GROUP_SIZE", 5, minimum=1),
+            champion_employees_per_champion=_int(
+                env, "SKILLPATH_CHAMPION_EMPLOYEES_PER_CHAMPION", 100, minimum=1
+            ),
+            champion_annual_cost=_float(env, "SKILLPATH_CHAMPION_ANNUAL_COST", 75_000.0),
             push_interval_seconds=_float(env, "SKILLPATH_PUSH_INTERVAL_SECONDS", 0.25),
             subscription_queue_size=_int(env, "SKILLPATH_SUBSCRIPTION_QUEUE_SIZE", 1000, minimum=1),
             session_check_seconds=_float(env, "SKILLPATH_SESSION_CHECK_SECONDS", 5.0),

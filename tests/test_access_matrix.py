@@ -93,6 +93,11 @@ QUERIES: dict[str, Recipe] = {
     "benefitSuggestions": lambda w, who: {"employeeId": _person(w, who)},
     "benefitUptake": lambda w, who: {},
     "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
+    "championCriteria": lambda w, who: {},
+    "championClassification": lambda w, who: {"employeeId": _person(w, who)},
+    "aiChampionCandidates": lambda w, who: {"department": "Engineering"},
+    "championCoverage": lambda w, who: {},
+    "championProgrammeRoi": lambda w, who: {"programmeId": w.programme_id},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
@@ -161,6 +166,10 @@ MUTATIONS: dict[str, Recipe] = {
     "startOnboarding": _about(startedOn="2024-01-03"),
     "recordOnboardingMilestone": _about(milestoneKey="laptop", reachedOn="2024-01-04"),
     "optOutAsMentor": _about(),
+    "optInAsChampion": _about(),
+    "optOutAsChampion": _about(),
+    "giveChampionInput": _about(source="MANAGER", communication="STRONG"),
+    "recordChampionTime": _about(month="2024-03-01", sharePercent=25),
     "offerMentorship": lambda w, who: {"input": {
         "menteeId": _person(w, who), "mentorId": _person(w, "olga"), "skill": "sql"}},
     "acceptMentorship": lambda w, who: {"input": {

@@ -148,6 +148,12 @@ PERSON_TYPES: dict[str, PersonType] = {
     "BenefitSuggestions": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.LIFE_PHASE, "suggestions"),
     }),
+    # Only people who opted into the champion programme have one (app/people/champions.py).
+    "ChampionClassification": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.CHAMPION, "department", "rating", "points", "reason", "criteria",
+                 "timeSharePercent", "timeShareMonth", "belowRecommendedTime"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -166,6 +172,7 @@ PART_OF: dict[str, Facet] = {
     "ModuleStep": Facet.PROFILE,
     "OpportunityFit": Facet.PROFILE,
     "MentorSuggestion": Facet.PROFILE,
+    "ChampionCriterionResult": Facet.CHAMPION,
     "JourneyModule": Facet.LEARNING,
     "BenefitSuggestion": Facet.LIFE_PHASE,
     "SkippedModule": Facet.LEARNING,
@@ -198,6 +205,7 @@ AGGREGATES = frozenset({
     "KpiHistory", "KpiSeries", "KpiPoint", "KpiTargetView",
     "PilotComparison", "KpiComparisonView", "KpiEstimate", "PhaseStatusView",
     "CriterionStatusView", "ProgrammeRoiView", "RoiLineView", "RoiPointView",
+    "ChampionCoverage", "DepartmentChampionCoverage", "ChampionProgrammeRoi", "ChampionRoiLine",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -211,6 +219,8 @@ IMPERSONAL = frozenset({
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
     "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
     "OnboardingTemplatePayload", "Benefit", "BenefitPayload",
+    # The criteria matrix itself, and the department a list of candidates is for.
+    "ChampionCriterion", "AiChampionCandidates",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",

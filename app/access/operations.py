@@ -89,6 +89,11 @@ OPERATIONS: dict[str, Operation] = {
     "Query.benefits": Operation(EVERYONE),
     "Query.benefitSuggestions": Operation(frozenset(), SELF, target=_EMPLOYEE),
     "Query.benefitUptake": Operation(AGGREGATE_READERS),
+    "Query.championCriteria": Operation(EVERYONE),
+    "Query.championClassification": Operation(HR, SELF, TEAM, _EMPLOYEE),
+    "Query.aiChampionCandidates": Operation(HR),
+    "Query.championCoverage": Operation(HR),
+    "Query.championProgrammeRoi": Operation(HR),
     "Query.consentPurposes": Operation(EVERYONE),
     "Query.readModelStatus": Operation(EVERYONE),
     "Query.enrollments": Operation(HR, SELF, TEAM, _EMPLOYEE),
@@ -141,6 +146,11 @@ OPERATIONS: dict[str, Operation] = {
     "Mutation.acceptMentorship": Operation(frozenset(), SELF, target=input_field("mentorId")),
     "Mutation.declineMentorship": Operation(frozenset(), SELF, target=input_field("mentorId")),
     "Mutation.endMentorship": Operation(HR, SELF, target=_INPUT_EMPLOYEE),
+    # -- mutations: the AI champion programme (joining it is the person's own decision) --
+    "Mutation.optInAsChampion": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.optOutAsChampion": Operation(HR, SELF, target=_INPUT_EMPLOYEE),
+    "Mutation.giveChampionInput": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
+    "Mutation.recordChampionTime": Operation(HR, SELF, TEAM, _INPUT_EMPLOYEE),
     # -- mutations: catalogue and competence model ----------------------------------------
     "Mutation.publishModule": Operation(HR),
     "Mutation.reviseModule": Operation(HR),

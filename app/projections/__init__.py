@@ -2,6 +2,7 @@
 
 from app.projections.benefits import BenefitProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
+from app.projections.champions import ChampionProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
@@ -45,6 +46,7 @@ def all_projections() -> list[Projection]:
         MentoringProjection(),
         OnboardingProjection(),
         BenefitProjection(),
+        ChampionProjection(),
         SubjectStreamProjection(),
         WebhookEndpointProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch

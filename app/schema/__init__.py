@@ -19,6 +19,7 @@ from strawberry.types.execution import PreExecutionError
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.benefits import BenefitMutation, BenefitQuery
+from app.schema.champions import ChampionMutation, ChampionQuery
 from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.descriptions import install_descriptions
@@ -70,6 +71,7 @@ Query = merge_types(
         MentoringQuery,
         OnboardingQuery,
         BenefitQuery,
+        ChampionQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -95,6 +97,7 @@ Mutation = merge_types(
         MentoringMutation,
         OnboardingMutation,
         BenefitMutation,
+        ChampionMutation,
         ConsentMutation,
         KpiMutation,
         ProgrammeMutation,
