@@ -328,6 +328,39 @@ OPERATIONS = [
               ' {url: "ftp://x", secret: "s", eventKinds: []})'
               f" {OUTCOME} }}", "hr admin"),
     Operation(f"{Q}.webhookEndpoints", "{ webhookEndpoints { id } }", "hr admin"),
+    Operation(f"{M}.changeWebhook", "mutation { changeWebhook(input:"
+              f' {{endpointId: "{UNKNOWN}", url: "ftp://x"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{M}.removeWebhook", "mutation { removeWebhook(input:"
+              f' {{endpointId: "{UNKNOWN}"}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{Q}.moduleTagSuggestions",
+              f'{{ moduleTagSuggestions(moduleId: "{UNKNOWN}") {{ __typename }} }}', "hr admin"),
+    Operation(f"{Q}.suggestModuleTags",
+              '{ suggestModuleTags(title: "SQL basics", description: "") { __typename } }',
+              "hr admin"),
+    Operation(f"{M}.reviewModuleTags", "mutation { reviewModuleTags(input:"
+              f' {{moduleId: "{UNKNOWN}", topics: [], skills: []}}) {OUTCOME} }}', "hr admin"),
+    Operation(f"{Q}.championCriteria", "{ championCriteria { __typename } }", ALL),
+    Operation(f"{Q}.championClassification",
+              "query($t: ID!) { championClassification(employeeId: $t) { __typename } }",
+              PEOPLE, "employee"),
+    Operation(f"{Q}.aiChampionCandidates",
+              '{ aiChampionCandidates(department: "Lab") { __typename } }', "hr admin"),
+    Operation(f"{Q}.championCoverage", "{ championCoverage { __typename } }", "hr admin"),
+    Operation(f"{Q}.championProgrammeRoi",
+              f'{{ championProgrammeRoi(programmeId: "{UNKNOWN}") {{ __typename }} }}',
+              "hr admin"),
+    # Joining the champion programme is the person's own decision; it writes, so each try
+    # gets a world of its own.
+    Operation(f"{M}.optInAsChampion", "mutation($t: ID!) { optInAsChampion(input:"
+              f" {{employeeId: $t}}) {OUTCOME} }}", SELF_SERVICE, "employee", final=True),
+    Operation(f"{M}.optOutAsChampion", "mutation($t: ID!) { optOutAsChampion(input:"
+              f" {{employeeId: $t}}) {OUTCOME} }}", "employee:self manager:self hr admin",
+              "employee", final=True),
+    Operation(f"{M}.giveChampionInput", "mutation($t: ID!) { giveChampionInput(input:"
+              f" {{employeeId: $t, source: SELF}}) {OUTCOME} }}", PEOPLE, "employee"),
+    Operation(f"{M}.recordChampionTime", "mutation($t: ID!) { recordChampionTime(input:"
+              f' {{employeeId: $t, month: "2024-01-01", sharePercent: 999}}) {OUTCOME} }}',
+              PEOPLE, "employee"),
     Operation(f"{Q}.webhookDeliveries",
               f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
     Operation(f"{M}.defineProgrammePhase", "mutation { defineProgrammePhase(input:"
