@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import platform
 import sys
 import time
@@ -76,7 +77,9 @@ def methods() -> list[Method]:
     ]
 
 
-def run_seed(data: Oulad, seed: int) -> tuple[Results, dict[str, str]]:
+def run_seed(
+    data: Oulad, seed: int, validation_only: bool = False, only: str = ""
+) -> tuple[Results, dict[str, str]]:
     cold = data.cold_users(seed)
     judges = [
         Judge(make_split(data, start, TEST_AT, cold, f"validation from {start:.1%}"))
@@ -84,7 +87,7 @@ def run_seed(data: Oulad, seed: int) -> tuple[Results, dict[str, str]]:
     ]
     check_judge(judges[0])
     chosen: dict[str, str] = {}
-    all_methods = methods()
+    all_methods = [m for m in methods() if only in m.name]
     for method in all_methods:
         started = time.perf_counter()
         method.tune(data, judges, seed)
@@ -94,6 +97,8 @@ def run_seed(data: Oulad, seed: int) -> tuple[Results, dict[str, str]]:
             f" {chosen[method.name]}",
             flush=True,
         )
+    if validation_only:
+        return {}, chosen
     test = make_split(data, TEST_AT, None, cold, "test")
     lists: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     for method in all_methods:
@@ -129,6 +134,12 @@ def main() -> int:
     parser.add_argument("--data", default=str(root.parent / "shared" / "data" / "oulad"))
     parser.add_argument("--out", default=str(root / "docs" / "evaluation.md"))
     parser.add_argument("--seeds", default=",".join(str(s) for s in SEEDS))
+    parser.add_argument(
+        "--validation-only",
+        action="store_true",
+        help="tune every method on the validation splits and stop: the test split is not built",
+    )
+    parser.add_argument("--only", default="", help="with --validation-only: methods named so")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
@@ -141,14 +152,22 @@ def main() -> int:
     per_seed: list[Results] = []
     chosen: list[dict[str, str]] = []
     for seed in seeds:
-        results, settings = run_seed(data, seed)
+        results, settings = run_seed(
+            data, seed, args.validation_only, args.only if args.validation_only else ""
+        )
         per_seed.append(results)
         chosen.append(settings)
         for name, by_group in results.items():
             line = ", ".join(f"{g} NDCG {m.ndcg:.4f}" for g, m in by_group.items())
             print(f"  seed {seed}: {name}: {line}", flush=True)
     seconds = time.perf_counter() - started
+    if args.validation_only:
+        print(f"tuned on validation only in {seconds:.0f}s; nothing written")
+        return 0
     Path(args.out).write_text(report(data, seeds, per_seed, chosen, seconds))
+    with Path(args.out).with_suffix(".pickle").open("wb") as handle:
+        pickle.dump({"seeds": seeds, "results": per_seed, "chosen": chosen,
+                     "seconds": seconds}, handle)  # fmt: skip
     print(f"wrote {args.out} in {seconds:.0f}s")
     return 0
 
@@ -284,8 +303,14 @@ def report(
         "- Candidates (the top 100 of each signal) are re-ranked by a blend of standardised"
         " signals: the LightFM score (weight 1), the **cohort take-up** (recent first opens"
         " among members who had not opened it yet), the **peers' take-up** (the same among"
-        " the cohort members whose recent history is most like the student's) and the"
-        " cohort's recent activity. Weights and half-lives are chosen on validation.",
+        " the cohort members whose recent history is most like the student's), the"
+        " **transitions** (what cohort members started right after the sites this student"
+        " started lately: a first-order Markov chain over first opens, each transition"
+        " weighted by its gap and its age, as in FPMC), and the cohort's recent activity,"
+        " aged (a half-life) and in a window of days (members who opened the site in the"
+        " last N days). Weights, half-lives and the window are chosen on validation; for"
+        " cold users the blend is anchored on whichever cohort-activity signal is better"
+        " alone on validation.",
         "- Library code: `app/recommend/signals.py`, `recency.py`, `candidates.py`,"
         " `reranking.py`, `selection.py`; the product's cohort is the role or team.",
         "",
