@@ -179,9 +179,9 @@ def main() -> int:
             replace(base, epoch_checkpoints=UNCAPPED_CHECKPOINTS),
         ),
     }
-    for name, (params, settings) in runs.items():
+    for name, (params, pipeline) in runs.items():
         started = time.perf_counter()
-        found = _validate(data, history, params, settings)
+        found = _validate(data, history, params, pipeline)
         seconds = time.perf_counter() - started
         assert found is not None
         print(

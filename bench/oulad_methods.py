@@ -442,9 +442,7 @@ PEER_GRID = [(p, a, n) for p in (10.0, 30.0) for a in (0.5, 1.0, 2.0) for n in (
 COHORT_HALF_LIVES = (0.5, 1.0, 2.0, 5.0)
 COHORT_WINDOWS = (1.0, 2.0, 3.0, 5.0, 7.0, 14.0)
 #: Transitions: (gap half-life, age half-life, profile half-life) in days, lag 20.
-TRANSITION_GRID = [
-    (g, a, p) for g in (5.0, 20.0) for a in (2.0, 5.0, math.inf) for p in (2.0, 5.0)
-]
+TRANSITION_GRID = [(g, a, p) for g in (5.0, 20.0) for a in (2.0, 5.0, math.inf) for p in (2.0, 5.0)]
 BLEND_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 NAME = "recency hybrid (LightFM + cohort and peer recency, transitions)"
 
@@ -464,8 +462,9 @@ class RecencyChoice:
             f" {warm.weight_half_life:g} d; peers: profile {warm.peer_profile_half_life:g} d,"
             f" take-up {warm.peer_adoption_half_life:g} d, {warm.peer_neighbours} nearest;"
             f" transitions: gap {warm.transition_gap_half_life:g} d, age"
-            f" {warm.transition_age_half_life:g} d, profile {warm.transition_profile_half_life:g} d;"
-            f" cohort window warm {warm.cohort_window_days:g} d, cold {cold.cohort_window_days:g} d;"
+            f" {warm.transition_age_half_life:g} d, profile"
+            f" {warm.transition_profile_half_life:g} d; cohort window warm"
+            f" {warm.cohort_window_days:g} d, cold {cold.cohort_window_days:g} d;"
             f" cohort take-up/activity half-lives warm {warm.cohort_new_half_life:g}/"
             f"{warm.cohort_recent_half_life:g} d, cold {cold.cohort_new_half_life:g}/"
             f"{cold.cohort_recent_half_life:g} d;"

@@ -162,8 +162,8 @@ def fit_pipeline(
         item_trends=full.trends, weights=full.weights,
         signals=role_signals(data, history, now, settings, np.ones(len(history), dtype=bool)),
         transitions=transitions, transition_half_life=settings.transition_profile_half_life,
-        transition_top=_top(history, transitions, now, settings), blend=blend, parameters=replace(chosen, epochs=epochs), metrics=metrics,
-        choices=choices,
+        transition_top=_top(history, transitions, now, settings), blend=blend,
+        parameters=replace(chosen, epochs=epochs), metrics=metrics, choices=choices,
     )  # fmt: skip
 
 

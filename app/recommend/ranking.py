@@ -20,8 +20,8 @@ from app.recommend.drivers import Driver, Key
 from app.recommend.explain import ScoreBasis, gap_skill, reason_for, score_drivers
 from app.recommend.model import HybridModel
 from app.recommend.pipeline_types import DECLINED
-from app.recommend.recency import TRANSITIONS
 from app.recommend.reasons import Reason
+from app.recommend.recency import TRANSITIONS
 from app.recommend.vocabulary import user_features
 
 #: How much each preference moves an item, in standard deviations of the model score.
