@@ -140,7 +140,15 @@ def main() -> int:
         help="tune every method on the validation splits and stop: the test split is not built",
     )
     parser.add_argument("--only", default="", help="with --validation-only: methods named so")
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="PICKLE",
+        help="write the page from the results of runs of single seeds (run in parallel)",
+    )
     args = parser.parse_args()
+    if args.combine:
+        return combine(Path(args.data), [Path(p) for p in args.combine], Path(args.out))
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
     data = load(Path(args.data))
@@ -169,6 +177,25 @@ def main() -> int:
         pickle.dump({"seeds": seeds, "results": per_seed, "chosen": chosen,
                      "seconds": seconds}, handle)  # fmt: skip
     print(f"wrote {args.out} in {seconds:.0f}s")
+    return 0
+
+
+def combine(folder: Path, pickles: list[Path], out: Path) -> int:
+    """The page from several runs' results; the run time is the longest of them (they ran
+    side by side)."""
+    seeds: list[int] = []
+    per_seed: list[Results] = []
+    chosen: list[dict[str, str]] = []
+    seconds = 0.0
+    for path in pickles:
+        with path.open("rb") as handle:
+            run = pickle.load(handle)
+        seeds += run["seeds"]
+        per_seed += run["results"]
+        chosen += run["chosen"]
+        seconds = max(seconds, run["seconds"])
+    out.write_text(report(load(folder), seeds, per_seed, chosen, seconds))
+    print(f"wrote {out} from seeds {seeds}")
     return 0
 
 
