@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from app.aggregates import SYSTEM
 from app.recommend import reasons
+from app.recommend.forgetting import without_subjects
 from app.recommend.model import FitParameters, HybridModel
 from app.recommend.recency import TRANSITIONS
 from tests.recommend_org import Org, analysts_and_engineers, memory_services
@@ -111,3 +112,12 @@ def test_without_personalisation_consent_nothing_one_started_is_followed_on_from
     org.settle()
     started = org.services.recommender.learner(consenting).started
     assert [m for m, _ in started] == [str(org.modules["sql-1"])]
+
+
+def test_a_served_copy_without_an_erased_subject_drops_the_transitions(org: Org) -> None:
+    model = served_model(org)
+    assert model.transitions is not None
+    copy = without_subjects(model, {model.user_ids[0]})
+    # Transitions count everyone's first touches, the erased subject's too.
+    assert copy.transitions is None
+    assert not copy.transition_row([(model.item_ids[0], 0.0)], 1.0).any()
