@@ -284,7 +284,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             *dashboard_routes(),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestObserver, metrics=metrics)],
+        middleware=[
+            Middleware(
+                RequestObserver,
+                metrics=metrics,
+                access_log=settings.access_log,
+                slow_ms=settings.access_log_slow_ms,
+            )
+        ],
     )
     app.state.services = services
     app.state.metrics = metrics

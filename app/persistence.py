@@ -21,7 +21,7 @@ from eventsourcing.persistence import (
 )
 
 from app.aggregates.base import Actor
-from app.secure_sqlite import truncate_wal
+from app.secure_sqlite import EVENT_CHECKPOINT_PAGES, READ_MODEL_CHECKPOINT_PAGES, truncate_wal
 from app.settings import Settings
 
 #: Seconds a SQLite connection waits for a lock before giving up.
@@ -218,16 +218,20 @@ class SqlGateway:
                 yield cursor
             return
         # SQLite: the safety level is per connection and cannot change inside a transaction.
+        # These commits also checkpoint the log (app/secure_sqlite.py), so that the fsyncs of
+        # a checkpoint fall on a read-model batch, not on a request waiting for its event.
         with self._datastore.get_connection(commit=True) as connection:
             pragma = connection.cursor()
             pragma.execute("PRAGMA synchronous")
             level = int(pragma.fetchone()[0])
             pragma.execute("PRAGMA synchronous = NORMAL")
+            pragma.execute(f"PRAGMA wal_autocheckpoint = {READ_MODEL_CHECKPOINT_PAGES}")
             try:
                 with connection.transaction(commit=True) as cursor:
                     yield cursor
             finally:
                 pragma.execute(f"PRAGMA synchronous = {level}")
+                pragma.execute(f"PRAGMA wal_autocheckpoint = {EVENT_CHECKPOINT_PAGES}")
 
 
 class SQLiteReaders:

@@ -28,6 +28,13 @@ from eventsourcing.utils import Environment, EnvType
 
 log = logging.getLogger(__name__)
 
+#: Write-ahead log pages past which a commit of events (or keys) also checkpoints the log
+#: into the main file. Read-model batches checkpoint at SQLite's usual 1,000 pages
+#: (``READ_MODEL_CHECKPOINT_PAGES``), off the request path, so an acknowledged write waits
+#: for its own log sync only; this larger bound keeps the log finite when no projection
+#: runs against the file.
+EVENT_CHECKPOINT_PAGES = 20_000
+READ_MODEL_CHECKPOINT_PAGES = 1_000
 #: ``PRAGMA user_version`` of a database whose free space holds no readable bytes.
 SECURED_VERSION = 1
 #: Attempts at truncating the log before giving up until the next erasure or batch; each
@@ -36,11 +43,14 @@ TRUNCATE_ATTEMPTS = 3
 
 
 class SecureDeletePool(SQLiteConnectionPool):
-    """The library's pool, with ``secure_delete`` on every connection it opens."""
+    """The library's pool, with ``secure_delete`` on every connection it opens, and the
+    log checkpointed by read-model batches rather than by commits of events."""
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
-        connection.cursor().execute("PRAGMA secure_delete = ON")
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA secure_delete = ON")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {EVENT_CHECKPOINT_PAGES}")
         return connection
 
 

@@ -17,6 +17,8 @@ Broadcast = Literal["memory", "redis"]
 #: How PostgreSQL tables are vacuumed after an erasure overwrote personal columns in them.
 ErasureVacuum = Literal["plain", "full"]
 LogFormat = Literal["json", "text"]
+#: Which requests get an access log line: every one, failures and slow ones, or none.
+AccessLog = Literal["all", "errors", "off"]
 
 
 class SettingsError(ValueError):
@@ -71,6 +73,13 @@ def _log_format(env: Mapping[str, str]) -> LogFormat:
     raw = env.get("SKILLPATH_LOG_FORMAT", "json").strip().lower() or "json"
     if raw not in ("json", "text"):
         raise SettingsError(f"SKILLPATH_LOG_FORMAT must be json or text, got {raw!r}")
+    return raw  # type: ignore[return-value]
+
+
+def _access_log(env: Mapping[str, str]) -> AccessLog:
+    raw = env.get("SKILLPATH_ACCESS_LOG", "errors").strip().lower() or "errors"
+    if raw not in ("all", "errors", "off"):
+        raise SettingsError(f"SKILLPATH_ACCESS_LOG must be all, errors or off, got {raw!r}")
     return raw  # type: ignore[return-value]
 
 
@@ -154,6 +163,10 @@ class Settings:
     #: ``json`` (one object a line, with the request id) or ``text``.
     log_format: LogFormat = "json"
     log_level: str = "INFO"
+    #: Access log lines: ``all`` requests, ``errors`` (status 400 and above, or slower than
+    #: ``access_log_slow_ms``) or ``off``. Counts and latencies of all are in the metrics.
+    access_log: AccessLog = "errors"
+    access_log_slow_ms: int = 1_000
     #: The serving process is not ready while any read model is further behind than this.
     ready_max_lag_events: int = 10_000
     #: Prometheus metrics on /metrics.
@@ -245,6 +258,8 @@ class Settings:
             introspection=_bool(env, "SKILLPATH_INTROSPECTION", persistence != "postgres"),
             log_format=_log_format(env),
             log_level=_log_level(env),
+            access_log=_access_log(env),
+            access_log_slow_ms=_int(env, "SKILLPATH_ACCESS_LOG_SLOW_MS", 1_000),
             ready_max_lag_events=_int(env, "SKILLPATH_READY_MAX_LAG_EVENTS", 10_000, minimum=1),
             metrics=_bool(env, "SKILLPATH_METRICS", True),
             tracing=_bool(env, "SKILLPATH_TRACING", False),

@@ -347,6 +347,7 @@ def test_after_erasure_no_file_of_a_running_server_nor_its_log_holds_a_personal_
         SKILLPATH_SEED_IF_EMPTY="false", SKILLPATH_JWT_SECRET=TEST_JWT_SECRET,
         SKILLPATH_RETRAIN_MIN_INTERACTIONS="0",
         SKILLPATH_MODEL_TOLERANCE="1",  # two versions are wanted, whatever the gate says
+        SKILLPATH_ACCESS_LOG="all",  # a line for every request, each checked below
     )  # fmt: skip
     services = build_services(settings, start_projections=False)
     try:  # colleagues with a learning history, so that a model has something to learn

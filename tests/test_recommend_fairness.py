@@ -12,7 +12,13 @@ import pytest
 
 from app.aggregates import SYSTEM
 from app.recommend.audit import fairness_report
-from app.recommend.fairness import FairnessReport
+from app.recommend.fairness import (
+    TARGET_RATIO,
+    THRESHOLD,
+    FairnessReport,
+    _floors,
+    whole_modules,
+)
 from app.recommend.model import FitParameters
 from tests.recommend_org import Org, memory_services
 
@@ -105,12 +111,19 @@ TOPICS = {"python": "technical", "testing": "technical", "sql": "technical",
 PER_GROUP = 25
 
 
+#: What each person takes up next: this many modules of each topic, drawn at random from
+#: those they have not taken (the same mix for both groups: equal roles and skills, the bias
+#: is only in the history).
+NEXT_PER_TOPIC = 3
+
+
 @dataclass
 class PlantedBias:
     org: Org
-    #: Per person: what they take up next, the same mix for both groups (equal roles and
-    #: skills: the bias is only in the history), against which precision@10 is measured.
-    next_taken: dict[UUID, set[str]]
+    #: Per person: the chance that each module not yet taken is among what they take up
+    #: next (NEXT_PER_TOPIC over the modules of its topic left to them), against which
+    #: precision@10 is measured as an expectation over that draw, not one sample of it.
+    next_taken: dict[UUID, dict[str, float]]
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +143,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedBias]:
         by_topic = {t: [n for n in org.modules if TOPICS[n.split("-")[0]] == t]
                     for t in ("technical", "communication")}  # fmt: skip
         plans: dict[UUID, list[str]] = {}
-        next_taken: dict[UUID, set[str]] = {}
+        next_taken: dict[UUID, dict[str, float]] = {}
         for gender, department, main, other in (
             ("female", "Enablement", "communication", "technical"),
             ("male", "Platform", "technical", "communication"),
@@ -143,10 +156,10 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedBias]:
                 taken = rng.sample(by_topic[main], 8) + rng.sample(by_topic[other], 1)
                 rng.shuffle(taken)
                 plans[person] = taken
-                next_taken[person] = {
-                    n for t in by_topic.values()
-                    for n in rng.sample([m for m in t if m not in taken], 3)
-                }  # fmt: skip
+                next_taken[person] = {}
+                for modules in by_topic.values():
+                    left = [m for m in modules if m not in taken]
+                    next_taken[person].update({m: NEXT_PER_TOPIC / len(left) for m in left})
         for turn in range(9):
             for person, taken in plans.items():
                 org.complete(person, taken[turn])
@@ -161,7 +174,8 @@ def precision_at_10(planted: PlantedBias, *, mitigated: bool) -> float:
     hits = []
     for person, wanted in planted.next_taken.items():
         ranking = recommender.rank_for(recommender.learner(person), 10, mitigated=mitigated)
-        hits.append(len({planted.org.name_of(i.module_id) for i in ranking.items} & wanted) / 10)
+        names = [planted.org.name_of(i.module_id) for i in ranking.items]
+        hits.append(sum(wanted.get(n, 0.0) for n in names) / 10)
     return sum(hits) / len(hits)
 
 
@@ -223,3 +237,26 @@ def report_following_setting(org: Org) -> FairnessReport:
     services = org.services
     return fairness_report(services.recommender, services.fairness_attributes, version=None,
                            mitigated=None, min_group_size=5)  # fmt: skip
+
+
+def test_floors_of_segregated_lists_count_the_swaps_the_other_floors_make() -> None:
+    # Women's lists all communication, men's all technical: each topic is flagged with a
+    # best-served share of 1. Floors of 0.8 each cannot both hold; with each group's lists
+    # carrying f of the other topic, the ratio is f / (1 - f), so f = r / (1 + r).
+    floors = _floors({"technical": 1.0, "communication": 1.0})
+    expected = TARGET_RATIO / (1 + TARGET_RATIO)
+    assert floors == pytest.approx({"technical": expected, "communication": expected}, abs=1e-6)
+    assert floors["technical"] / (1 - floors["communication"]) >= THRESHOLD
+
+
+def test_a_single_flagged_topic_gets_the_target_share_of_the_best_served_group() -> None:
+    assert _floors({"technical": 0.5}) == pytest.approx({"technical": TARGET_RATIO * 0.5})
+
+
+def test_fractional_floors_are_rounded_per_person_to_their_mean() -> None:
+    people = [str(UUID(int=n)) for n in range(2000)]
+    counts = [whole_modules(4.3, person, "technical") for person in people]
+    assert set(counts) == {4, 5}
+    assert sum(counts) / len(counts) == pytest.approx(4.3, abs=0.05)
+    assert whole_modules(4.3, people[0], "technical") == counts[0]
+    assert whole_modules(3.0, people[0], "technical") == 3

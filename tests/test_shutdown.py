@@ -68,7 +68,9 @@ def test_serve_stops_on_sigterm_with_exit_0_and_logs_json_with_the_request_id(
             return False
 
     _wait_for(live, process, log)
-    answered = httpx.get(url + "/readyz", headers={"X-Request-ID": "probe-0123456789"}, timeout=5)
+    # A refused request gets an access line by default (SKILLPATH_ACCESS_LOG=errors).
+    answered = httpx.get(url + "/nowhere", headers={"X-Request-ID": "probe-0123456789"}, timeout=5)
+    assert answered.status_code == 404
     assert answered.headers["x-request-id"] == "probe-0123456789"
     assert _stopped(process) == 0
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]

@@ -69,16 +69,22 @@ class CommandBase(Application[UUID]):
     subject_keys: SubjectKeys
     email_claim_secret: bytes
 
-    def _store(self, *aggregates: Aggregate, conflict: str = "", field: str | None = None) -> int:
+    def _store(
+        self, *aggregates: Aggregate, conflict: str = "", field: str | None = None,
+        as_conflict: bool = True,
+    ) -> int:  # fmt: skip
         """Save atomically; a clash on a derived id means someone got there first.
 
         Every command's events pass the one text check first (app/commands/clean_text.py):
-        what a read model could not store never enters the event store."""
+        what a read model could not store never enters the event store. ``as_conflict``
+        False lets the store's ``IntegrityError`` through, for a command that tries again."""
         for aggregate in aggregates:
             check_event_texts(aggregate.pending_events)
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
+            if not as_conflict:
+                raise
             raise Conflict(conflict or "the change clashed with a concurrent one", field) from None
         position = max((r.notification.id for r in recordings), default=0)
         if position:

@@ -8,13 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from app.aggregates import (
     Actor,
+    Conflict,
     Employee,
     Enrollment,
     LearningModule,
     ModuleContent,
+    NotFound,
     ValidationFailed,
 )
 from app.commands.base import CommandBase, Written
@@ -68,13 +71,38 @@ class LearningCommands(CommandBase):
         actor: Actor,
         occurred_at: datetime | None = None,
     ) -> Written:
-        enrollment = self._enrolment(
-            employee_id, module_id, source, recommendation_id, actor, occurred_at
-        )
-        position = self._store(
-            enrollment, conflict="the employee is already enrolled in this module", field="moduleId"
-        )
-        return Written(position, enrollment.id)
+        employee, module = self._enrolment_parties(employee_id, module_id)
+        details: dict[str, Any] = {
+            "employee": employee,
+            "module": module,
+            "source": source,
+            "recommendation_id": recommendation_id,
+            "actor": actor,
+            "occurred_at": occurred_at,
+        }
+        conflict = "the employee is already enrolled in this module"
+        # Most enrolments are first ones: saved without first looking for an earlier one (a
+        # query that finds nothing); the store refuses a second first, and then the earlier
+        # enrolment is loaded for another attempt.
+        first = Enrollment.open(**details)
+        try:
+            return Written(self._store(first, as_conflict=False), first.id)
+        except IntegrityError:
+            pass
+        try:
+            enrollment = self.enrollment(first.id, "moduleId")
+        except NotFound:  # saved concurrently, not yet readable here
+            raise Conflict(conflict, "moduleId") from None
+        enrollment.reenrol(**details)
+        return Written(self._store(enrollment, conflict=conflict, field="moduleId"), first.id)
+
+    def _enrolment_parties(
+        self, employee_id: UUID, module_id: UUID
+    ) -> tuple[Employee, LearningModule]:
+        employee = self._load(Employee, employee_id, "employee", "employeeId", readonly=True)
+        self._refuse_erased(employee)
+        module = self._load(LearningModule, module_id, "module", "moduleId", readonly=True)
+        return employee, module
 
     def _enrolment(
         self,
@@ -86,9 +114,7 @@ class LearningCommands(CommandBase):
         occurred_at: datetime | None,
     ) -> Enrollment:
         """A first enrolment or another attempt, not yet saved."""
-        employee = self._load(Employee, employee_id, "employee", "employeeId", readonly=True)
-        self._refuse_erased(employee)
-        module = self._load(LearningModule, module_id, "module", "moduleId", readonly=True)
+        employee, module = self._enrolment_parties(employee_id, module_id)
         enrollment_id = Enrollment.id_for(employee.id, module.id)
         details: dict[str, Any] = {
             "employee": employee,

@@ -1,18 +1,17 @@
-"""Every HTTP request gets an id, an access log line, and a place in the metrics."""
+"""Every HTTP request gets an id, a place in the metrics, and an access log line as set."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
-from graphql import OperationDefinitionNode
+from graphql import DocumentNode, OperationDefinitionNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
 
 from app.observability.logs import REQUEST_ID, new_request_id
 from app.observability.metrics import Metrics
+from app.settings import AccessLog
 
 log = logging.getLogger("skillpath.access")
 ROUTES = frozenset({"/graphql", "/livez", "/readyz", "/healthz", "/metrics", "/dashboard", "/"})
@@ -21,9 +20,17 @@ ROUTES = frozenset({"/graphql", "/livez", "/readyz", "/healthz", "/metrics", "/d
 class RequestObserver:
     """ASGI middleware: request id in, ``X-Request-ID`` out, one log line, latency."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics | None) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics | None, access_log: AccessLog = "all",
+        slow_ms: int = 1_000,
+    ) -> None:  # fmt: skip
         self.app = app
         self.metrics = metrics
+        # A line per request costs about a twentieth of a small query: by default only
+        # failures and slow requests are written (SKILLPATH_ACCESS_LOG).
+        self.log_all = access_log == "all"
+        self.log_errors = access_log != "off"
+        self.slow_seconds = slow_ms / 1000
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -54,7 +61,10 @@ class RequestObserver:
             route = path if path in ROUTES else "other"
             if self.metrics is not None and scope["type"] == "http":
                 self.metrics.http_seconds.labels(route, str(status)).observe(seconds)
-            if route not in ("/livez", "/metrics"):
+            if route not in ("/livez", "/metrics") and (
+                self.log_all
+                or (self.log_errors and (status >= 400 or seconds >= self.slow_seconds))
+            ):
                 log.info(
                     "%s %s %s %.1f ms", scope.get("method", "WS"), path, status, seconds * 1000,
                     extra={"status": status, "durationMs": round(seconds * 1000, 2)},
@@ -62,34 +72,24 @@ class RequestObserver:
             REQUEST_ID.reset(token)
 
 
-def operation_metrics() -> type[SchemaExtension]:
-    """A schema extension timing each operation by its first root field, and counting errors
-    by code, into the app's metrics (found on the request's app)."""
-
-    class OperationMetrics(SchemaExtension):
-        def on_operation(self) -> Iterator[None]:
-            started = time.perf_counter()
-            yield
-            context = self.execution_context
-            request: Any = getattr(context.context, "request", None)
-            metrics: Metrics | None = getattr(
-                getattr(getattr(request, "app", None), "state", None), "metrics", None
-            )
-            if metrics is None:
-                return
-            metrics.operation_seconds.labels(_operation(context)).observe(
-                time.perf_counter() - started
-            )
-            result = context.result
-            for error in getattr(result, "errors", None) or ():
-                code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
-                metrics.errors.labels(str(code)).inc()
-
-    return OperationMetrics
+def observe_operation(
+    context: Any, result: Any, seconds: float, document: DocumentNode | None
+) -> None:
+    """Time an executed operation by its first root field, and count its errors by code,
+    into the app's metrics (found on the request's app); called by the schema."""
+    request: Any = getattr(context, "request", None)
+    metrics: Metrics | None = getattr(
+        getattr(getattr(request, "app", None), "state", None), "metrics", None
+    )
+    if metrics is None:
+        return
+    metrics.operation_seconds.labels(_operation(document)).observe(seconds)
+    for error in getattr(result, "errors", None) or ():
+        code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+        metrics.errors.labels(str(code)).inc()
 
 
-def _operation(context: Any) -> str:
-    document = context.graphql_document
+def _operation(document: DocumentNode | None) -> str:
     if document is None:
         return "unparsed"
     for definition in document.definitions:

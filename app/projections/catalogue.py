@@ -144,6 +144,7 @@ class ModuleCatalogue:
         include_retired: bool = False,
         last: int | None = None,
         before: int | None = None,
+        count: bool = True,
     ) -> Page[ModuleRow]:
         filters: dict[str, Any] = {
             "id IN (SELECT module_id FROM {module_skills} WHERE skill = %s)": (
@@ -154,7 +155,7 @@ class ModuleCatalogue:
         }
         return page_query(
             self._gateway, "modules", filters, first, after, ModuleRow.from_row,
-            last=last, before=before,
+            last=last, before=before, count=count,
         )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from app.aggregates import Employee
@@ -104,7 +105,11 @@ def _opt(value: object | None) -> str | None:
 
 @dataclass(frozen=True)
 class EmployeeRow:
-    """One employee as the directory knows them."""
+    """One employee as the directory knows them.
+
+    A row read with only some columns (``EmployeeDirectory.page(columns=...)``) has None in
+    the others. The JSON columns are decoded when first asked for, not when read.
+    """
 
     id: str
     seq: int
@@ -119,20 +124,37 @@ class EmployeeRow:
     status: str
     left_on: str | None
     productive_since: str | None
-    media_types: list[str]
     weekly_minutes: int
-    goals: list[str]
     language: str
     last_pulse_score: int | None
     role_changes: int
     updated_at: str
+    media_types_json: str = "[]"
+    goals_json: str = "[]"
+
+    @cached_property
+    def media_types(self) -> list[str]:
+        decoded: list[str] = json.loads(self.media_types_json)
+        return decoded
+
+    @cached_property
+    def goals(self) -> list[str]:
+        decoded: list[str] = json.loads(self.goals_json)
+        return decoded
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EmployeeRow:
-        row = dict(row)
-        row["media_types"] = json.loads(row["media_types"])
-        row["goals"] = json.loads(row["goals"])
-        return cls(**row)
+        found = {**_NOT_READ, **row}
+        found["media_types_json"] = found.pop("media_types") or "[]"
+        found["goals_json"] = found.pop("goals") or "[]"
+        return cls(**found)
+
+
+#: Every column of the directory, None until read.
+_NOT_READ: dict[str, Any] = {
+    name: None for name in EmployeeRow.__dataclass_fields__ if not name.endswith("_json")
+} | {"media_types": None, "goals": None}
+EMPLOYEE_COLUMNS = frozenset(_NOT_READ)
 
 
 @dataclass(frozen=True)
@@ -171,7 +193,16 @@ class EmployeeDirectory:
         manager_id: str | None = None,
         last: int | None = None,
         before: int | None = None,
+        count: bool = True,
+        columns: Sequence[str] | None = None,
     ) -> Page[EmployeeRow]:
+        """A page in hiring order; ``count``: with the total; ``columns``: only those
+        (``id`` and ``seq`` always), the others None in the rows."""
+        if columns is not None:
+            unknown = set(columns) - EMPLOYEE_COLUMNS
+            if unknown:
+                raise ValueError(f"no such directory columns: {sorted(unknown)}")
+            columns = ["id", *columns]
         filters: dict[str, str | None] = {
             "department = %s": department,
             "role_id = %s": role_id,
@@ -179,7 +210,7 @@ class EmployeeDirectory:
         }
         return page_query(
             self._gateway, "employees", filters, first, after, EmployeeRow.from_row,
-            last=last, before=before,
+            last=last, before=before, count=count, columns=columns,
         )  # fmt: skip
 
     def reports_of(self, manager_id: str) -> list[EmployeeRow]:

@@ -14,9 +14,10 @@ shown to nobody.
 
 The mitigation (``SKILLPATH_FAIRNESS_MITIGATION``) re-ranks for the flagged topics only:
 for each role and skill band where a topic's exposure differs between groups (ratio below
-0.8), every list in that stratum carries at least 0.8 times as many modules of the topic as
-the best-served group's lists did on average (the least that lifts the ratio to 0.8; when
-several flagged topics would need more than the whole list, each gets its proportional
+0.8), every list in that stratum carries at least a floor of the topic: 0.86 times the
+share the best-served group keeps of it once every flagged topic's floor is in force (the
+least that lifts the ratio over 0.8 with a margin for rounding to whole modules; when the
+floors cannot all fit in a list, each gets its proportional
 part). The plan is computed from the unmitigated
 report (aggregates over people with fairness_audit consent); serving applies it by role
 and band alone, never looking at anyone's protected attributes.
@@ -24,6 +25,8 @@ and band alone, never looking at anyone's protected attributes.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +37,9 @@ from app.projections.fairness_attributes import DeclaredAttributes
 from app.recommend.ranking import Learner, Ranking
 
 THRESHOLD = 0.8
+#: The ratio the mitigation aims at: a little above the threshold, so that rounding floors
+#: to whole modules per list does not leave a stratum just under it.
+TARGET_RATIO = 0.86
 ATTRIBUTES = ("gender", "age_band")
 NOT_COMPARED = "undisclosed"
 #: A role's required topics should fill at least this share of its lists, on average.
@@ -91,6 +97,23 @@ class FairnessReport:
     required_topics: list[RequiredTopicExposure] = field(default_factory=list)
     #: The mitigation plan this report's lists call for (from their exposures).
     plan: Plan = field(default_factory=dict)
+
+
+def whole_modules(modules: float, employee_id: str, topic: str) -> int:
+    """A floor of ``modules`` (a share times the list length) as whole modules for one list.
+
+    Rounded down or up so that lists of a stratum carry the fractional floor on average:
+    each list rounds up with a probability equal to the fraction, drawn from a hash of the
+    employee and topic, so the same person always gets the same floor and nothing but the
+    role and band decides it. Rounding every list up would swap in more modules of the
+    topic than the ratio needs.
+    """
+    whole = math.floor(modules + 1e-9)
+    fraction = modules - whole
+    if fraction <= 1e-9:
+        return whole
+    digest = hashlib.sha256(f"{employee_id}:{topic}".encode()).digest()
+    return whole + (int.from_bytes(digest[:8], "big") / 2**64 < fraction)
 
 
 def skill_band(learner: Learner) -> str:
@@ -158,7 +181,8 @@ def mitigation_plan(people: list[Person]) -> Plan:
     """Per stratum, each topic whose exposure differs between groups (ratio below the
     threshold) and the best-served group's mean share of it: what every list there should
     carry at least."""
-    plan: Plan = defaultdict(dict)
+    plan: Plan = {}
+    best_served: dict[Stratum, dict[str, float]] = defaultdict(dict)
     for stratum in sorted({s for _, s, _ in people}):
         members = [(subject, shares) for subject, s, shares in people if s == stratum]
         topics = {t for _, shares in members for t in shares}
@@ -176,15 +200,39 @@ def mitigation_plan(people: list[Person]) -> Plan:
                          for lists in compared.values()]  # fmt: skip
                 best = max(means)
                 if best > 0 and min(means) / best < THRESHOLD:
-                    # Enough for the ratio to reach the threshold, and no more: every
-                    # module swapped in costs a module the ranking preferred.
-                    target = THRESHOLD * best
-                    plan[stratum][topic] = max(plan[stratum].get(topic, 0.0), target)
-    for stratum, targets in plan.items():
-        total = sum(targets.values())
-        if total > 1.0:  # segregated lists: every flagged topic gets its part of the list
-            plan[stratum] = {t: share / total for t, share in targets.items()}
+                    best_served[stratum][topic] = max(best_served[stratum].get(topic, 0.0), best)
+    for stratum, shares in best_served.items():
+        plan[stratum] = _floors(shares)
     return dict(plan)
+
+
+def _floors(best: dict[str, float]) -> dict[str, float]:
+    """The least share of a list each flagged topic needs for its ratio to reach the target.
+
+    A topic's floor is TARGET_RATIO times the share the best-served group keeps of it once
+    the other topics' floors are in force too: when the women's lists must carry technical
+    modules and the men's communication ones, the men keep fewer technical modules, so the
+    women need fewer of them. Solved by iterating ``f_t = r * min(best_t, 1 - sum(f_u))``
+    (u the other flagged topics) from ``f_t = r * best_t``, each step half-way (undamped,
+    two floors would swing to and fro around their fixed point).
+    Every module swapped in costs one the ranking preferred, so no floor is higher than the
+    ratio needs.
+    """
+    floors = {t: TARGET_RATIO * share for t, share in best.items()}
+    for _ in range(200):
+        total = sum(floors.values())
+        step = {
+            t: TARGET_RATIO * min(share, max(0.0, 1.0 - (total - floors[t])))
+            for t, share in best.items()
+        }
+        done = max(abs(step[t] - floors[t]) for t in floors) < 1e-9
+        floors = {t: (floors[t] + step[t]) / 2 for t in floors}  # damped: no oscillation
+        if done:
+            break
+    total = sum(floors.values())
+    if total > 1.0:  # cannot all fit: every flagged topic gets its part of the list
+        floors = {t: share / total for t, share in floors.items()}
+    return floors
 
 
 def _required(

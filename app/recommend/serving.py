@@ -8,7 +8,6 @@ artefact is corrupt is refused and the one before stays active.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import defaultdict
@@ -29,7 +28,7 @@ from app.projections.features import FeatureBook, RoleRequirements
 from app.projections.interactions import InteractionBook
 from app.recommend import rules
 from app.recommend.catalogue import CatalogueIndex
-from app.recommend.fairness import Plan, skill_band
+from app.recommend.fairness import Plan, skill_band, whole_modules
 from app.recommend.forgetting import (
     PERSONALISATION,
     Exclusions,
@@ -363,7 +362,10 @@ class RecommenderService:
         if not on or self.plan_provider is None:
             return {}
         wanted = self._plan(using).get((learner.employee.role_id, skill_band(learner)), {})
-        return {topic: math.ceil(share * first - 1e-9) for topic, share in wanted.items()}
+        return {
+            topic: whole_modules(share * first, learner.employee.employee_id, topic)
+            for topic, share in wanted.items()
+        }
 
     def remember_plan(self, using: ActiveModel | None, plan: Plan) -> None:
         """A plan just computed (by a fairness report) for a version: serve with it."""

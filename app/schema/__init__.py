@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import DocumentNode, GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.exceptions import MissingQueryError
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionResult as StrawberryResult
+from strawberry.types.execution import PreExecutionError
 
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.benefits import BenefitMutation, BenefitQuery
 from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
-from app.schema.cost import cost_limit
 from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
@@ -33,11 +31,12 @@ from app.schema.kpi_history import KpiHistoryQuery, KpiHistorySubscription
 from app.schema.kpis import KpiMutation, KpiQuery
 from app.schema.learning import LearningMutation, LearningQuery
 from app.schema.limits import InputLimits, install_limits
-from app.schema.masking import MaskInternalErrors, is_client_error
+from app.schema.masking import is_client_error, mask_internal
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
 from app.schema.nodes import NodeQuery
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
+from app.schema.preparation import Preparation
 from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
 from app.schema.programmes import ProgrammeMutation, ProgrammeQuery
 from app.schema.pulse import PulseMutation, PulseQuery
@@ -49,6 +48,9 @@ from app.schema.skills import SkillQuery
 from app.schema.status import StatusQuery
 from app.schema.subscriptions import Subscription as LiveSubscription
 from app.schema.webhooks import WebhookMutation, WebhookQuery
+
+#: The most tokens an operation's text may have (the parser stops there).
+MAX_TOKENS = 5_000
 
 Query = merge_types(
     "Query",
@@ -102,7 +104,93 @@ Mutation = merge_types(
 
 
 class SkillpathSchema(strawberry.Schema):
-    """Logs only internal errors: client mistakes are answered, not logged as faults."""
+    """Strawberry's schema with its per-operation steps built once (app/schema/preparation.py).
+
+    Parsing, validation, the cost limit and masking run here instead of as extensions made
+    afresh for every request. Only internal errors are logged: client mistakes are answered,
+    not logged as faults.
+    """
+
+    preparation: Preparation
+    observe: Callable[[Any, StrawberryResult, float, DocumentNode | None], None] | None = None
+
+    async def _prepare_operation_async(
+        self, context: ExecutionContext, extensions_runner: Any
+    ) -> PreExecutionError | None:
+        if not self.extensions:
+            return self._prepare(context)
+        # An extension (tracing) that wants the parsing and validation steps gets them.
+        async with extensions_runner.parsing(), extensions_runner.validation():
+            return self._prepare(context)
+
+    def _prepare_operation_sync(
+        self, context: ExecutionContext, extensions_runner: Any
+    ) -> StrawberryResult | None:
+        with extensions_runner.parsing(), extensions_runner.validation():
+            refused = self._prepare(context)
+        if refused is None:
+            return None
+        errors = refused.errors or []
+        self._process_errors(errors, context)
+        return StrawberryResult(data=None, errors=mask_internal(errors))
+
+    def _prepare(self, context: ExecutionContext) -> PreExecutionError | None:
+        """Parse (cached), check the operation type, validate (cached) and cost."""
+        document = context.graphql_document
+        if document is None:
+            if not context.query:
+                raise MissingQueryError
+            prepared = self.preparation.prepared(context.query)
+            if prepared.document is None:
+                context.pre_execution_errors = prepared.errors
+                return PreExecutionError(data=None, errors=prepared.errors)
+            document = context.graphql_document = prepared.document
+            errors = prepared.errors
+        else:  # a document given as it is: validated, not cached
+            errors = self.preparation.validate(document)
+        try:
+            operation_type = context.operation_type
+        except RuntimeError as error:
+            raise CannotGetOperationTypeError(context.operation_name) from error
+        if operation_type not in context.allowed_operations:
+            raise InvalidOperationTypeError(operation_type)
+        if errors:
+            context.pre_execution_errors = errors
+            return PreExecutionError(data=None, errors=errors)
+        costly = self.preparation.too_costly(document, context.variables, context.operation_name)
+        if costly is not None:
+            context.pre_execution_errors = [costly]
+            return PreExecutionError(data=None, errors=[costly])
+        return None
+
+    async def _handle_execution_result(
+        self, context: ExecutionContext, result: Any, extensions_runner: Any, *,
+        skip_process_errors: bool = False,
+    ) -> StrawberryResult:  # fmt: skip
+        handled = await super()._handle_execution_result(
+            context, result, extensions_runner, skip_process_errors=skip_process_errors
+        )
+        if handled.errors:
+            handled.errors = mask_internal(handled.errors)
+        return handled
+
+    async def execute(
+        self, query: str | None, variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None, *args: Any, **kwargs: Any,
+    ) -> StrawberryResult:  # fmt: skip
+        started = time.perf_counter()
+        result = await super().execute(query, variable_values, context_value, *args, **kwargs)
+        if self.observe is not None:
+            prepared = self.preparation.known(query)
+            document = None if prepared is None else prepared.document
+            self.observe(context_value, result, time.perf_counter() - started, document)
+        return result
+
+    def execute_sync(self, *args: Any, **kwargs: Any) -> StrawberryResult:
+        result = super().execute_sync(*args, **kwargs)
+        if result.errors:
+            result.errors = mask_internal(result.errors)
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -128,18 +216,7 @@ def build_schema(
     ]
     if not introspection:
         guards.append(NoSchemaIntrospectionCustomRule)
-    extensions: list[Any] = [
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-        lambda: AddValidationRules(guards),
-        lambda: MaxTokensLimiter(max_token_count=5_000),
-    ]
-    if max_cost:
-        extensions.append(cost_limit(max_cost))
-    if metrics:
-        from app.observability.middleware import operation_metrics
-
-        extensions.append(operation_metrics())
+    extensions: list[Any] = []
     if tracing:
         try:
             from strawberry.extensions.tracing import OpenTelemetryExtension
@@ -148,7 +225,6 @@ def build_schema(
                 "SKILLPATH_TRACING=true needs OpenTelemetry: pip install 'skillpath[tracing]'"
             ) from missing
         extensions.append(OpenTelemetryExtension)
-    extensions.append(MaskInternalErrors)
     schema = SkillpathSchema(
         query=Query,
         mutation=Mutation,
@@ -157,6 +233,14 @@ def build_schema(
         execution_context_class=PlainFieldsExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,
     )
+    # Parser and validation caches, the token and cost limits, and masking: made once here.
+    schema.preparation = Preparation(
+        schema._schema, guards, max_tokens=MAX_TOKENS, max_cost=max_cost
+    )
+    if metrics:
+        from app.observability.middleware import observe_operation
+
+        schema.observe = observe_operation
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
     install_limits(schema._schema, limits or InputLimits())

@@ -168,6 +168,33 @@ def selects(info: SkillpathInfo, *path: str) -> bool:
     )
 
 
+def selected_names(info: SkillpathInfo, *path: str) -> set[str]:
+    """The names of the fields the query asks for at ``path`` below this field (schema
+    names, fragments included)."""
+    raw = info._raw_info
+    fragments = raw.fragments
+    found: set[str] = set()
+
+    def walk(nodes: Any, names: tuple[str, ...]) -> None:
+        for node in nodes:
+            if isinstance(node, FragmentSpreadNode):
+                fragment = fragments.get(node.name.value)
+                if fragment is not None:
+                    walk(fragment.selection_set.selections, names)
+            elif isinstance(node, InlineFragmentNode):
+                walk(node.selection_set.selections, names)
+            elif isinstance(node, FieldNode):
+                if not names:
+                    found.add(node.name.value)
+                elif node.name.value == names[0] and node.selection_set:
+                    walk(node.selection_set.selections, names[1:])
+
+    for field in raw.field_nodes:
+        if field.selection_set:
+            walk(field.selection_set.selections, path)
+    return found
+
+
 async def consistent(info: SkillpathInfo, position: int | None) -> None:
     """Read-your-writes: hold the query until the read models reach ``position``."""
     if position is None:

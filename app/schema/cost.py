@@ -18,7 +18,6 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -33,8 +32,6 @@ from graphql import (
     VariableNode,
     is_leaf_type,
 )
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from app.aggregates.programme_phases import PHASES
 from app.schema.common import MAX_PAGE
@@ -182,25 +179,3 @@ class _Costs:
             self._found.clear()
         self._found[key] = (document, cost)  # holding the document keeps its id unique
         return cost
-
-
-def cost_limit(limit: int) -> type[SchemaExtension]:
-    """A schema extension refusing operations that cost more than ``limit``."""
-    costs = _Costs()
-
-    class QueryCostLimit(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            document = context.graphql_document
-            if document is not None:
-                cost = costs.cost(
-                    context.schema._schema, document, context.variables,
-                    context.operation_name, limit,
-                )  # fmt: skip
-                if cost > limit:
-                    if context.operation_type is OperationType.SUBSCRIPTION:
-                        raise too_costly(cost, limit)  # answered as the subscription's error
-                    context.result = ExecutionResult(data=None, errors=[too_costly(cost, limit)])
-            yield
-
-    return QueryCostLimit

@@ -19,6 +19,7 @@ from app.schema.common import (
     consistent,
     encode_cursor,
     page_info_of,
+    selected_names,
     selects,
     seq_slice,
 )
@@ -142,6 +143,32 @@ def _item_answers(answers: list[PulseItemAnswerInput]) -> dict[str, dict[str, An
     return {"item_scores": scores, "texts": texts}
 
 
+#: The directory columns each field of ``Employee`` reads (app/schema/types.py), so that a
+#: page reads only what its query selects; a field not listed here reads the whole row.
+#: ``manager`` reads whole rows too: they are handed to the loader a manager may come from.
+EMPLOYEE_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "__typename": (), "id": (), "name": ("name",), "email": ("email",),
+    "department": ("department",), "location": ("location",),
+    "yearsExperience": ("years_experience",), "hireDate": ("hire_date",),
+    "status": ("status",), "leftOn": ("left_on",), "productiveSince": ("productive_since",),
+    "roleChanges": ("role_changes",), "managerId": ("manager_id",),
+    "profile": ("media_types", "weekly_minutes", "goals", "language"),
+    "role": ("role_id",), "skillGaps": ("role_id",), "skills": (), "enrollments": (),
+    "enrollmentsConnection": (), "reports": (), "reportsConnection": (),
+}  # fmt: skip
+
+
+def employee_columns(fields: set[str]) -> list[str] | None:
+    """The directory columns the selected ``Employee`` fields read, or None for all."""
+    columns: dict[str, None] = {}
+    for name in fields:
+        needs = EMPLOYEE_FIELD_COLUMNS.get(name)
+        if needs is None:
+            return None
+        columns.update(dict.fromkeys(needs))
+    return list(columns)
+
+
 @strawberry.type
 class EmployeeQuery:
     @strawberry.field(description="One employee by id, or null.")
@@ -173,12 +200,16 @@ class EmployeeQuery:
         window = seq_slice("employee", first, after, last, before)
         role = None if role_id is None else query_id(role_id, "roleId")
         services, loaders = info.context.services, info.context.loaders
-        with_roles = selects(info, "edges", "node", "role")
+        fields = selected_names(info, "edges", "node")
+        with_roles = "role" in fields
+        # Only the columns the selected fields read, and the total only when asked for.
+        columns = employee_columns(fields)
+        count = selects(info, "totalCount")
 
         def read() -> tuple[Page[EmployeeRow], dict[str, RoleRow | None], list[Subject]]:
             page = services.directory.page(
                 first=window.first, after=window.after, department=department, role_id=role,
-                last=window.last, before=window.before,
+                last=window.last, before=window.before, count=count, columns=columns,
             )  # fmt: skip
             # The page's roles in the same trip to the database, so `role` resolves at once,
             # and what the access policy needs to know of each person on it.
@@ -189,7 +220,7 @@ class EmployeeQuery:
 
         page, roles, facts = await info.context.read(read)
         info.context.access.remember(facts)
-        if selects(info, "edges", "node", "manager"):  # a manager may be on this page
+        if "manager" in fields:  # a manager may be on this page (whole rows, see above)
             loaders.employees.prime_many({row.id: row for row in page.items})
         nodes = [Employee(row=r) for r in page.items]
         if with_roles:

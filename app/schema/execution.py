@@ -176,6 +176,28 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middlewares = getattr(self.middleware_manager, "middlewares", None)
         self._plain = {} if middlewares else plain_scalar_fields(self.schema)
 
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # Straight to the object's fields: graphql-core's two layers between (incremental
+        # delivery bookkeeping, unused without @defer) cost a call each for every row.
+        # Anything unusual (a type check that is not plainly true, deferred fragments)
+        # takes the full path.
+        is_type_of = return_type.is_type_of
+        if is_type_of is None or is_type_of(result, info) is True:
+            grouped_field_set, deferred, _ = self.collect_subfields(return_type, field_details_list)
+            if not deferred:
+                return self.execute_fields(return_type, result, path, grouped_field_set, None)
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,

@@ -15,6 +15,7 @@ from app.schema.common import (
     consistent,
     encode_cursor,
     page_info_of,
+    selects,
     seq_slice,
 )
 from app.schema.context import SkillpathInfo
@@ -227,6 +228,7 @@ class LearningQuery:
             include_retired=include_retired,
             last=window.last,
             before=window.before,
+            count=selects(info, "totalCount"),
         )
         for row in page.items:
             info.context.loaders.modules.prime(row.id, row)

@@ -19,6 +19,33 @@ def is_client_error(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
+def mask_internal(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors with every internal one replaced by its masked form (and logged)."""
+    if all(is_client_error(error) for error in errors):
+        return errors
+    return [error if is_client_error(error) else masked(error) for error in errors]
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """An internal error as the client sees it: a reference, which the log has too."""
+    reference = uuid.uuid4().hex[:12]
+    request_id = REQUEST_ID.get()
+    log.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+    within = f", request {request_id}" if request_id else ""
+    return GraphQLError(
+        message=f"Internal error (reference {reference}{within}).",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={
+            "code": "INTERNAL_SERVER_ERROR",
+            "reference": reference,
+            "requestId": request_id,
+        },
+    )
+
+
 class MaskInternalErrors(MaskErrors):
     """Replace unexpected exceptions by a message with a reference that the log also has."""
 
@@ -26,19 +53,4 @@ class MaskInternalErrors(MaskErrors):
         super().__init__(should_mask_error=lambda error: not is_client_error(error))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        reference = uuid.uuid4().hex[:12]
-        request_id = REQUEST_ID.get()
-        log.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
-        within = f", request {request_id}" if request_id else ""
-        return GraphQLError(
-            message=f"Internal error (reference {reference}{within}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={
-                "code": "INTERNAL_SERVER_ERROR",
-                "reference": reference,
-                "requestId": request_id,
-            },
-        )
+        return masked(error)

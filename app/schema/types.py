@@ -194,8 +194,9 @@ class Employee(Node):
         self.department = row.department
         self.location = row.location
         self.years_experience = row.years_experience
-        self.hire_date = date.fromisoformat(row.hire_date)
-        self.status = EmployeeStatus(row.status)
+        # A row read with only the selected columns has None in the others.
+        self.hire_date = to_date(row.hire_date)
+        self.status = None if row.status is None else EmployeeStatus(row.status)
         self.left_on = to_date(row.left_on)
         self.productive_since = to_date(row.productive_since)
         self.role_changes = row.role_changes
