@@ -15,6 +15,7 @@ from eventsourcing.popo import POPOFactory
 from app.audit.recorders import chained_recorder
 from app.commands.base import Erasure, SavedListeners, Written
 from app.commands.benefits import BenefitCommands
+from app.commands.champions import ChampionCommands
 from app.commands.consent import ConsentCommands
 from app.commands.decisions import DecisionCommands
 from app.commands.group_commit import GroupCommit
@@ -26,6 +27,7 @@ from app.commands.operations import OperationsCommands
 from app.commands.people import PeopleCommands
 from app.commands.programmes import ProgrammeCommands
 from app.commands.pulse import PulseCommands
+from app.commands.webhooks import WebhookCommands
 from app.commands.xapi import XapiCommands
 from app.consent.cipher import new_key
 from app.consent.envelope import PersonalDataMapper
@@ -40,6 +42,7 @@ class Skillpath(
     PeopleCommands,
     HrImportCommands,
     XapiCommands,
+    WebhookCommands,
     DecisionCommands,
     ConsentCommands,
     ProgrammeCommands,
@@ -49,6 +52,7 @@ class Skillpath(
     MentoringCommands,
     OnboardingCommands,
     BenefitCommands,
+    ChampionCommands,
 ):
     """Commands for employees, the catalogue, enrolments, consent, programmes and decisions.
 

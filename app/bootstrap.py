@@ -17,6 +17,7 @@ from app.integration.mbox_index import MboxSha1Index
 from app.integration.webhooks import WebhookStore
 from app.keystore import MasterKeyError, development_master_key, resolve_master_key
 from app.people.benefits import BenefitBook
+from app.people.champions import ChampionBook
 from app.people.mentors import MentorMatching
 from app.people.mobility import Mobility
 from app.people.onboarding import OnboardingBook
@@ -45,6 +46,7 @@ from app.recommend.audit import unmitigated_plan
 from app.recommend.serving import RecommenderService
 from app.settings import Settings
 from app.subjects import Subjects
+from app.tagging.book import ModuleTagBook
 
 
 class StartupError(RuntimeError):
@@ -84,6 +86,9 @@ class Services:
     mentors: MentorMatching
     onboarding: OnboardingBook
     benefits: BenefitBook
+    #: Suggested topics and skills for new modules.
+    tagging: ModuleTagBook
+    champions: ChampionBook
 
     def read_models_reach(self, position: int, timeout: float | None = None) -> bool:
         """Wait (bounded) until every read model includes the event at ``position``."""
@@ -148,7 +153,7 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         live=Live(settings, app),
         subjects=Subjects(app, gateway),
         idempotency=IdempotencyKeys(gateway, timedelta(hours=settings.idempotency_keep_hours)),
-        webhooks=WebhookStore(gateway, master_key),
+        webhooks=WebhookStore(gateway, app.webhook_secrets),
         skills=(skills := SkillBook(gateway, RoleCatalogue(gateway), SkillIndex(gateway))),
         mobility=Mobility(gateway, skills, RoleCatalogue(gateway), OpportunityBoard(gateway)),
         opportunities=OpportunityBoard(gateway),
@@ -156,6 +161,13 @@ def build_services(settings: Settings, *, start_projections: bool | None = None)
         mentors=MentorMatching(gateway, skills.index, RoleCatalogue(gateway)),
         onboarding=OnboardingBook(gateway),
         benefits=BenefitBook(gateway),
+        tagging=ModuleTagBook(app, gateway),
+        champions=ChampionBook(
+            gateway,
+            settings.min_group_size,
+            settings.champion_employees_per_champion,
+            settings.champion_annual_cost,
+        ),
     )
     # xAPI actors named by the SHA-1 of their address are found in the directory.
     app.find_by_mbox_sha1 = MboxSha1Index(gateway).find

@@ -35,9 +35,12 @@ KEYS_DDL = (
     # rotation, so that the hash chain and the e-mail claims keep their keys.
     "CREATE TABLE IF NOT EXISTS {master_secrets} (purpose TEXT PRIMARY KEY, sealed TEXT NOT NULL)",
 )
+#: The secret that seals webhook endpoint secrets (in their events and the endpoint table).
+WEBHOOK_SECRETS = "webhook-secrets"
 #: What a rotation keeps: secrets that key data already written (the log's hash chain, the
-#: ids of e-mail claims). The embedded token secret is not kept: tokens are short-lived.
-KEPT_ACROSS_ROTATION = ("email-claim", "event-chain")
+#: ids of e-mail claims, the webhook secrets sealed in events). The embedded token secret
+#: is not kept: tokens are short-lived.
+KEPT_ACROSS_ROTATION = ("email-claim", "event-chain", WEBHOOK_SECRETS)
 #: How long a process trusts a key it read; an erasure in another process takes effect in
 #: this process's memory within this time (in the database it is immediate).
 KEY_CACHE_SECONDS = 30.0

@@ -41,6 +41,7 @@ from app.observability.middleware import RequestObserver
 from app.recommend.retraining import RetrainingWorker
 from app.schema import build_schema
 from app.schema.context import Context, read_model
+from app.schema.error_codes import http_error_body
 from app.schema.limits import InputLimits
 from app.schema.persisted import PersistedQueries, PersistedQueryRefused
 from app.schema.sessions import Sessions
@@ -76,7 +77,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         schema = build_schema(
             settings.max_query_depth, limits, max_cost=settings.max_query_cost,
             introspection=settings.introspection, tracing=settings.tracing,
-            metrics=settings.metrics,
+            metrics=settings.metrics, offload_cost=settings.offload_cost,
         )  # fmt: skip
         super().__init__(schema, **kwargs)
         self.guard = RequestGuard(settings)
@@ -156,7 +157,7 @@ class SkillpathGraphQL(GraphQL[Context, None]):
             self._count_refusal(response)
         except HTTPException as error:
             response = JSONResponse(
-                {"data": None, "errors": [{"message": error.reason}]},
+                http_error_body(error.reason),
                 status_code=error.status_code,
             )
         except PersistedQueryRefused as unknown:
@@ -259,6 +260,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             await graphql.sessions.stop()
+            await graphql.guard.close()
             await services.live.stop()
             webhooks.stop()
             retraining.stop()
@@ -275,6 +277,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 XapiStatements(
                     services,
                     graphql.actor_of,
+                    graphql.guard,
                     max_batch=settings.xapi_max_batch,
                     max_bytes=settings.xapi_max_body_bytes,
                 ).handle,

@@ -145,6 +145,12 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_channel_prefix: str = "skillpath"
     min_group_size: int = 5
+    #: AI champion coverage: one champion per this many active employees of a department
+    #: (rounded up). 100 gives the champions article's "one or two per 50 to 150 employees".
+    champion_employees_per_champion: int = 100
+    #: The yearly cost of a full position, at which recorded champion time shares are
+    #: costed; 75,000 is the article's 15,000 euro for a 20 % position.
+    champion_annual_cost: float = 75_000.0
     push_interval_seconds: float = 0.25
     subscription_queue_size: int = 1000
     session_check_seconds: float = 5.0
@@ -152,11 +158,14 @@ class Settings:
     max_list_size: int = 100
     #: Objects one operation may return, computed before it runs (app/schema/cost.py); 0: off.
     max_query_cost: int = 10_000
+    #: Queries of at least this cost run in a worker thread (app/schema/offload.py); 0: off.
+    offload_cost: int = 1_000
     #: The largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
     #: How long one HTTP request may take before it is answered with a timeout error.
     request_timeout_seconds: float = 15.0
-    #: Requests per minute one token may make, per API worker; 0: no limit.
+    #: Requests per minute one token may make, across all API workers when Redis is
+    #: configured (``broadcast`` redis), else per worker; 0: no limit.
     rate_limit_per_minute: int = 1_200
     #: GraphQL introspection (off by default in production).
     introspection: bool = True
@@ -246,12 +255,17 @@ class Settings:
             redis_url=env.get("SKILLPATH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             redis_channel_prefix=env.get("SKILLPATH_REDIS_CHANNEL_PREFIX", "skillpath"),
             min_group_size=_int(env, "SKILLPATH_MIN_GROUP_SIZE", 5, minimum=1),
+            champion_employees_per_champion=_int(
+                env, "SKILLPATH_CHAMPION_EMPLOYEES_PER_CHAMPION", 100, minimum=1
+            ),
+            champion_annual_cost=_float(env, "SKILLPATH_CHAMPION_ANNUAL_COST", 75_000.0),
             push_interval_seconds=_float(env, "SKILLPATH_PUSH_INTERVAL_SECONDS", 0.25),
             subscription_queue_size=_int(env, "SKILLPATH_SUBSCRIPTION_QUEUE_SIZE", 1000, minimum=1),
             session_check_seconds=_float(env, "SKILLPATH_SESSION_CHECK_SECONDS", 5.0),
             max_string_length=_int(env, "SKILLPATH_MAX_STRING_LENGTH", 5_000, minimum=1),
             max_list_size=_int(env, "SKILLPATH_MAX_LIST_SIZE", 100, minimum=1),
             max_query_cost=_int(env, "SKILLPATH_MAX_QUERY_COST", 10_000),
+            offload_cost=_int(env, "SKILLPATH_OFFLOAD_COST", 1_000),
             max_body_bytes=_int(env, "SKILLPATH_MAX_BODY_BYTES", 1_000_000, minimum=1_000),
             request_timeout_seconds=_float(env, "SKILLPATH_REQUEST_TIMEOUT_SECONDS", 15.0),
             rate_limit_per_minute=_int(env, "SKILLPATH_RATE_LIMIT_PER_MINUTE", 1_200),

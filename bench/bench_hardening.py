@@ -11,8 +11,13 @@
 3. ``/livez`` latency while four clients run worst-case queries in a loop: the 49-alias
    query, and the costliest query the limit lets through.
 
+4. With ``--livez``: only ``/livez`` under four clients sending the costliest allowed query,
+   on the server as it ships (queries of cost 1,000 or more executed in a worker thread,
+   app/schema/offload.py) against the same server with ``SKILLPATH_OFFLOAD_COST=0`` (every
+   query on the event loop), A B A B; the anchor's throughput in the same run.
+
 Run: ``.venv/bin/python -m bench.bench_hardening`` (``--rounds``, ``--seconds``,
-``--employees``, ``--probes``).
+``--employees``, ``--probes``, ``--livez``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -63,8 +69,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def server(database: Path, folder: Path, *, hardened: bool) -> Iterator[Server]:
-    env = environment(database, folder, projections=True)
+def server(database: Path, folder: Path, *, hardened: bool,
+           extra: dict[str, str] | None = None, tag: str = "") -> Iterator[Server]:  # fmt: skip
+    env = {**environment(database, folder, projections=True), **(extra or {})}
     if hardened:
         env["SKILLPATH_RATE_LIMIT_PER_MINUTE"] = "1000000000"  # counted, never refused
         target = "app.main:create_app"
@@ -72,7 +79,7 @@ def server(database: Path, folder: Path, *, hardened: bool) -> Iterator[Server]:
         env.update(SKILLPATH_MAX_QUERY_COST="0", SKILLPATH_METRICS="false",
                    SKILLPATH_RATE_LIMIT_PER_MINUTE="0")  # fmt: skip
         target = "bench.hardening_off:create_app"
-    name = "on" if hardened else "off"
+    name = ("on" if hardened else "off") + tag
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
@@ -151,6 +158,44 @@ def describe(values: list[float]) -> str:
             f" max {max(values):.1f} ms over {len(values)}")  # fmt: skip
 
 
+def livez_ab(args: argparse.Namespace, database: Path, folder: Path, auth: str) -> None:
+    """/livez under the costliest allowed query, offloaded against on the loop, A B A B."""
+    found: dict[str, list[list[float]]] = {"offloaded": [], "on the loop": []}
+    answers: dict[str, list[float]] = {"offloaded": [], "on the loop": []}
+    with (anchor(folder / "anchor.log") as stock,
+          server(database, folder, hardened=True, tag="-offloaded") as offloaded,
+          server(database, folder, hardened=True, extra={"SKILLPATH_OFFLOAD_COST": "0"},
+                 tag="-loop") as on_loop):  # fmt: skip
+        stock_load = wrk(stock + "/graphql", {"query": STOCK_EMPLOYEES},
+                         connections=args.connections, seconds=args.seconds)  # fmt: skip
+        print(f"anchor, stock strawberry 50 rows from memory: {stock_load.rate:,.1f} req/s,"
+              f" p99 {stock_load.p99:.0f} ms; load {load_average()}")  # fmt: skip
+        for round_ in range(1, args.rounds + 1):
+            idle = livez_alone(offloaded.url, args.probes // 2)
+            print(f"round {round_}, /livez with nothing else sent (what the machine allows"
+                  f" now): {describe(idle)}; load {load_average()}")  # fmt: skip
+            for name, target in (("offloaded", offloaded), ("on the loop", on_loop)):
+                probes, timings, codes = livez_under(target.url, COSTLIEST_ALLOWED, auth,
+                                                     args.probes)  # fmt: skip
+                found[name].append(probes)
+                answers[name].extend(timings)
+                assert Path(f"/proc/{target.pid}").exists(), f"the {name} server exited"
+                print(f"round {round_}, {name}: costliest allowed query x4 {describe(timings)}"
+                      f" (codes {sorted(codes)}); /livez {describe(probes)};"
+                      f" load {load_average()}")  # fmt: skip
+    for name, runs in found.items():
+        p99s = [percentile(run, 0.99) for run in runs]
+        every = [value for run in runs for value in run]
+        print(f"{name}: /livez p99 per round {', '.join(f'{v:.1f}' for v in p99s)} ms;"
+              f" all probes {describe(every)}; the query's answers {describe(answers[name])};"
+              f" target /livez < 100 ms: {'met' if max(p99s) < 100 else 'not met'}"
+              f" (p99 in every round)")  # fmt: skip
+    ratios = [percentile(a, 0.99) / percentile(b, 0.99)
+              for a, b in zip(found["offloaded"], found["on the loop"], strict=True)]  # fmt: skip
+    print(f"/livez p99 offloaded / on the loop: median pair ratio {statistics.median(ratios):.3f}"
+          f" (range {min(ratios):.3f}-{max(ratios):.3f}); load {load_average()}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=4)
@@ -158,14 +203,27 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--employees", type=int, default=300)
     parser.add_argument("--probes", type=int, default=200)
+    parser.add_argument("--livez", action="store_true", help="only /livez, offloaded vs not")
+    parser.add_argument("--database", type=Path, default=None,
+                        help="a folder this benchmark seeded before (its database and key"
+                        " are copied, not changed)")  # fmt: skip
     args = parser.parse_args()
     print_machine()
     folder = Path(tempfile.mkdtemp(prefix="bench-hardening-"))
     started = time.perf_counter()
-    database, _ = seed(folder, args.employees)
-    print(f"seeded {args.employees} employees in {time.perf_counter() - started:.0f} s;"
-          f" {args.connections} connections")  # fmt: skip
+    if args.database is not None:
+        database = folder / "http.sqlite3"
+        for name in ("http.sqlite3", "master.key"):
+            shutil.copyfile(args.database / name, folder / name)
+        print(f"copied the seeded database of {args.database}; {args.connections} connections")
+    else:
+        database, _ = seed(folder, args.employees)
+        print(f"seeded {args.employees} employees in {time.perf_counter() - started:.0f} s;"
+              f" {args.connections} connections")  # fmt: skip
     auth = "Bearer " + mint_token(SECRET.encode(), role="hr", subject="hr@skillpath")
+    if args.livez:
+        livez_ab(args, database, folder, auth)
+        return
     runs = {"rounds": args.rounds, "connections": args.connections, "seconds": args.seconds}
     with (anchor(folder / "anchor.log") as stock, server(database, folder, hardened=True) as on,
           server(database, folder, hardened=False) as off):  # fmt: skip

@@ -9,7 +9,8 @@
 - webhook delivery lag from an event to a local receiver, p50 and p99, with the server's
   own delivery worker.
 
-Run: ``.venv/bin/python -m bench.bench_integration [--rounds 3] [--batches 10]``.
+Run: ``.venv/bin/python -m bench.bench_integration [--rounds 3] [--batches 10]``
+(``--only xapi|import|webhooks`` and ``--engine sqlite|postgres`` narrow it).
 """
 
 from __future__ import annotations
@@ -267,9 +268,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000)
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--only", choices=["xapi", "import", "webhooks"])
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], action="append")
     args = parser.parse_args()
     print_machine()
-    for engine in ("sqlite", "postgres"):
+    for engine in args.engine or ("sqlite", "postgres"):
         if args.only in (None, "xapi"):
             bench_xapi(engine, args.rounds, args.batches)
         if args.only in (None, "import"):

@@ -3,7 +3,7 @@ O*NET import of all 1,110 roles.
 
 One SQLite database: the O*NET roles imported through ``import_onet`` (timed, with a
 progress bar), 5,000 employees on rated O*NET roles, each assessed in the 35 O*NET skills
-(175,000 assessments, one save per employee), 70% sharing their profile, and one manager
+(175,000 assessments, 250 employees per save), 70% sharing their profile, and one manager
 with a team of 50. Skillpath is served by uvicorn in its own process (embedded layout) and
 the stock strawberry anchor the same way; wrk drives both, A B A B:
 
@@ -19,6 +19,7 @@ Run: ``.venv/bin/python -m bench.bench_people`` (``--employees``, ``--connection
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import tempfile
 import time
@@ -26,14 +27,17 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from tqdm import tqdm
 
-from app.aggregates import SYSTEM, Actor, Role
+from app.aggregates import SYSTEM, Actor, Employee, Role
+from app.aggregates.employee import EmailClaim
 from app.auth.tokens import mint_token
 from app.bootstrap import Services, build_services
 from app.competence.importer import import_onet
 from app.competence.model import competence_model
 from app.competence.onet import read_onet
+from app.consent.ledger import ConsentLedger
 from app.settings import Settings
 from bench.bench_http_queries import SECRET, skillpath
 from bench.harness import print_machine
@@ -61,8 +65,17 @@ def import_roles(services: Services) -> tuple[list[UUID], float]:
     return rated, seconds
 
 
+#: Employees written per save: one transaction holds their hires, email claims, 35
+#: assessments each and their consent ledgers (the events the commands would write).
+CHUNK = 250
+
+
 def populate(services: Services, roles: list[UUID], employees: int, rng: random.Random) -> UUID:
-    """Employees with every O*NET skill assessed; returns the manager of the 50-person team."""
+    """Employees with every O*NET skill assessed; returns the manager of the 50-person team.
+
+    The events are those ``hire_employee``, ``assess_skill`` and ``grant_consent`` write, made
+    on the aggregates directly and saved ``CHUNK`` employees per transaction (the commands
+    save one aggregate per transaction: 15,000 transactions for 5,000 people)."""
     app = services.app
     skills = [s.skill for s in competence_model() if s.framework == "onet"]
     manager = app.hire_employee(
@@ -70,22 +83,32 @@ def populate(services: Services, roles: list[UUID], employees: int, rng: random.
         manager_id=None, location="Oslo", years_experience=10, hire_date=date(2020, 1, 1),
         actor=HR,
     ).id  # fmt: skip
-    for n in tqdm(range(employees), desc="employees", unit="person"):
-        employee_id = app.hire_employee(
-            name=f"Person {n}", email=f"person{n}@example.com", role_id=rng.choice(roles),
-            department=f"Department {n % 12}", manager_id=manager if n < TEAM else None,
-            location=rng.choice(("Oslo", "Bergen", "Berlin")), years_experience=rng.randint(0, 30),
-            hire_date=date(2021, 1, 1), actor=HR,
-        ).id  # fmt: skip
-        employee = app.employee(employee_id)
-        for skill in skills:
-            employee.assess_skill(skill=skill, level=rng.randint(0, 5), actor=HR,
-                                  source=rng.choice(("self", "manager", "quiz")),
-                                  occurred_at=None)  # fmt: skip
-        app.save(employee)
-        if rng.random() < 0.7 or n < TEAM * 0.7:
-            app.grant_consent(employee_id, purpose="profile_sharing", policy_version="v1",
-                              actor=Actor(str(employee_id), "employee"))  # fmt: skip
+    with tqdm(total=employees, desc="employees", unit="person") as bar:
+        for start in range(0, employees, CHUNK):
+            batch: list[Aggregate] = []
+            for n in range(start, min(employees, start + CHUNK)):
+                employee = Employee.hire(
+                    name=f"Person {n}", email=f"person{n}@example.com",
+                    role_id=rng.choice(roles), department=f"Department {n % 12}",
+                    manager_id=manager if n < TEAM else None,
+                    location=rng.choice(("Oslo", "Bergen", "Berlin")),
+                    years_experience=rng.randint(0, 30), hire_date=date(2021, 1, 1), actor=HR,
+                )  # fmt: skip
+                for skill in skills:
+                    employee.assess_skill(skill=skill, level=rng.randint(0, 5), actor=HR,
+                                          source=rng.choice(("self", "manager", "quiz")),
+                                          occurred_at=None)  # fmt: skip
+                batch += [employee, EmailClaim.claim(employee.email, employee.id,
+                                                     app.email_claim_secret)]  # fmt: skip
+                if rng.random() < 0.7 or n < TEAM * 0.7:
+                    ledger = ConsentLedger.open(employee.id)
+                    ledger.grant(
+                        purpose="profile_sharing", policy_version="v1",
+                        actor=Actor(str(employee.id), "employee"), occurred_at=None,
+                    )  # fmt: skip
+                    batch.append(ledger)
+            app._store(*batch)
+            bar.update(min(CHUNK, employees - start))
     with tqdm(total=app.last_position(), desc="read models", unit="event") as bar:
         services.runner.catch_up(progress=bar.update)
     return manager
@@ -97,23 +120,38 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="keep the seeded database here; a second run reuses it")  # fmt: skip
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     args = parser.parse_args()
     print_machine()
-    folder = Path(tempfile.mkdtemp(prefix="bench-people-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-people-"))
+    folder.mkdir(parents=True, exist_ok=True)
     database = folder / "people.sqlite3"
-    settings = Settings(persistence="sqlite", sqlite_path=str(database), seed_if_empty=False,
-                        jwt_secret=SECRET)  # fmt: skip
-    services = build_services(settings, start_projections=False)
-    rng = random.Random(11)
-    try:
-        roles, _ = import_roles(services)
-        started = time.perf_counter()
-        manager = populate(services, roles, args.employees, rng)
-        print(f"{args.employees:,} employees x 35 skills seeded in"
-              f" {time.perf_counter() - started:.0f} s")  # fmt: skip
-        target_role = roles[len(roles) // 2]
-    finally:
-        services.close()
+    seeded = folder / "seeded.json"
+    if seeded.exists():
+        ids = json.loads(seeded.read_text())
+        manager, target_role = UUID(ids["manager"]), UUID(ids["role"])
+        print(f"reusing {database} ({ids['employees']:,} employees)")
+    else:
+        settings = Settings(persistence="sqlite", sqlite_path=str(database),
+                            seed_if_empty=False, jwt_secret=SECRET)  # fmt: skip
+        services = build_services(settings, start_projections=False)
+        rng = random.Random(11)
+        try:
+            roles, _ = import_roles(services)
+            started = time.perf_counter()
+            manager = populate(services, roles, args.employees, rng)
+            print(f"{args.employees:,} employees x 35 skills seeded in"
+                  f" {time.perf_counter() - started:.0f} s (events and read models); load"
+                  f" {load_average()}")  # fmt: skip
+            target_role = roles[len(roles) // 2]
+        finally:
+            services.close()
+        seeded.write_text(json.dumps({"manager": str(manager), "role": str(target_role),
+                                      "employees": args.employees}))  # fmt: skip
+    if args.seed_only:
+        return
     matrix = {"query": f'{{ teamSkillMatrix(managerId: "{manager}") {{ __typename ... on'
                        " TeamSkillMatrix { membersNotSharing skills members { employeeId"
                        " readiness levels required gaps } } } }"}  # fmt: skip

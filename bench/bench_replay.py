@@ -11,6 +11,9 @@ the run builds about ``--events`` real domain events, then measures on that log:
    model, create it again and follow the log from zero; its own timer, which excludes the
    digests it takes before and after to prove the rebuilt read models identical.
 
+Raw read and replay alternate (A B A B, ``--rounds``); the verdict is the median of each
+round's replay ÷ raw-read ratio, with the load average before and after each engine.
+
 The log is built by the aggregates' own command methods (so every event is a real domain
 event with its invariants checked) and saved with ``Skillpath.save(*aggregates)`` in batches
 of ``--batch`` aggregates, which is much faster than one command per save; consent rules are
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import statistics
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -164,25 +169,35 @@ def read_log(app: Skillpath, *, decode: bool) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def bench_engine(engine: str, events: int, batch: int) -> dict[str, Any]:
+def bench_engine(engine: str, events: int, batch: int, rounds: int) -> dict[str, Any]:
+    """Build the log, then ``rounds`` times: raw read (A), decode, replay (B), A B A B."""
     with engine_settings(engine, projection_batch_size=PAGE) as settings:
         services = build_services(settings, start_projections=False)
         try:
             build_seconds = build_log(services.app, events, batch)
             total = services.app.last_position()
-            raw_count, raw_seconds = read_log(services.app, decode=False)
-            decoded_count, decoded_seconds = read_log(services.app, decode=True)
-            report = replay(services.runner)
+            raws, decodes, replays, ratios, identical, replayed = [], [], [], [], True, 0
+            for _ in range(rounds):
+                raw_count, raw_seconds = read_log(services.app, decode=False)
+                decoded_count, decoded_seconds = read_log(services.app, decode=True)
+                report = replay(services.runner)
+                raws.append(raw_count / raw_seconds)
+                decodes.append(decoded_count / decoded_seconds)
+                replays.append(report.events_per_second)
+                ratios.append(replays[-1] / raws[-1])
+                identical = identical and report.identical
+                replayed = report.events
         finally:
             services.close()
     return {
         "events": total,
         "build": total / build_seconds,
-        "raw": raw_count / raw_seconds,
-        "decoded": decoded_count / decoded_seconds,
-        "replay": report.events_per_second,
-        "replayed": report.events,
-        "identical": report.identical,
+        "raw": statistics.median(raws),
+        "decoded": statistics.median(decodes),
+        "replay": statistics.median(replays),
+        "ratios": ratios,
+        "replayed": replayed,
+        "identical": identical,
     }
 
 
@@ -191,12 +206,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=200, help="aggregates per save")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--rounds", type=int, default=2, help="raw read and replay, A B A B")
     args = parser.parse_args()
     print_machine()
     print(f"replay: about {args.events:,} events; log pages of {PAGE}")
     print(f"{'engine':9} {'measure':34} {'events/s':>10} {'÷ raw read':>11}")
     for engine in args.engines:
-        figures = bench_engine(engine, args.events, args.batch)
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        figures = bench_engine(engine, args.events, args.batch, args.rounds)
         raw = figures["raw"]
         rows = [
             (f"building the log ({figures['events']:,} events)", figures["build"]),
@@ -208,6 +225,13 @@ def main() -> None:
             print(f"{engine:9} {measure:34} {rate:10,.0f} {rate / raw:11.3f}")
         verdict = "identical" if figures["identical"] else "DIFFERENT"
         print(f"{engine:9} read models after replay: {verdict} to those before")
+        pairs = ", ".join(f"{r:.3f}" for r in figures["ratios"])
+        print(
+            f"{engine:9} replay ÷ raw read per round (A B A B): {pairs};"
+            f" median {statistics.median(figures['ratios']):.3f};"
+            f" load average before {load_before},"
+            f" after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
 
 
 if __name__ == "__main__":

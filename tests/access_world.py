@@ -212,6 +212,17 @@ def arrange(services: Services) -> AccessWorld:
             kind="experienced", actor=Actor(ids["bea"], "employee"),
         ).id
     )  # fmt: skip
+    # Ada and Bea joined the champion programme; Grace rated Ada, HR recorded Bea's time.
+    for person in ("ada", "bea"):
+        app.opt_in_as_champion(UUID(ids[person]), actor=Actor(ids[person], "employee"))
+    app.give_champion_input(UUID(ids["ada"]), source="manager",
+                            ratings={"communication": "strong"},
+                            actor=Actor(ids["grace"], "manager"))  # fmt: skip
+    app.give_champion_input(UUID(ids["bea"]), source="self",
+                            ratings={"technology_interest": "medium"},
+                            actor=Actor(ids["bea"], "employee"))  # fmt: skip
+    app.record_champion_time(UUID(ids["bea"]), month=date(2024, 3, 1), share_percent=20,
+                             actor=HR)  # fmt: skip
     world.programme_id = arrange_programme(services, list(ids.values()))
     services.runner.catch_up()
     return world

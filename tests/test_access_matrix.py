@@ -72,6 +72,8 @@ QUERIES: dict[str, Recipe] = {
     "employees": lambda w, who: {"first": 10},
     "module": lambda w, who: {"id": w.module_id},
     "modules": lambda w, who: {"first": 5},
+    "moduleTagSuggestions": lambda w, who: {"moduleId": w.module_id},
+    "suggestModuleTags": lambda w, who: {"title": "SQL for reporting"},
     "role": lambda w, who: {"id": w.role_id},
     "roles": lambda w, who: {},
     "competenceModel": lambda w, who: {},
@@ -91,6 +93,11 @@ QUERIES: dict[str, Recipe] = {
     "benefitSuggestions": lambda w, who: {"employeeId": _person(w, who)},
     "benefitUptake": lambda w, who: {},
     "pulseResults": lambda w, who: {"surveyId": w.survey_id, "groupBy": "TEAM"},
+    "championCriteria": lambda w, who: {},
+    "championClassification": lambda w, who: {"employeeId": _person(w, who)},
+    "aiChampionCandidates": lambda w, who: {"department": "Engineering"},
+    "championCoverage": lambda w, who: {},
+    "championProgrammeRoi": lambda w, who: {"programmeId": w.programme_id},
     "consentPurposes": lambda w, who: {},
     "readModelStatus": lambda w, who: {},
     "enrollments": lambda w, who: {"employeeId": _person(w, who)},
@@ -123,6 +130,7 @@ QUERIES: dict[str, Recipe] = {
     "webhookEndpoints": lambda w, who: {},
     "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
     "recommendationReports": lambda w, who: {"status": "OPEN"},
+    "recommendationReportsConnection": lambda w, who: {"status": None},
 }
 
 _EMPLOYEE = "employeeId"
@@ -158,6 +166,10 @@ MUTATIONS: dict[str, Recipe] = {
     "startOnboarding": _about(startedOn="2024-01-03"),
     "recordOnboardingMilestone": _about(milestoneKey="laptop", reachedOn="2024-01-04"),
     "optOutAsMentor": _about(),
+    "optInAsChampion": _about(),
+    "optOutAsChampion": _about(),
+    "giveChampionInput": _about(source="MANAGER", communication="STRONG"),
+    "recordChampionTime": _about(month="2024-03-01", sharePercent=25),
     "offerMentorship": lambda w, who: {"input": {
         "menteeId": _person(w, who), "mentorId": _person(w, "olga"), "skill": "sql"}},
     "acceptMentorship": lambda w, who: {"input": {
@@ -170,6 +182,8 @@ MUTATIONS: dict[str, Recipe] = {
         "title": "Go", "skills": [{"skill": "go", "level": 2}], "difficulty": 2,
         "mediaType": "VIDEO", "minutes": 20}},
     "reviseModule": lambda w, who: {"input": {"moduleId": w.module_id, "minutes": 95}},
+    "reviewModuleTags": lambda w, who: {"input": {
+        "moduleId": w.module_id, "topics": ["data"], "skills": [{"skill": "sql", "level": 2}]}},
     "flagModuleForRevision": lambda w, who: {"input": {"moduleId": w.module_id, "reason": "r"}},
     "retireModule": lambda w, who: {"input": {"moduleId": w.other_module_id}},
     "enroll": lambda w, who: {"input": {"employeeId": _person(w, who),
@@ -226,6 +240,11 @@ MUTATIONS: dict[str, Recipe] = {
         "department": "D", "location": "L", "role": "nope", "hireDate": "2024-01-01"}]}},
     "registerWebhook": lambda w, who: {"input": {
         "url": "http://127.0.0.1:9/hook", "secret": "s" * 20, "eventKinds": ["Role.*"]}},
+    # An endpoint that does not exist: HR gets NotFound, every other role NotAllowed.
+    "changeWebhook": lambda w, who: {"input": {
+        "endpointId": "00000000-0000-4000-8000-000000000001", "url": "http://127.0.0.1:9/h"}},
+    "removeWebhook": lambda w, who: {"input": {
+        "endpointId": "00000000-0000-4000-8000-000000000001"}},
     "mapXapiActivity": lambda w, who: {"input": {
         "activityId": f"https://lms.example/course/{who}", "moduleId": w.module_id}},
 }  # fmt: skip
@@ -254,20 +273,32 @@ def _needs_arguments(field: Any) -> bool:
     )
 
 
-def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+#: ``field__as__Type``: a field of one implementation of an interface, aliased.
+ALIAS = "__as__"
+
+
+def selection(
+    graphql_type: Any, depth: int, schema: GraphQLSchema | None = None, alias: str = ""
+) -> str:
     """Every field of the type down to ``depth`` levels (leaves count as a level); an
     interface's implementations each with their own fields (``node``, ``nodes``)."""
     named = _named(graphql_type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return ""
-    if isinstance(named, GraphQLUnionType):
-        members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
+    if isinstance(named, GraphQLUnionType):  # members' fields aliased, as for interfaces
+        members = " ".join(
+            f"... on {m.name} {selection(m, depth, alias=m.name)}" for m in named.types
+        )
         return f"{{ __typename {members} }}"
     if isinstance(named, GraphQLInterfaceType):
         if schema is None:
             return "{ __typename }"
+        # Implementations (and union members) may have fields of one name and different
+        # types (`status`, `role`): each member's fields get an alias of their own, which
+        # the judge reads back (ALIAS).
         members = " ".join(
-            f"... on {m.name} {selection(m, depth)}" for m in schema.get_possible_types(named)
+            f"... on {m.name} {selection(m, depth, alias=m.name)}"
+            for m in schema.get_possible_types(named)
         )
         return f"{{ __typename {members} }}"
     assert isinstance(named, GraphQLObjectType)
@@ -276,10 +307,11 @@ def selection(graphql_type: Any, depth: int, schema: GraphQLSchema | None = None
         if _needs_arguments(field):
             continue
         leaf = _named(field.type)
+        key = f"{name}{ALIAS}{alias}: {name}" if alias else name
         if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-            parts.append(name)
+            parts.append(key)
         elif depth > 1:
-            parts.append(f"{name} {selection(leaf, depth - 1)}")
+            parts.append(f"{key} {selection(leaf, depth - 1)}")
     return "{ " + " ".join(parts) + " }"
 
 
@@ -319,6 +351,7 @@ class Judge:
             return
         if not isinstance(value, dict):
             return
+        value = {key.split(ALIAS, 1)[0]: child for key, child in value.items()}  # de-aliased
         type_name = value.get("__typename")
         person = access.PERSON_TYPES.get(type_name or "")
         if person is not None:

@@ -177,6 +177,8 @@ OPERATIONS = [
     Operation(f"{Q}.modelVersions", "{ modelVersions { version } }", "hr auditor admin"),
     Operation(f"{Q}.recommendationReports", "{ recommendationReports { reportId } }",
               "hr admin"),
+    Operation(f"{Q}.recommendationReportsConnection",
+              "{ recommendationReportsConnection { totalCount } }", "hr admin"),
     Operation(f"{Q}.kpis", "{ kpis(groupBy: COMPANY) { __typename } }", AGGREGATE),
     Operation(f"{Q}.kpiHistory", "{ kpiHistory { __typename } }", AGGREGATE),
     Operation(f"{Q}.programmes", "{ programmes { __typename } }", AGGREGATE),

@@ -151,3 +151,87 @@ async def test_bad_cursors_and_sizes_are_coded_errors_naming_the_argument(
         body = await gql(query, **variables)
         [error] = body["errors"]
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, variables
+
+
+HISTORY_PAGE = """
+query($id: ID!, $first: Int! = 50, $after: String, $last: Int, $before: String) {
+  history(streamId: $id, first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { version type } }
+  }
+}
+"""
+
+LOG_PAGE = """
+query($types: [String!], $first: Int! = 50, $after: String, $last: Int, $before: String) {
+  eventLog(types: $types, first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { position streamId } }
+  }
+}
+"""
+
+
+async def test_history_pages_backward_and_a_cursor_keeps_its_place_as_the_stream_grows(
+    services: Services, gql: GraphQLClient
+) -> None:
+    org = Organisation(services.app)
+    for level in (1, 2, 3, 4):
+        services.app.assess_skill(org.employee_id, skill="sql", level=level, source="manager",
+                                  actor=HR)  # fmt: skip
+    stream = str(org.employee_id)
+    everything = (await gql.data(HISTORY_PAGE, id=stream))["history"]
+    versions = [edge["node"]["version"] for edge in everything["edges"]]
+    assert versions == [1, 2, 3, 4, 5] and _flags(everything) == (False, False)
+
+    tail = (await gql.data(HISTORY_PAGE, id=stream, last=2))["history"]
+    assert [e["node"]["version"] for e in tail["edges"]] == versions[-2:]
+    assert _flags(tail) == (True, False)
+    # New events at the end of the stream do not move the page before the cursor.
+    org.hire("later@example.com", name="Later")  # other streams grow too
+    services.app.assess_skill(org.employee_id, skill="sql", level=5, source="manager", actor=HR)
+    earlier = (await gql.data(HISTORY_PAGE, id=stream, last=2,
+                              before=tail["pageInfo"]["startCursor"]))["history"]  # fmt: skip
+    assert [e["node"]["version"] for e in earlier["edges"]] == [2, 3]
+    assert _flags(earlier) == (True, True)
+    start = (await gql.data(HISTORY_PAGE, id=stream, last=5,
+                            before=earlier["pageInfo"]["startCursor"]))["history"]  # fmt: skip
+    assert [e["node"]["version"] for e in start["edges"]] == [1]
+    assert _flags(start) == (False, True)
+    # Forward from the old tail's end now finds the new event only.
+    newer = (await gql.data(HISTORY_PAGE, id=stream,
+                            after=tail["pageInfo"]["endCursor"]))["history"]  # fmt: skip
+    assert [e["node"]["version"] for e in newer["edges"]] == [versions[-1] + 1]
+    assert _flags(newer) == (True, False)
+
+
+async def test_the_event_log_pages_backward_by_position_and_type(
+    services: Services, gql: GraphQLClient
+) -> None:
+    org = Organisation(services.app)
+    hired = [org.hire(f"h{n}@example.com", name=f"Hire {n}") for n in range(3)]
+    hires = ["Employee.Hired"]
+    forward = (await gql.data(LOG_PAGE, types=hires, first=100))["eventLog"]
+    streams = [edge["node"]["streamId"] for edge in forward["edges"]]
+    assert streams[-3:] == [str(h) for h in hired]
+
+    tail = (await gql.data(LOG_PAGE, types=hires, last=2))["eventLog"]
+    assert [e["node"]["streamId"] for e in tail["edges"]] == streams[-2:]
+    assert _flags(tail) == (True, False)
+    org.hire("after@example.com", name="After")  # appended: the backward page holds
+    before_tail = (await gql.data(LOG_PAGE, types=hires, last=2,
+                                  before=tail["pageInfo"]["startCursor"]))["eventLog"]  # fmt: skip
+    assert [e["node"]["streamId"] for e in before_tail["edges"]] == streams[-4:-2]
+    assert before_tail["pageInfo"]["hasNextPage"] is True
+    positions = [e["node"]["position"] for e in before_tail["edges"]]
+    assert positions == sorted(positions)
+    # Every page walked backward from the end gives the whole log once, in order.
+    walked: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = (await gql.data(LOG_PAGE, types=hires, last=2, before=cursor))["eventLog"]
+        walked = [e["node"]["streamId"] for e in page["edges"]] + walked
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        cursor = page["pageInfo"]["startCursor"]
+    assert walked == [*streams, walked[-1]] and len(walked) == len(streams) + 1

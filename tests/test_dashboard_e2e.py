@@ -118,3 +118,18 @@ def test_without_a_token_the_page_asks_to_sign_in(services: Services, page: Page
         page.goto(f"{base}/dashboard")
         expect(page.locator("#signin")).to_be_visible()
         expect(page.locator("#status")).to_have_text("not signed in")
+
+
+def test_an_identity_provider_redirect_signs_the_page_in_without_a_token_field(
+    services: Services, page: Page
+) -> None:
+    company = Company(services.app)
+    history(company)
+    assert services.read_models_reach(services.app.last_position(), 20)
+    with serving(services) as base:
+        # An OAuth 2.0 / OpenID Connect implicit response: the token in the fragment.
+        page.goto(f"{base}/dashboard#access_token={token_for(services, 'hr')}&token_type=Bearer")
+        expect(page.locator("#kpi-COMPLETION_RATE .value")).to_have_text("0.0 %", timeout=15_000)
+        assert page.locator("#signin").is_hidden()
+        assert page.locator("input[type=password], input[name*=token i]").count() == 0
+        assert "access_token" not in page.url

@@ -146,3 +146,96 @@ def test_the_image_is_multi_stage_not_root_with_the_command_as_entry_point() -> 
     assert '"static/vendor/graphiql/*.*"' in pyproject
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", "var", "skillpath.env", ".env"} <= set(ignored)
+
+
+# -- what the image and the compose file name, checked without a Docker daemon ------------
+# The image is not built and the compose file not run where the suite runs (no Docker
+# daemon); every command, path, setting, port, probe and reference they name is checked
+# against the repository and the app here instead (docs/operations.md says so).
+
+
+def _routes() -> set[str]:
+    from app.bootstrap import build_services
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(persistence="memory", seed_if_empty=False)
+    services = build_services(settings)
+    try:
+        return {getattr(route, "path", "") for route in create_app(settings, services).routes}
+    finally:
+        services.close()
+
+
+def _instructions(dockerfile: str, name: str) -> list[str]:
+    joined = dockerfile.replace("\\\n", " ")
+    return [line.split(None, 1)[1] for line in joined.splitlines() if line.startswith(name + " ")]
+
+
+def test_every_path_the_dockerfile_copies_exists_and_its_extra_is_declared() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = [c for c in _instructions(dockerfile, "COPY") if not c.startswith("--from")]
+    assert copied
+    for instruction in copied:
+        *sources, _target = instruction.split()
+        for source in sources:
+            assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for extra in re.findall(r"pip install [^\n]*'\.\[([\w,]+)\]'", dockerfile):
+        for name in extra.split(","):
+            assert re.search(rf"^{name} = \[", pyproject, re.M), f"extra {name} is not declared"
+
+
+def test_the_images_settings_and_command_exist() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    named = set(SETTING.findall(" ".join(_instructions(dockerfile, "ENV"))))
+    assert named and named <= READ_BY_SETTINGS, sorted(named - READ_BY_SETTINGS)
+    [cmd] = _instructions(dockerfile, "CMD")
+    assert parses(yaml.safe_load(cmd))
+    [exposed] = _instructions(dockerfile, "EXPOSE")
+    assert f"SKILLPATH_PORT={exposed}" in dockerfile
+
+
+def test_the_compose_files_references_ports_and_probes_exist() -> None:
+    file = compose()
+    services, volumes = file["services"], set(file.get("volumes") or {})
+    routes = _routes()
+    for name, service in services.items():
+        for dependency in service.get("depends_on") or {}:
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+        for volume in service.get("volumes") or []:
+            source = volume.split(":", 1)[0]
+            assert source in volumes or source.startswith((".", "/")), f"{name}: {volume}"
+        for mapping in service.get("ports") or []:
+            container_port = str(mapping).rsplit(":", 1)[-1]
+            assert container_port == "8000" and service["command"][-1] == "8000", name
+        probe = " ".join((service.get("healthcheck") or {}).get("test", []))
+        for path in re.findall(r"http://127\.0\.0\.1:8000(/[a-z]+)", probe):
+            assert path in routes, f"{name}'s health check asks for {path}"
+    # The interpolated secrets are settings too (or PostgreSQL's own), and the API workers'
+    # database is the one the postgres service creates.
+    text = (ROOT / "compose.yaml").read_text()
+    interpolated = set(re.findall(r"\$\{(\w+)", text))
+    assert interpolated - READ_BY_SETTINGS <= {"POSTGRES_PASSWORD"}
+    env = skillpath_services()["api-1"]["environment"]
+    postgres = services["postgres"]["environment"]
+    assert env["SKILLPATH_POSTGRES_DB"] == postgres["POSTGRES_DB"]
+    assert env["SKILLPATH_POSTGRES_USER"] == postgres["POSTGRES_USER"]
+    assert env["SKILLPATH_REDIS_URL"].startswith("redis://redis:")
+
+
+@pytest.mark.parametrize("document", DOCS)
+def test_every_endpoint_compose_service_and_make_target_a_document_names_exists(
+    document: str,
+) -> None:
+    text = (ROOT / document).read_text()
+    routes = _routes()
+    for path in set(re.findall(r"`(/(?:livez|readyz|healthz|metrics|graphql))`", text)):
+        assert path in routes, f"{document} names {path}"
+    services = set(compose()["services"])
+    for words in re.findall(r"docker compose (?:run --rm|stop|restart|logs) ([\w -]+)", text):
+        for word in words.split():
+            assert word in services, f"{document}: docker compose names {word}"
+    targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.M))
+    for target in set(re.findall(r"`make ([a-z-]+)`", text)):
+        assert target in targets, f"{document} names make {target}"

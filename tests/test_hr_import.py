@@ -4,6 +4,7 @@ good ones land; importing the same file again writes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +171,73 @@ async def test_a_batch_through_graphql_reports_rows_by_place_and_repeats_write_n
     assert again["hired"] == [] and again["unchanged"] == 1
     too_many = (await gql.data(document, input={"rows": rows[:1] * 501}))["importHrRecords"]
     assert too_many["__typename"] == "ValidationError"
+
+
+async def test_rows_with_a_nul_or_other_bad_text_are_reported_by_row_while_the_good_land(
+    gql: GraphQLClient,
+) -> None:
+    assert gql.services is not None
+    Organisation(gql.services.app, tag="-hr")
+
+    def row(hr_id: str, **cells: str) -> dict[str, str]:
+        return {"employeeId": hr_id, "name": f"Person {hr_id}", "email": f"{hr_id}@hr.example",
+                "department": "Sales", "location": "Oslo", "role": "dev-hr",
+                "hireDate": "2023-01-01", **cells}  # fmt: skip
+
+    rows = [
+        row("N1"),
+        row("N2", name="Nul\x00Person"),
+        row("N3", location="Os\x85lo"),
+        row("N4", department="Sa\ud800les"),
+        row("N5\x00"),
+        row("N6", name="x" * 6_000),
+        row("N7"),
+    ]
+    document = """mutation($input: ImportHrRecordsInput!) { importHrRecords(input: $input) {
+        __typename ... on ImportHrRecordsPayload { hired problems { row employeeId reason } }
+        ... on UserError { field message } } }"""
+    # Escaped as JSON sends it: a lone surrogate is "\ud800" on the wire.
+    sent = await gql.http.post(
+        "/graphql", headers={**gql.headers, "Content-Type": "application/json"},
+        content=json.dumps({"query": document, "variables": {"input": {"rows": rows}}}),
+    )  # fmt: skip
+    assert "errors" not in sent.json(), sent.text
+    done = sent.json()["data"]["importHrRecords"]
+    assert done["__typename"] == "ImportHrRecordsPayload", done
+    assert done["hired"] == ["N1", "N7"]
+    problems = done["problems"]
+    assert [(p["row"], p["employeeId"]) for p in problems] == [
+        (2, "N2"), (3, "N3"), (4, "N4"), (5, None), (6, "N6")
+    ]  # fmt: skip
+    assert "name" in problems[0]["reason"] and "control" in problems[0]["reason"]
+    assert problems[1]["reason"].startswith("location must not contain the control character")
+    assert problems[2]["reason"].startswith("department is not valid Unicode")
+    assert "control characters" in problems[3]["reason"]  # its email holds the NUL too
+    assert problems[4]["reason"].startswith("name is longer than")
+    dry = await gql.data(document, input={"rows": rows[2:3], "dryRun": True})
+    assert dry["importHrRecords"]["problems"][0]["row"] == 1  # refused in a dry run too
+    other = await gql.data(document, input={"rows": rows[:1], "idempotencyKey": "k\x00"})
+    assert other["importHrRecords"]["__typename"] == "ValidationError"  # other fields: as before
+
+
+def test_the_command_line_reports_a_row_with_bad_text_by_line_and_imports_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SKILLPATH_PERSISTENCE", "sqlite")
+    monkeypatch.setenv("SKILLPATH_SQLITE_PATH", str(tmp_path / "db.sqlite3"))
+    services = build_services(Settings.from_env(), start_projections=False)
+    Organisation(services.app, tag="-hr")
+    services.close()
+    file = tmp_path / "export.csv"
+    file.write_bytes(csv_of(
+        "C1,Nul\x00Name,c1@hr.example,Sales,Oslo,dev-hr,2023-01-01,",
+        "C2,Carla Good,c2@hr.example,Sales,Oslo,dev-hr,2023-01-01,",
+        "C3,Next\x85Line,c3@hr.example,Sales,Oslo,dev-hr,2023-01-01,",
+    ))  # fmt: skip
+    assert main(["import-hr", str(file), "--dry-run"]) == 1
+    dry = capsys.readouterr().out
+    assert "line 2: name contains control characters" in dry
+    assert "line 4: name must not contain the control character U+0085" in dry
+    assert main(["import-hr", str(file)]) == 1
+    out = capsys.readouterr().out
+    assert "1 hired" in out and "line 2:" in out and "line 4:" in out

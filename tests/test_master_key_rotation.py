@@ -1,7 +1,7 @@
 """Rotating the master key: `skillpath rotate-master-key` re-wraps every data key with the
 new key read from stdin, on SQLite and PostgreSQL. Afterwards the new key opens everything
-(personal data, the hash chain, e-mail uniqueness), the old key opens nothing, and an erased
-employee stays erased."""
+(personal data, the hash chain, e-mail uniqueness, webhook secrets), the old key opens
+nothing, and an erased employee stays erased."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from dataclasses import replace
 
 import pytest
 
+from app.access.webhooks import EndpointKind
 from app.aggregates import Conflict
 from app.bootstrap import StartupError, build_services
 from app.cli import main
 from app.consent.cipher import new_key
+from app.integration.webhook_worker import WebhookWorker
 from app.settings import Settings
 from tests.domain_support import HR, Organisation
+from tests.test_webhooks import SECRET, drain, receiver
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -94,3 +97,33 @@ def test_rotation_refuses_a_malformed_new_key_and_changes_nothing(
         assert reopened.app.employee(kim).name == "Kim Ngata"
     finally:
         reopened.close()
+
+
+def test_webhook_secrets_sealed_before_a_rotation_still_sign_deliveries_after_it(
+    engine_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = (base64.b64encode(new_key()).decode() for _ in range(2))
+    with receiver() as seen:
+        before = build_services(replace(engine_settings, master_key=old), start_projections=False)
+        written = before.app.register_webhook(
+            url=seen.url, secret=SECRET, event_kinds=["Role.*"], kind=EndpointKind.OTHER,
+            actor=HR,
+        )  # fmt: skip
+        before.runner.catch_up()
+        before.close()
+        _point_the_command_at(engine_settings, old, monkeypatch)
+        monkeypatch.setattr("sys.stdin", io.StringIO(new + "\n"))
+        assert main(["rotate-master-key"]) == 0
+        after = build_services(replace(engine_settings, master_key=new), start_projections=False)
+        try:
+            endpoint = after.webhooks.endpoint(str(written.id))
+            assert endpoint is not None and endpoint.secret == SECRET.encode()
+            # The sealed secret in the registration event opens too (a replay needs it).
+            registered = after.app.webhook_endpoint(written.id)
+            assert after.app.webhook_secrets.open(str(written.id), registered.sealed_secret)
+            Organisation(after.app, tag="-rot")
+            drain(WebhookWorker(after.app, after.webhooks))
+            assert seen.bad_signatures == 0
+            assert [d["type"] for d in seen.delivered] == ["Role.RoleDefined"] * 2
+        finally:
+            after.close()

@@ -167,3 +167,33 @@ def test_free_text_answers_are_sealed_and_their_sentiment_goes_on_erasure(
     assert after[0]["sentiment"] is None
     stored = [e for e in services.app.events.get(ada) if type(e).__name__ == "PulseSurveyAnswered"]
     assert stored and stored[0].texts == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "Flere konkrete eksempler fra hverdagen ville have været godt"),
+        ("nb", "Det hadde vært fint med flere praktiske eksempler"),
+    ],
+)
+def test_pulse_comments_are_scored_in_the_writer_s_language_as_module_feedback_is(
+    services: Services, language: str, text: str
+) -> None:
+    from app.kpis.sentiment import SentimentScorer
+
+    team = Team(services.app, size=1)
+    sid = UUID(_survey(services))
+    ada = team.reports[0]
+    me = Actor(str(ada), "employee")
+    services.app.update_profile(ada, media_types=[], weekly_minutes=60, goals=[],
+                                language=language, actor=me)  # fmt: skip
+    services.app.answer_pulse(ada, score=8, actor=me, survey_id=sid, texts={"say": text})
+    caught_up(services)
+    with services.gateway.transaction(write=False) as tx:
+        stored = tx.scalar(
+            "SELECT sentiment FROM {pulse_items} WHERE employee_id = %s AND item_key = 'say'",
+            (str(ada),),
+        )
+    # A critique phrased as a wish reads negative, with the analyser module feedback uses.
+    assert stored is not None and float(stored) < 0
+    assert float(stored) == SentimentScorer().score(text, language)

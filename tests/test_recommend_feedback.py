@@ -190,3 +190,40 @@ def test_a_resolution_is_recorded_once_and_only_on_a_wrong_report_with_a_comment
         decision.resolve_report(module_id=UUID(int=2), note="again", actor=SYSTEM)
     with pytest.raises(Exception, match="was not reported as wrong with a comment"):
         decision.resolve_report(module_id=UUID(int=3), note="n", actor=SYSTEM)
+
+
+REPORTS_PAGE = """
+query($first: Int! = 50, $after: String, $last: Int, $before: String) {
+  recommendationReportsConnection(status: null, first: $first, after: $after, last: $last,
+                                  before: $before) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { reportId } }
+  }
+}"""
+
+
+async def test_the_review_queue_pages_backward_and_its_cursors_survive_new_reports(
+    org_api: tuple[Org, GraphQLClient],
+) -> None:
+    org, gql = org_api
+    for _ in range(2):
+        answer_all(org, org.hire("analyst"), "wrong", "not for my role")
+    org.settle()
+    whole = (await gql.data(REPORTS_PAGE))["recommendationReportsConnection"]
+    ids = [edge["node"]["reportId"] for edge in whole["edges"]]
+    assert len(ids) == whole["totalCount"] >= 4
+
+    tail = (await gql.data(REPORTS_PAGE, last=2))["recommendationReportsConnection"]
+    assert [e["node"]["reportId"] for e in tail["edges"]] == ids[-2:]
+    assert (tail["pageInfo"]["hasPreviousPage"], tail["pageInfo"]["hasNextPage"]) == (True, False)
+    answer_all(org, org.hire("analyst"), "wrong", "again")  # newer reports arrive
+    org.settle()
+    earlier = await gql.data(REPORTS_PAGE, last=2, before=tail["pageInfo"]["startCursor"])
+    page = earlier["recommendationReportsConnection"]
+    assert [e["node"]["reportId"] for e in page["edges"]] == ids[-4:-2]
+    assert page["pageInfo"]["hasNextPage"] is True
+    later = await gql.data(REPORTS_PAGE, after=tail["pageInfo"]["endCursor"])
+    newer = later["recommendationReportsConnection"]
+    assert newer["edges"] and not {e["node"]["reportId"] for e in newer["edges"]} & set(ids)
+    assert newer["pageInfo"]["hasPreviousPage"] is True

@@ -167,3 +167,30 @@ async def test_unknown_people_and_roles_are_typed_errors(gql: GraphQLClient) -> 
         r=unknown,
     )
     assert role["roleReadiness"] == {"__typename": "NotFound", "field": "roleId"}
+
+
+def test_a_team_matrix_follows_role_revisions_moves_and_leavers_after_it_was_read(
+    services: Services,
+) -> None:
+    from datetime import date
+
+    from app.aggregates import RequiredSkill
+    from tests.domain_support import HR
+
+    team = Team(services.app, size=3)
+    first, second, third = team.reports
+    for person in team.reports:
+        team.share(person)
+    caught_up(services)
+    before = services.skills.team_matrix(str(team.manager))
+    assert before.skills == ["sql", "statistics"] and len(before.members) == 3
+    needs = [RequiredSkill("sql", 4, 5), RequiredSkill("python", 2, 3)]
+    services.app.revise_role(team.analyst, title=None, skills=needs, actor=HR)
+    services.app.change_role(second, role_id=team.analyst, department="Data", manager_id=None,
+                             actor=HR)  # fmt: skip
+    services.app.offboard_employee(third, left_on=date(2025, 1, 31), actor=HR)
+    caught_up(services)
+    after = services.skills.team_matrix(str(team.manager))
+    assert after.skills == ["python", "sql"]
+    assert [m.employee_id for m in after.members] == [str(first)]
+    assert after.members[0].required == {"sql": 4, "python": 2}

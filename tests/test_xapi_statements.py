@@ -8,6 +8,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 
 from app.aggregates import Actor
 from app.bootstrap import Services
+from app.integration.xapi import parse_statement
 from app.main import create_app
 from tests.conftest import token_for
 from tests.domain_support import Organisation
@@ -228,3 +230,137 @@ async def test_an_integration_token_may_do_nothing_else(
         headers={"Authorization": f"Bearer {hr}"},
     )  # fmt: skip
     assert write.status_code == 403
+
+
+def test_a_batch_reads_what_it_is_about_in_two_reads_of_the_event_store(
+    services: Services, org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Employees, modules, consent ledgers and enrolments of a batch are read together,
+    not one aggregate at a time; a re-sent batch adds the statements by id to those reads."""
+    app = services.app
+    manager = statement(org, "launched")
+    manager["actor"] = {"mbox": f"mailto:grace{org.tag}@example.com"}
+    other = f"https://lms.example/modules/{org.other_module_id}"
+    batch = [statement(org, "progressed", result={"extensions": {PROGRESS: 10 * n}})
+             for n in range(1, 6)]  # fmt: skip
+    batch += [manager, statement(org, "launched", object={"id": other})]
+    parsed = [parse_statement(s) for s in batch]
+    reads: list[int] = []
+    select_streams = app.recorder.select_streams  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        app.recorder, "select_streams", lambda ids: reads.append(len(ids)) or select_streams(ids)
+    )
+    gets: list[Any] = []
+    get = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda *a, **k: gets.append(a) or get(*a, **k))
+    lms = Actor("lms-1", "integration")
+    outcomes, written = app.record_statements(parsed, actor=lms)
+    assert [o.rejected for o in outcomes] == [None] * len(batch)
+    assert written > 0
+    assert len(reads) == 2 and gets == []
+    progressed = app.enrollment(org.enrollment_id)
+    assert progressed.percent == 50
+    head = app.last_position()
+    reads.clear()
+    again, _ = app.record_statements(parsed, actor=lms)
+    assert [o.rejected for o in again] == [None] * len(batch)
+    assert app.last_position() == head
+    assert len(reads) == 4  # the optimistic pass, then the one that looks the ids up
+
+
+@pytest.fixture
+async def guarded(services: Services) -> AsyncIterator[Any]:
+    """An LMS client on an app built with tighter request limits."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def open_with(**limits: Any) -> httpx.AsyncClient:
+        settings = replace(services.settings, **limits)
+        limited = replace(services, settings=settings)  # the same stores, other limits
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, limited)),
+            base_url="http://skillpath.test",
+            headers={"Authorization": f"Bearer {token_for(services, 'integration', 'lms-1')}",
+                     **VERSION},
+        )  # fmt: skip
+        opened.append(http)
+        return http
+
+    yield open_with
+    for http in opened:
+        await http.aclose()
+
+
+async def test_a_body_over_the_limit_gets_an_xapi_413_and_nothing_is_written(
+    guarded: Any, services: Services, org: Organisation
+) -> None:
+    lms = await guarded(xapi_max_body_bytes=2_000)
+    head = services.app.last_position()
+    batch = [statement(org, "launched") for _ in range(20)]
+    response = await lms.post("/xapi/statements", json=batch)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "BODY_TOO_LARGE"
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+        yield json.dumps(batch).encode()
+
+    chunked = await lms.post(
+        "/xapi/statements", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert chunked.status_code == 413
+    assert services.app.last_position() == head
+    small = await lms.post("/xapi/statements", json=[statement(org, "launched")])
+    assert small.status_code == 200, small.text
+
+
+async def test_an_xapi_body_that_is_not_utf8_gets_a_400_naming_the_offset(
+    lms: httpx.AsyncClient,
+) -> None:
+    response = await lms.post(
+        "/xapi/statements",
+        content=b'[{"id": "\xff"}]',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BODY_NOT_UTF8"
+    assert "offset 9" in response.json()["error"]["message"]
+
+
+async def test_an_integration_token_over_its_rate_gets_an_xapi_429_with_retry_after(
+    guarded: Any, org: Organisation
+) -> None:
+    lms = await guarded(rate_limit_per_minute=2)
+    answers = [
+        await lms.post("/xapi/statements", json=[statement(org, "launched")]) for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].json()["error"]["code"] == "RATE_LIMITED"
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert answers[-1].headers["X-Experience-API-Version"] == "1.0.3"
+    read = await lms.get("/xapi/statements", params={"statementId": str(uuid.uuid4())})
+    assert read.status_code == 429  # reads count too
+
+
+async def test_an_xapi_request_over_its_time_limit_gets_a_503(
+    guarded: Any, org: Organisation
+) -> None:
+    lms = await guarded(request_timeout_seconds=1e-9)
+    response = await lms.post("/xapi/statements", json=[statement(org, "launched")])
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "TIMEOUT"
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+async def test_a_statement_with_text_no_read_model_can_store_is_refused_alone(
+    lms: httpx.AsyncClient, services: Services, org: Organisation
+) -> None:
+    c1 = statement(org, "launched")
+    c1["verb"] = {"id": ADL + "launched", "display": {"en": "a\x85b"}}
+    nul = statement(org, "launched", context={"extensions": {"https://x.example/e": "a\x00"}})
+    good = statement(org, "launched")
+    response = await lms.post("/xapi/statements", json=[c1, nul, good])
+    assert response.status_code == 400, response.text
+    rejected = response.json()["rejected"]
+    assert [r["index"] for r in rejected] == [0, 1]
+    assert "U+0085" in rejected[0]["reason"] and "NUL" in rejected[1]["reason"]
+    assert services.app.statement(uuid.UUID(good["id"])) is not None

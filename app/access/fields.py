@@ -148,6 +148,12 @@ PERSON_TYPES: dict[str, PersonType] = {
     "BenefitSuggestions": PersonType("employeeId", {
         "employeeId": None, **_parts(Facet.LIFE_PHASE, "suggestions"),
     }),
+    # Only people who opted into the champion programme have one (app/people/champions.py).
+    "ChampionClassification": PersonType("employeeId", {
+        "employeeId": None,
+        **_parts(Facet.CHAMPION, "department", "rating", "points", "reason", "criteria",
+                 "timeSharePercent", "timeShareMonth", "belowRecommendedTime"),
+    }),
     "ErasurePayload": PersonType("employeeId", {
         "employeeId": None, "position": None,
         **_parts(Facet.CONSENT, "erasedAt", "alreadyErased", "message"),
@@ -166,6 +172,7 @@ PART_OF: dict[str, Facet] = {
     "ModuleStep": Facet.PROFILE,
     "OpportunityFit": Facet.PROFILE,
     "MentorSuggestion": Facet.PROFILE,
+    "ChampionCriterionResult": Facet.CHAMPION,
     "JourneyModule": Facet.LEARNING,
     "BenefitSuggestion": Facet.LIFE_PHASE,
     "SkippedModule": Facet.LEARNING,
@@ -198,6 +205,7 @@ AGGREGATES = frozenset({
     "KpiHistory", "KpiSeries", "KpiPoint", "KpiTargetView",
     "PilotComparison", "KpiComparisonView", "KpiEstimate", "PhaseStatusView",
     "CriterionStatusView", "ProgrammeRoiView", "RoiLineView", "RoiPointView",
+    "ChampionCoverage", "DepartmentChampionCoverage", "ChampionProgrammeRoi", "ChampionRoiLine",
 })  # fmt: skip
 
 #: Types that hold nothing about any person.
@@ -205,21 +213,26 @@ IMPERSONAL = frozenset({
     "Query", "Mutation", "Subscription", "PageInfo", "EmployeeConnection", "EmployeeEdge",
     "LearningModuleConnection", "LearningModuleEdge", "LoggedEventConnection",
     "ReportConnection", "EnrollmentConnection", "EnrollmentEdge",
+    "RecommendationReportConnection", "RecommendationReportEdge",
     "LoggedEventEdge", "LearningModule", "ModuleSkill", "ModuleState", "RecordedSkill",
     "Role", "RequiredSkill", "CompetenceModel", "SkillDefinition", "SkillBand",
     "ConsentPurpose", "InternalOpportunity", "OpportunityPayload", "InternalCandidates",
     "PulseSurvey", "PulseSurveyItem", "PulseSurveyPayload", "MentorshipPayload",
     "OnboardingTemplatePayload", "Benefit", "BenefitPayload",
+    # The criteria matrix itself, and the department a list of candidates is for.
+    "ChampionCriterion", "AiChampionCandidates",
     "ReadModelStatus", "ReadModelPosition",
     "IntegrityReport", "ChainBreak", "DecisionCheck", "ModelVersion", "ModelMetric",
     "ModelExclusion", "ModelVersionPayload", "LogEvent", "EmployeePayload", "ModulePayload",
     "EnrollmentPayload", "RolePayload", "ConsentPayload", "ProgrammePayload",
     "ProgrammeView", "ProgrammePhaseView", "KpiCriterion", "GateDecisionView",
+    # Suggested tags are about modules and the vocabulary only.
+    "ModuleTagSuggestions", "TagSuggestion", "TagReview",
     "ValidationError", "NotFound", "Conflict", "NotAllowed",
     # HR import results name people by the HR system's id only, never by name or email.
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
     # Webhooks: endpoints and delivery records name events by type and position only.
-    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload",
+    "WebhookEndpoint", "WebhookDelivery", "WebhookPayload", "WebhookRemovedPayload",
 })  # fmt: skip
 
 

@@ -44,6 +44,7 @@ class Facet(StrEnum):
     CONSENT = "consent"
     LIFE_PHASE = "life_phase"
     WELLBEING = "wellbeing"
+    CHAMPION = "champion"
 
 
 FACET_HELP: dict[Facet, str] = {
@@ -60,6 +61,9 @@ FACET_HELP: dict[Facet, str] = {
     Facet.CONSENT: "what the person granted and withdrew, and their erasure",
     Facet.LIFE_PHASE: "life-phase data for benefit suggestions",
     Facet.WELLBEING: "pulse answers and overload signals",
+    Facet.CHAMPION: "the AI champion programme, once the person opted in: the ratings of its"
+    " criteria (self-assessment, manager input), the classification built from them and"
+    " from observed learning activity, and the time share spent on it",
 }
 
 
@@ -118,9 +122,13 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
     Relation.SELF: {facet: ALWAYS for facet in _PEOPLE},
     # A manager sees who reports to them and their employment; who they are and what they
     # learn only while they share their profile.
-    Relation.MANAGER: _rules(identity=SHARED, employment=ALWAYS, profile=SHARED, learning=SHARED),
+    # Champions (who opted in) are classified with their manager's input, from their time.
+    Relation.MANAGER: _rules(
+        identity=SHARED, employment=ALWAYS, profile=SHARED, learning=SHARED, champion=ALWAYS
+    ),
     # HR administers employment; the profile is the employee's alone unless shared.
-    # Reports of wrong recommendations go to HR's review queue.
+    # Reports of wrong recommendations go to HR's review queue. Opting into the champion
+    # programme is asking HR to classify one as a champion.
     Relation.HR: _rules(
         identity=ALWAYS,
         employment=ALWAYS,
@@ -128,6 +136,7 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
         learning=SHARED,
         consent=ALWAYS,
         reports=ALWAYS,
+        champion=ALWAYS,
     ),
     # Operators see what HR sees, and nothing more.
     Relation.ADMIN: _rules(
@@ -137,6 +146,7 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
         learning=SHARED,
         consent=ALWAYS,
         reports=ALWAYS,
+        champion=ALWAYS,
     ),
     # The full ordered record, personal text redacted (docs/trust.md: opening it).
     Relation.AUDITOR: _rules(
@@ -147,6 +157,7 @@ RULES: dict[Relation, dict[Facet, Rule]] = {
         decisions=REDACTED,
         reports=REDACTED,
         consent=REDACTED,
+        champion=REDACTED,
     ),
     Relation.WORKS_COUNCIL: _rules(),
     Relation.LEADERSHIP: _rules(),

@@ -127,9 +127,12 @@ class RecommendationDecision(Aggregate):
         goal: str | None,
         actor: Actor,
         inputs: dict[str, Any] | None = None,
+        decision_id: UUID | None = None,
+        occurred_at: datetime | None = None,
     ) -> RecommendationDecision:
         """Log a served list; ``inputs`` (JSON-ready) are recorded with their hash, and a
-        fresh nonce is added to them first."""
+        fresh nonce is added to them first. ``decision_id`` and ``occurred_at`` are for
+        history brought in after the fact (the demo, imports); served lists take neither."""
         if not len(module_ids) == len(scores) == len(reasons):
             raise ValueError("module_ids, scores and reasons must line up")
         if len(set(module_ids)) != len(module_ids):
@@ -142,7 +145,7 @@ class RecommendationDecision(Aggregate):
             recorded = {**inputs, "nonce": secrets.token_hex(16)}
         return cls._create(
             cls.RecommendationIssued,
-            id=uuid4(),
+            id=decision_id or uuid4(),
             employee_id=employee_id,
             module_ids=module_ids,
             scores=[round(float(s), 6) for s in scores],
@@ -150,13 +153,16 @@ class RecommendationDecision(Aggregate):
             model_version=model_version,
             consent_basis=consent_basis,
             goal=goal,
-            occurred_at=base.utc_now(),
+            occurred_at=base.business_time(occurred_at, "occurredAt"),
             actor=actor,
             inputs=recorded,
             inputs_hash=inputs_digest(recorded) if recorded else "",
         )
 
-    def answer(self, *, module_id: UUID, answer: str, comment: str, actor: Actor) -> None:
+    def answer(
+        self, *, module_id: UUID, answer: str, comment: str, actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> None:  # fmt: skip
         """Record the employee's answer to one item of the list; each item is answered once."""
         if module_id not in self.module_ids:
             raise ValidationFailed("itemId", "is not an item of this recommendation")
@@ -170,7 +176,7 @@ class RecommendationDecision(Aggregate):
             module_id=module_id,
             answer=answer,
             comment=base.text(comment, "comment", base.MAX_LONG_TEXT, required=False),
-            occurred_at=base.utc_now(),
+            occurred_at=base.business_time(occurred_at, "occurredAt"),
             actor=actor,
         )
 

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from app.aggregates import base, benefit
+from app.aggregates import base, benefit, champion
 from app.aggregates.base import Actor, PersonalData
 from app.aggregates.errors import Conflict, ValidationFailed
 from app.aggregates.mentorship import MAX_MENTEES
@@ -141,6 +141,29 @@ class Employee(Aggregate):
 
         benefit_id: UUID
         suggested: bool
+        actor: Actor
+
+    class ChampionOptedIn(Aggregate.Event):
+        """The person joined the AI champion programme: from now on their self-assessment,
+        their manager's input and their observed learning activity classify them for HR."""
+
+        actor: Actor
+
+    class ChampionOptedOut(Aggregate.Event):
+        actor: Actor
+
+    class ChampionInputGiven(Aggregate.Event):
+        """Ratings (strong / medium / weak) of champion criteria from one source."""
+
+        source: str
+        ratings: dict[str, str]
+        actor: Actor
+
+    class ChampionTimeRecorded(Aggregate.Event):
+        """The share of working time the champion spent on the programme in one month."""
+
+        month: date
+        share_percent: int
         actor: Actor
 
     class Left(Aggregate.Event):
@@ -559,6 +582,66 @@ class Employee(Aggregate):
 
     @event(BenefitTakenUp)
     def _benefit_taken_up(self, benefit_id: UUID, suggested: bool, actor: Actor) -> None:
+        pass
+
+    # -- the AI champion programme --------------------------------------------------------
+
+    @property
+    def is_champion(self) -> bool:
+        return bool(getattr(self, "champion_opted_in", False))
+
+    def opt_in_as_champion(self, *, actor: Actor) -> None:
+        """Only the person themselves joins the programme (the schema lets no one else)."""
+        self._require_employed()
+        if self.is_champion:
+            raise Conflict("the employee is already in the champion programme",
+                           field="employeeId")  # fmt: skip
+        self._champion_opted_in(actor=actor)
+
+    @event(ChampionOptedIn)
+    def _champion_opted_in(self, actor: Actor) -> None:
+        self.champion_opted_in = True
+
+    def opt_out_as_champion(self, *, actor: Actor) -> None:
+        if not self.is_champion:
+            raise Conflict("the employee is not in the champion programme", field="employeeId")
+        self._champion_opted_out(actor=actor)
+
+    @event(ChampionOptedOut)
+    def _champion_opted_out(self, actor: Actor) -> None:
+        self.champion_opted_in = False
+
+    def require_champion(self, field: str = "employeeId") -> None:
+        if not self.is_champion:
+            raise Conflict(
+                "the employee has not opted into the AI champion programme: nothing about"
+                " them is assessed or classified without it",
+                field=field,
+            )
+
+    def give_champion_input(self, *, source: str, ratings: dict[str, str], actor: Actor) -> None:
+        """The caller has checked who may give input from ``source``."""
+        self._require_employed()
+        self.require_champion()
+        base.one_of(source, "source", ("self", "manager"))
+        self._champion_input_given(source=source, ratings=champion.checked_ratings(ratings),
+                                   actor=actor)  # fmt: skip
+
+    @event(ChampionInputGiven)
+    def _champion_input_given(self, source: str, ratings: dict[str, str], actor: Actor) -> None:
+        pass
+
+    def record_champion_time(self, *, month: date, share_percent: int, actor: Actor) -> None:
+        self._require_employed()
+        self.require_champion()
+        base.in_range(share_percent, "sharePercent", 0, 100)
+        first = base.past_date(month, "month").replace(day=1)
+        if first < self.hire_date.replace(day=1):
+            raise ValidationFailed("month", "must not be before the hire date")
+        self._champion_time_recorded(month=first, share_percent=share_percent, actor=actor)
+
+    @event(ChampionTimeRecorded)
+    def _champion_time_recorded(self, month: date, share_percent: int, actor: Actor) -> None:
         pass
 
     def offboard(self, *, left_on: date, actor: Actor) -> None:

@@ -108,6 +108,15 @@ class LearningModule(Aggregate):
         reason: str
         actor: Actor
 
+    class TagsReviewed(Aggregate.Event):
+        """HR's answer to the suggested topics and skills: each tag as ``kind:label``."""
+
+        suggested: list[dict[str, Any]]
+        accepted: list[str]
+        rejected: list[str]
+        added: list[str]
+        actor: Actor
+
     @event(Published)
     def __init__(
         self,
@@ -128,6 +137,8 @@ class LearningModule(Aggregate):
         )  # fmt: skip
         self.flag_reason: str | None = None
         self.retired = False
+        #: The last review of suggested tags (accepted, rejected, added as ``kind:label``).
+        self.tag_review: dict[str, list[str]] | None = None
 
     def _set_content(
         self,
@@ -200,6 +211,33 @@ class LearningModule(Aggregate):
     @event(Retired)
     def _retired(self, reason: str, actor: Actor) -> None:
         self.retired = True
+
+    def review_tags(
+        self, suggested: list[dict[str, Any]], topics: list[str], skills: list[str], actor: Actor
+    ) -> None:
+        """Record which suggested tags HR kept, which it turned down and which it added;
+        ``topics`` and ``skills`` are the module's tags as HR settled them."""
+        self._require_not_retired()
+        final = [f"topic:{t}" for t in topics] + [f"skill:{s}" for s in skills]
+        offered = list(dict.fromkeys(f"{s['kind']}:{s['label']}" for s in suggested))
+        self._tags_reviewed(
+            suggested=suggested,
+            accepted=[t for t in offered if t in final],
+            rejected=[t for t in offered if t not in final],
+            added=[t for t in final if t not in offered],
+            actor=actor,
+        )
+
+    @event(TagsReviewed)
+    def _tags_reviewed(
+        self,
+        suggested: list[dict[str, Any]],
+        accepted: list[str],
+        rejected: list[str],
+        added: list[str],
+        actor: Actor,
+    ) -> None:
+        self.tag_review = {"accepted": accepted, "rejected": rejected, "added": added}
 
     def _require_not_retired(self) -> None:
         if self.retired:

@@ -37,7 +37,8 @@ class Phase:
 #: Cost and benefit lines as the steering model names them.
 COST_CATEGORIES = ("licences", "implementation", "training", "champion_time", "content", "other")
 BENEFIT_CATEGORIES = (
-    "time_saved", "avoided_consultants", "shorter_implementation", "reduced_turnover", "other",
+    "time_saved", "avoided_consultants", "shorter_implementation", "reduced_turnover",
+    "hr_process_efficiency", "other",
 )  # fmt: skip
 MAX_EMPLOYEES = 1_000_000
 MAX_DAYS = 3_660

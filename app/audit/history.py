@@ -59,8 +59,9 @@ class UnknownEventType(ValueError):
 
 class StreamLog(Protocol):
     def select_stream(
-        self, stream_id: UUID, after_version: int, limit: int
-    ) -> Sequence[ChainedEvent]: ...
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = ..., backward: bool = False,
+    ) -> Sequence[ChainedEvent]: ...  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class RecordedEvent:
 class EventPage:
     events: list[RecordedEvent]
     has_next: bool
+    has_previous: bool = False
 
 
 class History:
@@ -134,7 +136,35 @@ class History:
         decoded = [(r.position, self._decode(r)) for r in rows[:first]]
         screen.prepare((str(e.originator_id), e) for _, e in decoded)
         events = [self._recorded(position, e, screen) for position, e in decoded]
-        return EventPage([e for e in events if e is not None], has_next=len(rows) > first)
+        return EventPage(
+            [e for e in events if e is not None],
+            has_next=len(rows) > first,
+            has_previous=after_version > 0,
+        )
+
+    def stream_back(
+        self,
+        stream_id: UUID,
+        *,
+        last: int,
+        before_version: int | None = None,
+        screen: EventScreen = UNSCREENED,
+    ) -> EventPage:
+        """The ``last`` events of the stream before a version (None: its end), in version
+        order; has_next says whether events follow the page."""
+        log = cast(StreamLog, self._app.recorder)
+        bound = {} if before_version is None else {"before_version": before_version}
+        rows = list(log.select_stream(stream_id, 0, last + 1, backward=True, **bound))
+        kept = rows[:last][::-1]
+        decoded = [(r.position, self._decode(r)) for r in kept]
+        screen.prepare((str(e.originator_id), e) for _, e in decoded)
+        events = [self._recorded(position, e, screen) for position, e in decoded]
+        later = before_version is not None and bool(
+            log.select_stream(stream_id, before_version - 1, 1)
+        )
+        return EventPage(
+            [e for e in events if e is not None], has_next=later, has_previous=len(rows) > last
+        )
 
     # -- the whole log ------------------------------------------------------------------
 
@@ -175,7 +205,8 @@ class History:
             screen.prepare((str(e.originator_id), e) for _, e in decoded)
             for position, event in decoded:
                 if until is not None and event.timestamp > until + ORDER_SLACK:
-                    return EventPage(found[:first], has_next=False)
+                    return EventPage(found[:first], has_next=False,
+                                     has_previous=after_position > 0)  # fmt: skip
                 in_window = (since is None or event.timestamp >= since) and (
                     until is None or event.timestamp <= until
                 )
@@ -185,7 +216,55 @@ class History:
                     if len(found) > first:
                         break
             start = batch[-1].id + 1
-        return EventPage(found[:first], has_next=len(found) > first)
+        return EventPage(found[:first], has_next=len(found) > first,
+                         has_previous=after_position > 0)  # fmt: skip
+
+    def log_back(
+        self,
+        *,
+        last: int,
+        before_position: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        types: Sequence[str] = (),
+        screen: EventScreen = UNSCREENED,
+    ) -> EventPage:
+        """The ``last`` events of the global log before a position (None: the end of the
+        window), in position order: the log walked backward in batches, as ``log`` walks
+        it forward, with the same window and screen."""
+        topics = self.topics(types)
+        head = (self._app.recorder.max_notification_id() or 0) + 1
+        end = head if before_position is None else min(before_position, head)
+        if until is not None and before_position is None:
+            # Past this position every event was recorded after the window, give or take skew.
+            end = min(end, self._first_position_at(until + 2 * ORDER_SLACK))
+        found: list[RecordedEvent] = []
+        while len(found) <= last and end > 1:
+            low = max(1, end - SCAN_BATCH)
+            batch = self._app.recorder.select_notifications(
+                start=low, limit=SCAN_BATCH, stop=end - 1, topics=topics
+            )
+            decoded: list[tuple[int, Any]] = [
+                (n.id, self._app.mapper.to_domain_event(n)) for n in reversed(batch)
+            ]
+            screen.prepare((str(e.originator_id), e) for _, e in decoded)
+            for position, event in decoded:
+                if since is not None and event.timestamp < since - ORDER_SLACK:
+                    end = 0
+                    break
+                in_window = (since is None or event.timestamp >= since) and (
+                    until is None or event.timestamp <= until
+                )
+                recorded = self._recorded(position, event, screen) if in_window else None
+                if recorded is not None:
+                    found.append(recorded)
+                    if len(found) > last:
+                        break
+            end = min(end, low)
+        page = found[:last][::-1]
+        # The cursor's own event lies after the page: no walk forward needed to know it.
+        later = before_position is not None and before_position < head
+        return EventPage(page, has_next=later, has_previous=len(found) > last)
 
     def _first_position_at(self, moment: datetime) -> int:
         """Where a walk for events recorded at or after ``moment`` may start.

@@ -28,6 +28,11 @@ from psycopg.sql import SQL, Identifier
 
 from app.audit.chain import GENESIS, ChainedEvent, link
 
+#: A version no stream reaches (PostgreSQL's bigint bound): "up to the end of the stream".
+NO_END = 2**63 - 1
+#: Aggregates read in one statement (SQLite allows 32,766 parameters; kept well below).
+_CHUNK = 500
+
 
 def _links(key: bytes, previous: bytes, stored_events: Sequence[StoredEvent]) -> list[bytes]:
     hashes = []
@@ -87,9 +92,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         self._set_hash = f"UPDATE {table} SET chain_hash = ? WHERE rowid = ?"
         columns = "rowid, originator_id, originator_version, topic, state, chain_hash"
         self._select_chain = f"SELECT {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        self._select_stream = (
-            f"SELECT {columns} FROM {table} WHERE originator_id = ? AND originator_version > ?"
-            " ORDER BY originator_version LIMIT ?"
+        self._select_stream = {
+            order: f"SELECT {columns} FROM {table} WHERE originator_id = ?"
+            f" AND originator_version > ? AND originator_version < ?"
+            f" ORDER BY originator_version {order} LIMIT ?"
+            for order in ("ASC", "DESC")
+        }
+        self._select_streams = (
+            f"SELECT originator_id, originator_version, topic, state FROM {table}"
+            " WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version"
         )
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -130,10 +141,33 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             return self._chain_rows(c, after, limit)
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
+        statement = self._select_stream["DESC" if backward else "ASC"]
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self._select_stream, (stream_id.hex, after_version, limit))
+            c.execute(statement, (stream_id.hex, after_version, before_version, limit))
             return self._rows(c)
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one read per 500 of them."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = [i.hex for i in ids[start : start + _CHUNK]]
+                c.execute(self._select_streams.format(marks=",".join("?" * len(chunk))), chunk)
+                for row in c.fetchall():
+                    originator_id = UUID(row["originator_id"])
+                    found.setdefault(originator_id, []).append(
+                        StoredEvent(
+                            originator_id=originator_id,
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=bytes(row["state"]),
+                        )
+                    )
+        return found
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -167,9 +201,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT " + columns + " FROM {schema}.{table} WHERE notification_id > %s"
             " ORDER BY notification_id LIMIT %s"
         ).format(**names)
-        self._select_stream = SQL(
-            "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
-            " AND originator_version > %s ORDER BY originator_version LIMIT %s"
+        self._select_stream = {
+            order: SQL(
+                "SELECT " + columns + " FROM {schema}.{table} WHERE originator_id = %s"
+                " AND originator_version > %s AND originator_version < %s"
+                " ORDER BY originator_version " + order + " LIMIT %s"
+            ).format(**names)
+            for order in ("ASC", "DESC")
+        }
+        self._select_streams = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
         ).format(**names)
         self._has_column = SQL(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
@@ -230,10 +272,31 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return self._chain_rows(curs, after, limit)
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
+        statement = self._select_stream["DESC" if backward else "ASC"]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_stream, (stream_id, after_version, limit), prepare=True)
+            curs.execute(statement, (stream_id, after_version, before_version, limit), prepare=True)
             return self._rows(curs)
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, in one query."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_streams, (list(ids),), prepare=True)
+            for row in curs.fetchall():
+                originator_id = UUID(str(row["originator_id"]))
+                found.setdefault(originator_id, []).append(
+                    StoredEvent(
+                        originator_id=originator_id,
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return found
 
 
 class ChainedPOPORecorder(POPOApplicationRecorder):
@@ -268,10 +331,20 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             end = min(after + limit, len(self._stored_events))
             return [self._row(index) for index in range(after, end)]
 
-    def select_stream(self, stream_id: UUID, after_version: int, limit: int) -> list[ChainedEvent]:
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates."""
+        found = {i: list(self.select_events(i)) for i in ids}
+        return {i: events for i, events in found.items() if events}
+
+    def select_stream(
+        self, stream_id: UUID, after_version: int, limit: int, *,
+        before_version: int = NO_END, backward: bool = False,
+    ) -> list[ChainedEvent]:  # fmt: skip
         with self._database_lock:
             versions = self._stored_events_index.get(str(stream_id), {})
-            found = sorted(v for v in versions if v > after_version)[:limit]
+            found = sorted(
+                (v for v in versions if after_version < v < before_version), reverse=backward
+            )[:limit]
             return [self._row(versions[v]) for v in found]
 
 

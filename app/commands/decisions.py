@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,8 @@ class DecisionCommands(LearningCommands):
         goal: str | None,
         actor: Actor,
         inputs: dict[str, Any] | None = None,
+        decision_id: UUID | None = None,
+        occurred_at: datetime | None = None,
     ) -> Written:
         """Log a served list; the recommender has checked that the employee exists.
         ``inputs``: what it was computed from (app/recommend/inputs.py), hashed on record."""
@@ -44,6 +47,8 @@ class DecisionCommands(LearningCommands):
             goal=goal,
             actor=actor,
             inputs=inputs,
+            decision_id=decision_id,
+            occurred_at=occurred_at,
         )
         # Concurrent lists share a durable commit (app/commands/group_commit.py); the text
         # check of every command (``_store``) still comes first.
@@ -53,18 +58,22 @@ class DecisionCommands(LearningCommands):
         return Written(position, decision.id)
 
     def answer_recommendation(
-        self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor
-    ) -> Written:
+        self, decision_id: UUID, *, module_id: UUID, answer: str, comment: str, actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> Written:  # fmt: skip
         """Record the answer to one item; an accepted item is enrolled in the same save."""
         decision = self._load(
             RecommendationDecision, decision_id, "recommendation decision", "decisionId"
         )
-        decision.answer(module_id=module_id, answer=answer, comment=comment, actor=actor)
+        decision.answer(
+            module_id=module_id, answer=answer, comment=comment, actor=actor,
+            occurred_at=occurred_at,
+        )  # fmt: skip
         changed: list[Aggregate] = [decision]
         if answer == "accepted":
             changed.append(
                 self._enrolment(decision.employee_id, module_id, "recommendation", decision.id,
-                                actor, None)
+                                actor, occurred_at)
             )  # fmt: skip
         position = self._store(
             *changed, conflict="the item was answered or enrolled concurrently", field="itemId"

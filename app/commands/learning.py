@@ -47,6 +47,20 @@ class LearningCommands(CommandBase):
         module.revise(content, actor)
         return Written(self._store(module), module.id)
 
+    def review_module_tags(
+        self, module_id: UUID, *, suggested: list[dict[str, Any]], topics: list[str],
+        skills: dict[str, int], actor: Actor,
+    ) -> Written:  # fmt: skip
+        """HR accepts or corrects the suggested tags: the review is recorded and, when the
+        tags change, the module is revised to them, both in one save."""
+        module = self.module(module_id)
+        content = ModuleContent(**{**module.content.__dict__, "topics": topics, "skills": skills})
+        checked = content.validated(module.id)
+        module.review_tags(suggested, checked.topics, list(checked.skills), actor)
+        if checked != module.content:
+            module.revise(checked, actor)
+        return Written(self._store(module), module.id)
+
     def flag_module_for_revision(
         self, module_id: UUID, *, reason: str, figures: dict[str, float], actor: Actor
     ) -> Written:
@@ -84,15 +98,21 @@ class LearningCommands(CommandBase):
         # Most enrolments are first ones: saved without first looking for an earlier one (a
         # query that finds nothing); the store refuses a second first, and then the earlier
         # enrolment is loaded for another attempt.
+        # Commands saved together (the demo seed) are stored later, all at once, so the
+        # store cannot refuse a second first in time: they look first.
+        together = getattr(self, "_together", None) is not None
         first = Enrollment.open(**details)
-        try:
-            return Written(self._store(first, as_conflict=False), first.id)
-        except IntegrityError:
-            pass
+        if not together:
+            try:
+                return Written(self._store(first, as_conflict=False), first.id)
+            except IntegrityError:
+                pass
         try:
             enrollment = self.enrollment(first.id, "moduleId")
-        except NotFound:  # saved concurrently, not yet readable here
-            raise Conflict(conflict, "moduleId") from None
+        except NotFound:
+            if together:  # nothing earlier, saved or pending
+                return Written(self._store(first), first.id)
+            raise Conflict(conflict, "moduleId") from None  # saved concurrently, not yet readable
         enrollment.reenrol(**details)
         return Written(self._store(enrollment, conflict=conflict, field="moduleId"), first.id)
 

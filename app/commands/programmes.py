@@ -23,8 +23,13 @@ class ProgrammeCommands(CommandBase):
     ) -> Programme:
         return self._load(Programme, programme_id, "programme", field, readonly=readonly)
 
-    def define_programme(self, *, name: str, department: str | None, actor: Actor) -> Written:
-        programme = Programme.define(name=name, department=department, actor=actor)
+    def define_programme(
+        self, *, name: str, department: str | None, actor: Actor,
+        programme_id: UUID | None = None,
+    ) -> Written:  # fmt: skip
+        programme = Programme.define(
+            name=name, department=department, actor=actor, programme_id=programme_id
+        )
         return Written(self._store(programme), programme.id)
 
     def record_programme_cost(

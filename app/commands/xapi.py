@@ -33,6 +33,7 @@ from app.aggregates.learning_module import LearningModule
 from app.aggregates.xapi import ActivityMapping, XapiStatement
 from app.commands.base import Written
 from app.commands.learning import LearningCommands
+from app.consent.ledger import ConsentLedger
 from app.integration.xapi import Statement, StatementRejected, without_activity_details
 
 _STARTS = frozenset({"launched", "initialized", "attempted", "progressed", "answered", "scored"})
@@ -86,7 +87,7 @@ class XapiCommands(LearningCommands):
         fails if one exists), then, if that clashed, with each id looked up, then, if it
         clashed again (a concurrent writer), one statement per save."""
         for optimistic in (True, False):
-            work = _Batch(self, actor, optimistic=optimistic)
+            work = _Batch(self, actor, statements, optimistic=optimistic)
             outcomes = [work.apply(statement) for statement in statements]
             if not work.touched:
                 return outcomes, 0
@@ -113,17 +114,47 @@ class XapiCommands(LearningCommands):
 
 
 class _Batch:
-    """Working copies of what one batch of statements changes."""
+    """Working copies of what one batch of statements changes.
 
-    def __init__(self, app: XapiCommands, actor: Actor, *, optimistic: bool) -> None:
+    Everything the batch reads is read before the first statement is applied, in two
+    reads of the event store for the whole batch: first the e-mail claims, activity
+    mappings (and, unless optimistic, the statements by id), then the employees, modules,
+    consent ledgers and enrolments these name."""
+
+    def __init__(
+        self, app: XapiCommands, actor: Actor, statements: list[Statement], *, optimistic: bool
+    ) -> None:
         self.app = app
         self.actor = actor
         #: Take every statement for new (the save refuses one that exists).
         self.optimistic = optimistic
         self.touched: dict[UUID, Aggregate] = {}
         self.digests: dict[UUID, str] = {}
-        self._modules: dict[str, LearningModule] = {}
-        self._tracked: dict[UUID, bool] = {}
+        self.loaded: dict[UUID, Aggregate] = {}
+        self._prefetch(statements)
+
+    def _prefetch(self, statements: list[Statement]) -> None:
+        first: list[UUID] = []
+        for statement in statements:
+            email = _email_of(statement)
+            if email is not None:
+                first.append(EmailClaim.id_for(email, self.app.email_claim_secret))
+            if statement.module_in_activity is None:
+                first.append(ActivityMapping.id_for(statement.activity_id))
+            if not self.optimistic:
+                first.append(statement.id)
+        self.loaded = self.app._load_many(first)
+        second: list[UUID] = []
+        for statement in statements:
+            employee_id = self._employee_id(statement)
+            module_id = self._module_id(statement)
+            if employee_id is not None:
+                second += [employee_id, ConsentLedger.id_for(employee_id)]
+            if module_id is not None:
+                second.append(module_id)
+            if employee_id is not None and module_id is not None:
+                second.append(Enrollment.id_for(employee_id, module_id))
+        self.loaded.update(self.app._load_many(second))
 
     def apply(self, statement: Statement) -> StatementOutcome:
         before = dict(self.touched)
@@ -141,8 +172,8 @@ class _Batch:
     def _apply(self, statement: Statement) -> None:
         seen = self.digests.get(statement.id)
         if seen is None and not self.optimistic:
-            stored = self.app.statement(statement.id)
-            seen = None if stored is None else stored.digest
+            stored = self.loaded.get(statement.id)
+            seen = stored.digest if isinstance(stored, XapiStatement) else None
         if seen is not None:
             if seen != statement.digest:
                 raise StatementRejected(
@@ -151,10 +182,8 @@ class _Batch:
             return  # re-sent: nothing changes
         employee = self._employee(statement)
         module = self._module(statement)
-        tracked = self._tracked.get(employee.id)
-        if tracked is None:
-            tracked = self.app.policy.allows(employee.id, "activity_tracking")
-            self._tracked[employee.id] = tracked
+        ledger = self.loaded.get(ConsentLedger.id_for(employee.id))
+        tracked = isinstance(ledger, ConsentLedger) and "activity_tracking" in ledger.granted
         minutes = statement.minutes if tracked else None
         position = statement.position_minutes if tracked else None
         at = statement.timestamp
@@ -185,74 +214,65 @@ class _Batch:
         )
         self.digests[statement.id] = statement.digest
 
-    def _employee(self, statement: Statement) -> Employee:
+    def _employee_id(self, statement: Statement) -> UUID | None:
+        """The employee the actor names, as far as the prefetched claims tell."""
         ref = statement.actor
-        employee_id: UUID | None = None
         if ref.kind == "account" and "@" not in ref.value:
             try:
-                employee_id = UUID(ref.value)
+                return UUID(ref.value)
+            except ValueError:
+                return None
+        if ref.kind == "mbox_sha1sum":
+            return self.app.find_by_mbox_sha1(ref.value)
+        claim = self.loaded.get(EmailClaim.id_for(ref.value, self.app.email_claim_secret))
+        return claim.employee_id if isinstance(claim, EmailClaim) else None
+
+    def _employee(self, statement: Statement) -> Employee:
+        ref = statement.actor
+        if ref.kind == "account" and "@" not in ref.value:
+            try:
+                UUID(ref.value)
             except ValueError:
                 raise StatementRejected(
                     "actor.account.name must be a Skillpath employee id or an email"
                 ) from None
-        elif ref.kind == "mbox_sha1sum":
-            employee_id = self.app.find_by_mbox_sha1(ref.value)
-        else:
-            claim_id = EmailClaim.id_for(ref.value, self.app.email_claim_secret)
-            try:
-                claim: EmailClaim = self.app.repository.get(claim_id)
-                employee_id = claim.employee_id
-            except AggregateNotFoundError:
-                employee_id = None
-        if employee_id is None:
+        employee_id = self._employee_id(statement)
+        employee = None if employee_id is None else self.loaded.get(employee_id)
+        if not isinstance(employee, Employee):
             raise StatementRejected("the statement's actor matches no employee")
-        try:
-            employee = self.app._load(Employee, employee_id, "employee", "actor", readonly=True)
-        except DomainError:
-            raise StatementRejected("the statement's actor matches no employee") from None
         if employee.has_left:
             raise StatementRejected("the statement's actor has left the organisation")
         if self.app.subject_keys.for_writing(str(employee.id)) is None:
             raise StatementRejected("the statement's actor was erased")
         return employee
 
-    def _module(self, statement: Statement) -> LearningModule:
-        known = self._modules.get(statement.activity_id)
-        if known is None:
-            known = self._modules[statement.activity_id] = self._find_module(statement)
-        return known
-
-    def _find_module(self, statement: Statement) -> LearningModule:
+    def _module_id(self, statement: Statement) -> UUID | None:
         module_id = statement.module_in_activity
+        if module_id is not None:
+            return module_id
+        mapping = self.loaded.get(ActivityMapping.id_for(statement.activity_id))
+        return mapping.module_id if isinstance(mapping, ActivityMapping) else None
+
+    def _module(self, statement: Statement) -> LearningModule:
+        module_id = self._module_id(statement)
         if module_id is None:
-            try:
-                mapping: ActivityMapping = self.app.repository.get(
-                    ActivityMapping.id_for(statement.activity_id)
-                )
-                module_id = mapping.module_id
-            except AggregateNotFoundError:
-                raise StatementRejected(
-                    f"activity {statement.activity_id} maps to no module (HR maps activities"
-                    " with mapXapiActivity)"
-                ) from None
-        try:
-            return self.app._load(LearningModule, module_id, "module", "object", readonly=True)
-        except DomainError:
+            raise StatementRejected(
+                f"activity {statement.activity_id} maps to no module (HR maps activities"
+                " with mapXapiActivity)"
+            )
+        module = self.loaded.get(module_id)
+        if not isinstance(module, LearningModule):
             raise StatementRejected(
                 f"activity {statement.activity_id} names no module of the catalogue"
-            ) from None
+            )
+        return module
 
     def _enrollment(
         self, employee: Employee, module: LearningModule, statement: Statement
     ) -> Enrollment | None:
         """The enrolment this statement is about, as a working copy of its own."""
         enrollment_id = Enrollment.id_for(employee.id, module.id)
-        found: Any = self.touched.get(enrollment_id)
-        if found is None:
-            try:
-                found = self.app.repository.get(enrollment_id)
-            except AggregateNotFoundError:
-                found = None
+        found: Any = self.touched.get(enrollment_id) or self.loaded.get(enrollment_id)
         enrollment: Enrollment | None = None if found is None else copy.deepcopy(found)
         details: dict[str, Any] = {
             "employee": employee,
@@ -302,6 +322,14 @@ class _Batch:
             enrollment.complete(actor=actor, occurred_at=at)
         if verb == "abandoned" and enrollment.status == ACTIVE:
             enrollment.drop(position_minutes=position, actor=actor, occurred_at=at)
+
+
+def _email_of(statement: Statement) -> str | None:
+    """The address an actor is named by (mbox, or an account whose name is an email)."""
+    ref = statement.actor
+    if ref.kind == "mbox" or (ref.kind == "account" and "@" in ref.value):
+        return ref.value
+    return None
 
 
 def _activity_iri(value: str) -> str:

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from app.commands.clean_text import text_fault
+
 #: The columns an export must have; ``manager_id`` and ``years_experience`` may be empty.
 REQUIRED_COLUMNS = (
     "employee_id", "name", "email", "department", "location", "role", "hire_date",
@@ -58,6 +60,21 @@ def _clean(value: str | None, column: str, *, required: bool = True) -> str:
         raise ValueError(f"{column} is longer than {MAX_FIELD} characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValueError(f"{column} contains control characters")
+    # What no read model can store (C1 controls, lone surrogates): refused here, with the
+    # row, rather than by the save (and so in a dry run too).
+    fault = text_fault(value)
+    if fault is not None:
+        raise ValueError(f"{column} {fault}")
+    return value
+
+
+def _reported_id(value: str | None) -> str | None:
+    """The row's HR id as a report may show it: none when it is no clean text itself."""
+    value = (value or "").strip()
+    if not value or len(value) > MAX_FIELD or text_fault(value) is not None:
+        return None
+    if any(ord(ch) < 32 for ch in value):
+        return None
     return value
 
 
@@ -131,13 +148,14 @@ def check_rows(
     problems: list[RowProblem] = []
     for line, row in rows:
         if None in row:  # csv puts surplus cells under the None key
-            problems.append(RowProblem(line, row.get("employee_id"), "the row has extra cells"))
+            problems.append(
+                RowProblem(line, _reported_id(row.get("employee_id")), "the row has extra cells")
+            )
             continue
         try:
             records.append(record_of(line, row))
         except ValueError as error:
-            problems.append(RowProblem(line, (row.get("employee_id") or "").strip() or None,
-                                       str(error)))  # fmt: skip
+            problems.append(RowProblem(line, _reported_id(row.get("employee_id")), str(error)))
     good, refused = _file_checks(records)
     return good, sorted(problems + refused, key=lambda p: p.line)
 

@@ -14,16 +14,15 @@ import hashlib
 import hmac
 import json
 import re
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
 from app.access.webhooks import EndpointKind, may_send_personal
 from app.aggregates import ValidationFailed
-from app.consent.cipher import Sealer, derive_secret
+from app.consent.cipher import Sealer
 from app.consent.envelope import personal_fields
 from app.persistence import SqlGateway
 
@@ -85,15 +84,18 @@ class Delivery:
     lag_ms: float | None
 
 
-def check_registration(url: str, secret: str, event_kinds: list[str]) -> tuple[str, list[str]]:
-    """The URL and event kinds as kept; ``ValidationFailed`` naming the field otherwise."""
+def check_registration(
+    url: str, secret: str | None, event_kinds: list[str]
+) -> tuple[str, list[str]]:
+    """The URL and event kinds as kept; ``ValidationFailed`` naming the field otherwise
+    (``secret`` None: the secret is not being set)."""
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed("url", "must be an http:// or https:// URL with a host")
     if len(url) > 2_000 or any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ValidationFailed("url", "must be at most 2000 characters, without spaces")
-    if not 16 <= len(secret) <= 200:
+    if secret is not None and not 16 <= len(secret) <= 200:
         raise ValidationFailed("secret", "must be 16 to 200 characters long")
     kinds: list[str] = []
     for kind in event_kinds:
@@ -167,41 +169,35 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-class WebhookStore:
-    """Endpoints and the record of deliveries, in the read-model database."""
+class WebhookSecrets:
+    """Seals and opens endpoint secrets, each bound to its endpoint's id. The key is a
+    secret the master-key rotation keeps (``WEBHOOK_SECRETS`` in app/keystore.py), so
+    secrets sealed in events before a rotation open after it."""
 
-    def __init__(self, gateway: SqlGateway, master_key: bytes) -> None:
+    def __init__(self, key: bytes) -> None:
+        self._sealer = Sealer(key)
+
+    def seal(self, endpoint_id: str, secret: str) -> str:
+        sealed = self._sealer.seal(secret.encode(), f"webhook/{endpoint_id}".encode())
+        return base64.b64encode(sealed).decode()
+
+    def open(self, endpoint_id: str, sealed: str) -> bytes:
+        return self._sealer.open(base64.b64decode(sealed), f"webhook/{endpoint_id}".encode())
+
+
+class WebhookStore:
+    """Endpoints (as their events left them, app/projections/webhook_endpoints.py), where
+    each stands in the log, and the record of deliveries, in the read-model database."""
+
+    def __init__(self, gateway: SqlGateway, secrets: WebhookSecrets) -> None:
         self.gateway = gateway
-        self._sealer = Sealer(derive_secret(master_key, "webhook-secrets"))
+        self.secrets = secrets
         with gateway.transaction(write=True) as tx:
             for statement in WEBHOOK_DDL:
                 tx.execute(statement)
 
-    def register(
-        self, *, url: str, secret: str, event_kinds: list[str], kind: EndpointKind,
-        start_position: int, created_by: str,
-    ) -> Endpoint:  # fmt: skip
-        """A new endpoint; it receives events written after ``start_position``."""
-        url, kinds = check_registration(url, secret, event_kinds)
-        endpoint_id = str(uuid.uuid4())
-        sealed = self._sealer.seal(secret.encode(), f"webhook/{endpoint_id}".encode())
-        with self.gateway.transaction(write=True) as tx:
-            tx.execute(
-                "INSERT INTO {webhook_endpoints} (id, url, kind, event_kinds, sealed_secret,"
-                " position, failures, next_attempt_at, created_at, created_by)"
-                " VALUES (%s, %s, %s, %s, %s, %s, 0, NULL, %s, %s)",
-                (endpoint_id, url, kind.value, json.dumps(kinds),
-                 base64.b64encode(sealed).decode(), start_position,
-                 datetime.now(UTC).isoformat(), created_by),
-            )  # fmt: skip
-        found = self.endpoint(endpoint_id)
-        assert found is not None
-        return found
-
     def _endpoint(self, row: dict[str, Any]) -> Endpoint:
-        secret = self._sealer.open(
-            base64.b64decode(row["sealed_secret"]), f"webhook/{row['id']}".encode()
-        )
+        secret = self.secrets.open(row["id"], row["sealed_secret"])
         at = row["next_attempt_at"]
         return Endpoint(
             id=row["id"], url=row["url"], kind=EndpointKind(row["kind"]),

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from app.commands.clean_text import text_fault
+
 #: The versions of the specification this subset follows (the 1.0.x line).
 SUPPORTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3")
 VERSION = "1.0.3"
@@ -104,12 +106,14 @@ def digest_of(statement: dict[str, Any]) -> str:
 
 
 def _check_text(value: Any, where: str) -> None:
-    """Every string in a statement is bounded and free of control characters."""
+    """Every string in a statement is bounded and text every read model can store (the
+    check the save makes: refused here, the statement alone, rather than the batch there)."""
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise StatementRejected(f"{where} must be at most {MAX_TEXT} characters long")
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-            raise StatementRejected(f"{where} must not contain control characters")
+        fault = text_fault(value)
+        if fault is not None:
+            raise StatementRejected(f"{where} {fault}")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key, where)

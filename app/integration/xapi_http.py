@@ -4,7 +4,10 @@ Following the specification's LRS requirements for this subset: every request ca
 ``X-Experience-API-Version`` (missing or unsupported: 400) and every answer carries the
 version; ``POST`` takes one statement or a list and answers the list of statement ids;
 ``PUT ?statementId=`` takes one and answers 204; the same id with different content is
-409; ``GET ?statementId=`` answers the statement. Where a batch mixes good and bad
+409; ``GET ?statementId=`` answers the statement. The request guard of /graphql applies
+(app/http/guard.py): the token's rate (429 with ``Retry-After``), the body's size (413,
+``SKILLPATH_XAPI_MAX_BODY_BYTES``, read in chunks and refused once over) and UTF-8, and
+the time (503); every refusal is the xAPI error body with its code. Where a batch mixes good and bad
 statements, the good ones are recorded (as Skillpath promises an LMS) and the answer is
 400 (409 when every refusal is a conflict) with the ids by index and each refusal with its
 index and reason; a re-sent batch changes nothing, so the LMS may safely send it again.
@@ -12,6 +15,7 @@ index and reason; a re-sent batch changes nothing, so the LMS may safely send it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,6 +30,7 @@ from app.access import Viewer, may_call_endpoint
 from app.aggregates import Actor
 from app.auth.tokens import TokenRejected, bearer
 from app.bootstrap import Services
+from app.http.guard import Refused, RequestGuard
 from app.integration.xapi import (
     VERSION,
     Statement,
@@ -45,8 +50,23 @@ def answer(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def refusal(status: int, message: str) -> Response:
-    return answer({"error": {"status": status, "message": message}}, status)
+def refusal(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    """The xAPI error body: the status, a message, and a code where the guard set one."""
+    error: dict[str, Any] = {"status": status, "message": message}
+    if code is not None:
+        error["code"] = code
+    response = answer({"error": error}, status)
+    response.headers.update(headers or {})
+    return response
+
+
+def guard_refusal(refused: Refused) -> Response:
+    """A refusal of the request guard as the xAPI error body; a body over the limit is
+    413 (Request Entity Too Large), as the specification has an LRS answer it."""
+    status = 413 if refused.code == "BODY_TOO_LARGE" else refused.status
+    return refusal(status, refused.message, refused.code, refused.headers)
 
 
 class XapiStatements:
@@ -56,12 +76,14 @@ class XapiStatements:
         self,
         services: Services,
         authenticate: Callable[[str], Awaitable[Actor]],
+        guard: RequestGuard,
         *,
         max_batch: int,
         max_bytes: int,
     ) -> None:
         self.services = services
         self.authenticate = authenticate
+        self.guard = guard
         self.max_batch = max_batch
         self.max_bytes = max_bytes
 
@@ -69,7 +91,11 @@ class XapiStatements:
         try:
             actor = await self.authenticate(bearer(request.headers.get("authorization")))
         except TokenRejected as error:
-            return refusal(401, f"Unauthenticated: {error.reason}")
+            return refusal(401, f"Unauthenticated: {error.reason}", "UNAUTHENTICATED")
+        # The same limits as /graphql: the token's rate, then the body, then the time.
+        refused = await self.guard.check_rate(f"{actor.role}:{actor.id}")
+        if refused is not None:
+            return guard_refusal(refused)
         decision = may_call_endpoint(
             f"{request.method} /xapi/statements", Viewer(actor.id, actor.role)
         )
@@ -79,10 +105,19 @@ class XapiStatements:
         problem = check_version(request.headers.get(VERSION_HEADER))
         if problem is not None:
             return refusal(400, problem)
+        if request.method != "GET":
+            refused = await self.guard.check_body(request, self.max_bytes)
+            if refused is not None:
+                return guard_refusal(refused)
         try:
-            if request.method == "GET":
-                return await self.get(request, actor)
-            return await self.write(request, actor)
+            work = (
+                self.get(request, actor) if request.method == "GET" else self.write(request, actor)
+            )
+            return await asyncio.wait_for(work, self.guard.timeout_seconds)
+        except TimeoutError:
+            # A batch already handed to the store may still land: re-sending it is safe.
+            log.warning("xAPI %s abandoned after %ss", request.method, self.guard.timeout_seconds)
+            return guard_refusal(self.guard.timeout())
         except Exception:
             log.exception("xAPI %s failed", request.method)
             return refusal(500, "internal error; the request was logged")
@@ -113,9 +148,7 @@ class XapiStatements:
             return refusal(400, "PUT needs the statementId parameter")
         if request.method == "POST" and statement_id is not None:
             return refusal(400, "POST takes no statementId; use PUT for one statement by id")
-        body = await request.body()
-        if len(body) > self.max_bytes:
-            return refusal(413, f"the body must be at most {self.max_bytes} bytes")
+        body = await request.body()  # read and bounded by the guard already
         try:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError):

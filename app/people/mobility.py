@@ -180,9 +180,7 @@ class Mobility:
         needs = [n for n in requirements(role) if n.level > 0]
         scores = index.readiness(needs)
         people = index.people
-        eligible = np.array(
-            [p.active and p.sharing and p.role_id != role_id for p in people], dtype=bool
-        )
+        eligible = index.open_outside(role_id)[: len(scores)]
         if not eligible.any():
             return []
         masked = np.where(eligible, scores, -1.0)

@@ -54,6 +54,14 @@ class SkillIndex:
         self._row_of: dict[str, int] = {}
         self._col_of: dict[str, int] = {}
         self._levels: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        # Derived from ``people`` when it changes: who is active and sharing, each person's
+        # role as a number, and the active reports of each manager (rows of the matrix).
+        self._derived_for = -1
+        self._changes = 0
+        self._open: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._role_codes: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._code_of: dict[str, int] = {}
+        self._reports: dict[str, list[int]] = {}
 
     # -- catching up --------------------------------------------------------------------
 
@@ -72,6 +80,8 @@ class SkillIndex:
             for row in people:
                 self._person(row)
                 self._people_seq = max(self._people_seq, int(row["seq"]))
+            if people:
+                self._changes += 1
             if levels:
                 self._grow({row["skill"] for row in levels})
             for row in levels:
@@ -116,7 +126,51 @@ class SkillIndex:
             grown[:, : self._levels.shape[1]] = self._levels
             self._levels = grown
 
+    def _derive(self) -> None:
+        """Rebuild what is derived from ``people`` once after each change (under the lock)."""
+        if self._derived_for == self._changes:
+            return
+        people = self.people
+        self._open = np.array([p.active and p.sharing for p in people], dtype=bool)
+        codes: dict[str, int] = {}
+        self._role_codes = np.array(
+            [codes.setdefault(p.role_id, len(codes)) for p in people], dtype=np.int32
+        )
+        self._code_of = codes
+        reports: dict[str, list[int]] = {}
+        for row, p in enumerate(people):
+            if p.active and p.manager_id is not None:
+                reports.setdefault(p.manager_id, []).append(row)
+        self._reports = reports
+        self._derived_for = self._changes
+
     # -- questions ----------------------------------------------------------------------
+
+    def open_outside(self, role_id: str) -> npt.NDArray[np.bool_]:
+        """Per person: active, sharing their profile and not holding ``role_id``."""
+        with self._lock:
+            self._derive()
+            code = self._code_of.get(role_id, -1)
+            found: npt.NDArray[np.bool_] = self._open & (self._role_codes != code)
+            return found
+
+    def reports_of(self, manager_id: str) -> list[PersonFacts]:
+        """The manager's active direct reports."""
+        with self._lock:
+            self._derive()
+            return [self.people[row] for row in self._reports.get(manager_id, [])]
+
+    def level_rows(self, employee_ids: list[str], skills: list[str]) -> list[list[int]]:
+        """Levels of each person (rows) in each skill (columns), as plain ints."""
+        rows = [self._row_of.get(e, -1) for e in employee_ids]
+        found = np.zeros((len(rows), len(skills)), dtype=np.int64)
+        columns = [(j, self._col_of[s]) for j, s in enumerate(skills) if s in self._col_of]
+        known = [i for i, row in enumerate(rows) if row >= 0]
+        if known and columns:
+            picked = self._levels[np.ix_([rows[i] for i in known], [c for _, c in columns])]
+            found[np.ix_(known, [j for j, _ in columns])] = picked
+        result: list[list[int]] = found.tolist()
+        return result
 
     def level(self, employee_id: str, skill: str) -> int:
         row, col = self._row_of.get(employee_id), self._col_of.get(skill)

@@ -230,7 +230,7 @@ class SkillBook:
     def team_matrix(self, manager_id: str) -> TeamMatrix:
         """The manager's active direct reports; those not sharing are only counted."""
         self.index.refresh()
-        team = [p for p in self.index.people if p.manager_id == manager_id and p.active]
+        team = self.index.reports_of(manager_id)
         roles = self._roles.get_many(sorted({p.role_id for p in team}))
         shared = [p for p in team if p.sharing]
         needed: dict[str, list[Requirement]] = {
@@ -238,9 +238,10 @@ class SkillBook:
         }
         skills = sorted({n.skill for p in shared for n in needed.get(p.role_id, [])})
         members = []
-        for person in shared:
+        rows = self.index.level_rows([p.employee_id for p in shared], skills)
+        for person, row in zip(shared, rows, strict=True):
             needs = needed.get(person.role_id, [])
-            levels = self.index.levels_of(person.employee_id, skills)
+            levels = dict(zip(skills, row, strict=True))
             members.append(
                 MatrixRow(
                     person.employee_id, readiness_of(needs, levels), levels,

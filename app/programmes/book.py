@@ -9,6 +9,7 @@ figure, resting on fewer than k people is refused or suppressed.
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +28,13 @@ from app.programmes import cohort as cohorts
 from app.programmes import people_facts
 from app.programmes.comparison import Estimate, difference, estimates
 from app.programmes.people_facts import PERSON_KPIS, Person
+from app.projections.kpi_book import kpi_position
 
 COMPARISONS = ("rest", "matched")
 #: How many comparison people a matched comparison looks for per cohort member.
 MATCHES_PER_MEMBER = 3
+#: Windows whose facts are kept (pilot, baseline and rest of a phase status, and a few more).
+FACTS_KEPT = 6
 MET, NOT_MET, TOO_EARLY = "met", "not_met", "too_early"
 
 
@@ -109,6 +113,9 @@ class ProgrammeBook:
         self._app = app
         self._gateway = gateway
         self.min_group_size = min_group_size
+        self._facts_lock = threading.Lock()
+        self._facts_cache: dict[tuple[date, date, int], people_facts.WindowFacts] = {}
+        self._answers: dict[tuple[Any, ...], Comparison] = {}
 
     # -- programmes ---------------------------------------------------------------------
 
@@ -165,16 +172,51 @@ class ProgrammeBook:
 
     # -- pilot against comparison -------------------------------------------------------
 
+    def _facts(self, window: Window) -> people_facts.WindowFacts:
+        """Everyone's facts in ``window``, read once per position of the KPI read model."""
+        with self._gateway.transaction(write=False) as tx:
+            key = (window.start, window.end, kpi_position(tx))
+        with self._facts_lock:
+            found = self._facts_cache.get(key)
+        if found is None:
+            found = people_facts.load(self._gateway, window)
+            with self._facts_lock:
+                self._facts_cache[key] = found
+                while len(self._facts_cache) > FACTS_KEPT:
+                    self._facts_cache.pop(next(iter(self._facts_cache)))
+        return found
+
     def compare(
         self, programme_id: str, window: Window, against: str = "rest",
         kpis: Sequence[str] = PERSON_KPIS,
     ) -> Comparison:  # fmt: skip
         programme = self.programme(programme_id)
+        with self._gateway.transaction(write=False) as tx:
+            position = kpi_position(tx)
+        # The same question on the same read model has the same answer (the bootstrap seed
+        # is fixed per question): kept, it is not recomputed for every reader.
+        key = (programme_id, programme.version, window.start, window.end, against,
+               tuple(kpis), position)  # fmt: skip
+        with self._facts_lock:
+            kept = self._answers.get(key)
+        if kept is not None:
+            return kept
+        found = self._compare(programme_id, programme, window, against, kpis)
+        with self._facts_lock:
+            self._answers[key] = found
+            while len(self._answers) > FACTS_KEPT:
+                self._answers.pop(next(iter(self._answers)))
+        return found
+
+    def _compare(
+        self, programme_id: str, programme: Programme, window: Window, against: str,
+        kpis: Sequence[str],
+    ) -> Comparison:  # fmt: skip
         if against not in COMPARISONS:
             raise SteeringError("against", f"one of {', '.join(COMPARISONS)}")
         if not programme.cohort:
             raise SteeringError("programmeId", "the programme has no confirmed pilot cohort")
-        facts = people_facts.load(self._gateway, window)
+        facts = self._facts(window)
         members = [i for i in programme.cohort if i in facts.people]
         others = self._comparison_group(facts.people, members, against)
         k = self.min_group_size
@@ -241,7 +283,7 @@ class ProgrammeBook:
 
     def _group_values(self, programme: Programme, window: Window) -> dict[str, Estimate]:
         """The KPIs of the pilot cohort (pilot phase) or of everyone (later phases)."""
-        facts = people_facts.load(self._gateway, window)
+        facts = self._facts(window)
         current = programme.current_phase
         pilot = programme.cohort and (current is None or current.kind == "pilot")
         ids = [i for i in programme.cohort if i in facts.people] if pilot else list(facts.people)
@@ -250,7 +292,7 @@ class ProgrammeBook:
     def _rest_values(self, programme: Programme, window: Window) -> dict[str, Estimate]:
         if not programme.cohort:
             return {}
-        facts = people_facts.load(self._gateway, window)
+        facts = self._facts(window)
         chosen = set(programme.cohort)
         ids = [i for i in facts.people if i not in chosen]
         return estimates(facts.group(ids), len(ids), 11)

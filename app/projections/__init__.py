@@ -2,6 +2,7 @@
 
 from app.projections.benefits import BenefitProjection
 from app.projections.catalogue import ModuleCatalogue, ModuleCatalogueProjection
+from app.projections.champions import ChampionProjection
 from app.projections.consents import ConsentBook, ConsentProjection
 from app.projections.decisions import DecisionBook, DecisionProjection
 from app.projections.directory import EmployeeDirectory, EmployeeDirectoryProjection
@@ -22,6 +23,7 @@ from app.projections.reports import RecommendationReportProjection, ReportBook
 from app.projections.roles import RoleCatalogue, RoleProjection
 from app.projections.skill_profiles import SkillProfileProjection
 from app.projections.subject_streams import SubjectStreamProjection
+from app.projections.webhook_endpoints import WebhookEndpointProjection
 
 
 def all_projections() -> list[Projection]:
@@ -44,7 +46,9 @@ def all_projections() -> list[Projection]:
         MentoringProjection(),
         OnboardingProjection(),
         BenefitProjection(),
+        ChampionProjection(),
         SubjectStreamProjection(),
+        WebhookEndpointProjection(),
         ErasureProjection(),  # last: it erases rows the others wrote in the same batch
     ]
 

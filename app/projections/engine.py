@@ -21,6 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from app.persistence import SqlGateway, Transaction
+from app.projections.batching import batch_transaction
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,24 @@ class Projection:
         if handler is not None:
             handler(self, event, tx)
 
+    def apply_batch(self, events: Sequence[tuple[int, Any]], tx: Transaction) -> None:
+        """Apply ``(position, event)`` pairs of one batch, in order.
+
+        ``tx`` is a ``BatchTransaction`` (app/projections/batching.py): writes are held
+        back and sent as sets, so a handler written for one event at a time already
+        batches its writes. A projection may override this to fold the whole batch in
+        memory; what it writes must equal applying the events one by one, since after any
+        error the runner applies the batch again through ``apply``, one event at a time."""
+        handlers = self._handlers
+        for position, event in events:
+            handler = handlers.get(type(event))
+            if handler is None:
+                continue
+            try:
+                handler(self, event, tx)
+            except Exception as error:
+                raise ProjectionFailed(self.name, position, error) from error
+
     def create(self, tx: Transaction) -> None:
         for statement in self.ddl:
             tx.execute(statement)
@@ -126,11 +145,15 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        batched: bool = True,
     ) -> None:
         self._app = application
         self.gateway = gateway
         self.projections = list(projections)
         self._batch_size = batch_size
+        #: Whether projections get a batch at once (``apply_batch`` on a transaction that
+        #: holds writes back); false applies and writes every event on its own.
+        self._batched = batched
         self._poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -217,41 +240,79 @@ class ProjectionRunner:
                 self._record_failure(failed.failure)
 
     def _apply(self, notifications: Sequence[Notification]) -> None:
+        try:
+            self._apply_in(notifications, batched=self._batched)
+        except Exception as error:
+            if not self._batched:
+                raise
+            # Held-back writes fail when they are sent, not at their event: roll the batch
+            # back (the transaction did) and apply it again one event at a time, which
+            # names the event, or, if the error does not come back, stores the batch.
+            log.warning("a batch failed (%s); applying it again one event at a time", error)
+            self._apply_in(notifications, batched=False)
+        self._after(notifications[-1].id)
+
+    def _apply_in(self, notifications: Sequence[Notification], *, batched: bool) -> None:
         last = notifications[-1].id
         decoded: dict[int, Any] = {}
+
+        def event_at(notification: Notification) -> Any:
+            event = decoded.get(notification.id)
+            if event is None:
+                event = decoded[notification.id] = self._app.mapper.to_domain_event(notification)
+            return event
+
         # Rows and positions commit together, so a batch lost in a crash is simply applied
         # again from the log: no need to wait for the disk (the events' own commits do).
-        with self.gateway.transaction(write=True, durable=False) as tx:
-            positions = self._read_positions(tx, lock=True)
-            skipped = self._quarantined(tx)
+        with self.gateway.transaction(write=True, durable=False) as plain:
+            positions = self._read_positions(plain, lock=True)
+            skipped = self._quarantined(plain)
+            tx = batch_transaction(plain) if batched else plain
             advanced: dict[str, int] = {}
             for projection in self.projections:
                 done = positions[projection.name]
                 until = min(last, self._blocked.get(projection.name, last + 1) - 1)
                 if done >= until:
                     continue
-                for notification in notifications:
-                    if notification.id <= done or notification.id > until:
-                        continue
-                    if (projection.name, notification.id) in skipped:
-                        continue
-                    try:
-                        event = decoded.get(notification.id)
-                        if event is None:
-                            event = decoded[notification.id] = self._app.mapper.to_domain_event(
-                                notification
-                            )
-                        projection.apply(event, tx)
-                    except Exception as error:
-                        raise ProjectionFailed(projection.name, notification.id, error) from error
+                wanted = [
+                    n for n in notifications
+                    if done < n.id <= until and (projection.name, n.id) not in skipped
+                ]  # fmt: skip
+                if batched:
+                    events: list[tuple[int, Any]] = []
+                    for notification in wanted:
+                        try:
+                            event = event_at(notification)
+                        except Exception as error:
+                            raise ProjectionFailed(
+                                projection.name, notification.id, error
+                            ) from error
+                        if projection.handles_event(event):
+                            events.append((notification.id, event))
+                    if events:
+                        projection.apply_batch(events, tx)
+                else:
+                    for notification in wanted:
+                        try:
+                            projection.apply(event_at(notification), tx)
+                        except Exception as error:
+                            raise ProjectionFailed(
+                                projection.name, notification.id, error
+                            ) from error
                 advanced[projection.name] = until
-            self._save_positions(tx, advanced)
-            if self._failing:
-                tx.executemany(
+            if batched:
+                tx.flush()  # type: ignore[attr-defined]
+            self._save_positions(plain, advanced)
+            failing = self._failing
+            if failing:
+                plain.executemany(
                     "DELETE FROM {projection_failures} WHERE name = %s AND position <= %s",
                     list(advanced.items()),
                 )
-                self._failing = bool(self._blocked)
+                failing = bool(self._blocked)
+        self._failing = failing
+
+    def _after(self, last: int) -> None:
         for projection in self.projections:
             try:
                 projection.after_commit(self.gateway)

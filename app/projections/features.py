@@ -8,12 +8,14 @@ in-memory copy of the catalogue is stale.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.aggregates import Employee, LearningModule, Role
 from app.consent.ledger import ConsentLedger
 from app.persistence import SqlGateway, Transaction
+from app.projections.batching import BatchTransaction
 from app.projections.engine import Projection, handles
 
 
@@ -56,6 +58,8 @@ class FeatureProjection(Projection):
             " VALUES (%s, %s, %s, %s, '{}', '[]', 0, '[]', 'en', 1)",
             (str(e.originator_id), str(e.role_id), e.department, e.years_experience),
         )
+        if isinstance(tx, BatchTransaction):
+            tx.memo("features.skills")[str(e.originator_id)] = "{}"
 
     def _employee(self, tx: Transaction, e: Any, assignments: str, *values: Any) -> None:
         tx.execute(
@@ -72,13 +76,37 @@ class FeatureProjection(Projection):
 
     @handles(Employee.SkillAssessed)
     def skill_assessed(self, e: Employee.SkillAssessed, tx: Transaction) -> None:
-        current = tx.scalar(
-            "SELECT skills FROM {employee_features} WHERE employee_id = %s",
-            (str(e.originator_id),),
-        )
+        employee_id = str(e.originator_id)
+        # In a batch, the skills this projection wrote or read before are remembered.
+        memo = tx.memo("features.skills") if isinstance(tx, BatchTransaction) else {}
+        if employee_id in memo:
+            current = memo[employee_id]
+        else:
+            current = tx.scalar(
+                "SELECT skills FROM {employee_features} WHERE employee_id = %s", (employee_id,)
+            )
         skills = json.loads(current or "{}")
         skills[e.skill] = e.level
-        self._employee(tx, e, "skills = %s", json.dumps(skills, sort_keys=True))
+        encoded = json.dumps(skills, sort_keys=True)
+        self._employee(tx, e, "skills = %s", encoded)
+        if current is not None:  # no row, nothing written: read again (as without a batch)
+            memo[employee_id] = encoded
+
+    def apply_batch(self, events: Sequence[tuple[int, Any]], tx: Transaction) -> None:
+        if isinstance(tx, BatchTransaction):
+            # The skills of everyone assessed in the batch, in one read before any write.
+            wanted = sorted({str(e.originator_id) for _, e in events
+                             if type(e) is Employee.SkillAssessed})  # fmt: skip
+            memo = tx.memo("features.skills")
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in tx.rows(
+                    "SELECT employee_id, skills FROM {employee_features} WHERE employee_id IN ("
+                    + ", ".join(["%s"] * len(chunk)) + ")",
+                    chunk,
+                ):  # fmt: skip
+                    memo[row["employee_id"]] = row["skills"]
+        super().apply_batch(events, tx)
 
     @handles(Employee.RoleChanged)
     def role_changed(self, e: Employee.RoleChanged, tx: Transaction) -> None:

@@ -21,6 +21,7 @@ from app.kpis.figures import ACCEPTANCE_DAYS, DETRACTOR_MAX, PROMOTER_MIN
 from app.kpis.revision import rule_of
 from app.kpis.sentiment import SentimentScorer
 from app.persistence import Transaction
+from app.projections.batching import BatchTransaction, Fold
 from app.projections.engine import Projection, handles
 from app.projections.kpi_history import (
     HISTORY_DDL,
@@ -278,7 +279,14 @@ class KpiProjection(Projection):
         self._lookups.set_attempt(
             tx,
             str(e.originator_id),
-            {"attempt": attempt, "employee_id": employee_id, "module_id": module_id},
+            {
+                "attempt": attempt,
+                "employee_id": employee_id,
+                "module_id": module_id,
+                "enrolled_day": day,
+                "department": group[0],
+                "role_id": group[2],
+            },
         )
         if recommendation is not None:
             # Accepted: enrolled in the recommended module within the acceptance period.
@@ -311,15 +319,10 @@ class KpiProjection(Projection):
 
     @handles(Enrollment.Completed)
     def completed(self, e: Enrollment.Completed, tx: Transaction) -> None:
+        # The current attempt's row as written (the lookup reads or remembers all of it).
         last = self._finished(tx, e, "completed_day = %s", day_of(e.occurred_at))
-        attempt = tx.row(
-            "SELECT enrolled_day, department, role_id FROM {kpi_attempts}"
-            " WHERE enrollment_id = %s AND attempt = %s",
-            (str(e.originator_id), last["attempt"]),
-        )
-        if attempt is not None:
-            scopes = scopes_of(attempt["department"], attempt["role_id"])
-            self._history.add(tx, "completion_rate", attempt["enrolled_day"], scopes, 1, 0)
+        scopes = scopes_of(last["department"], last["role_id"])
+        self._history.add(tx, "completion_rate", last["enrolled_day"], scopes, 1, 0)
 
     @handles(Enrollment.Dropped)
     def dropped(self, e: Enrollment.Dropped, tx: Transaction) -> None:
@@ -381,13 +384,23 @@ class KpiProjection(Projection):
     def _activity(
         self, tx: Transaction, employee_id: str, module_id: str, day: str, minutes: int
     ) -> None:
-        tx.execute(
-            "INSERT INTO {kpi_activity} (employee_id, module_id, day, minutes, events)"
-            " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (employee_id, module_id, day) DO UPDATE"
-            " SET minutes = {kpi_activity}.minutes + excluded.minutes,"
-            " events = {kpi_activity}.events + 1",
-            (employee_id, module_id, day, minutes),
-        )
+        if isinstance(tx, BatchTransaction):
+            # Summed over the batch per (employee, module, day), written once.
+            activity = tx.fold("kpi_activity", _Activity).rows
+            found = activity.get((employee_id, module_id, day))
+            if found is None:
+                activity[(employee_id, module_id, day)] = [minutes, 1]
+            else:
+                found[0] += minutes
+                found[1] += 1
+        else:
+            tx.execute(
+                "INSERT INTO {kpi_activity} (employee_id, module_id, day, minutes, events)"
+                " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (employee_id, module_id, day) DO UPDATE"
+                " SET minutes = {kpi_activity}.minutes + excluded.minutes,"
+                " events = {kpi_activity}.events + 1",
+                (employee_id, module_id, day, minutes),
+            )
         scopes = _scopes(self._lookups.group(tx, employee_id))
         self._history.member(tx, LEARNERS, day, scopes, employee_id)
         if minutes:
@@ -553,6 +566,24 @@ class KpiProjection(Projection):
             "INSERT INTO {kpi_programme_entries} (programme_id, version, kind, day, amount)"
             " VALUES (%s, %s, %s, %s, %s)",
             (str(e.originator_id), e.originator_version, kind, day, amount),
+        )
+
+
+class _Activity(Fold):
+    """A batch's minutes and events per (employee, module, day) in ``kpi_activity``."""
+
+    tables = frozenset({"kpi_activity"})
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str], list[int]] = {}
+
+    def flush(self, tx: BatchTransaction) -> None:
+        tx.executemany(
+            "INSERT INTO {kpi_activity} (employee_id, module_id, day, minutes, events)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (employee_id, module_id, day) DO UPDATE"
+            " SET minutes = {kpi_activity}.minutes + excluded.minutes,"
+            " events = {kpi_activity}.events + excluded.events",
+            [(*key, minutes, events) for key, (minutes, events) in self.rows.items()],
         )
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from app.persistence import Transaction
+from app.projections.batching import BatchTransaction, Fold
 
 #: The groupings history is kept for; the company is its own single group.
 SCOPES = ("company", "department", "role")
@@ -65,8 +66,72 @@ def scopes_of(department: Any, role_id: Any) -> list[tuple[str, str]]:
     return found
 
 
+_ADD_SQL = (
+    "INSERT INTO {kpi_history} (scope, scope_key, kpi, day, numerator, denominator)"
+    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, kpi, day, scope_key)"
+    " DO UPDATE SET numerator = {kpi_history}.numerator + excluded.numerator,"
+    " denominator = {kpi_history}.denominator + excluded.denominator"
+)
+_PEOPLE_SQL = (
+    "INSERT INTO {kpi_history_people} (scope, scope_key, kpi, period, people)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (scope, kpi, period, scope_key)"
+    " DO UPDATE SET people = {kpi_history_people}.people + excluded.people"
+)
+#: Member rows per statement when a batch's members are written (5 parameters each).
+_MEMBER_CHUNK = 500
+#: Integers up to this are exact in a double, so sums of them do not depend on their order.
+_EXACT = 2.0**52
+
+
+class _Sums(Fold):
+    """A batch's additions to ``kpi_history``, summed per bucket in memory.
+
+    Only whole numbers are summed here (every KPI but money amounts): their sums are exact,
+    so one addition per bucket gives the same figure as one per event."""
+
+    tables = frozenset({"kpi_history"})
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, str, str, str], list[float]] = {}
+
+    def flush(self, tx: BatchTransaction) -> None:
+        tx.executemany(_ADD_SQL, [(*key, n, d) for key, (n, d) in self.sums.items()])
+
+
+class _Members(Fold):
+    """People a batch counted among a KPI's, each key once; the new ones raise the counts."""
+
+    tables = frozenset({"kpi_history_members", "kpi_history_people"})
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str, str, str, str], None] = {}
+
+    def flush(self, tx: BatchTransaction) -> None:
+        keys = list(self.keys)
+        added: dict[tuple[str, str, str, str], int] = {}
+        for start in range(0, len(keys), _MEMBER_CHUNK):
+            chunk = keys[start : start + _MEMBER_CHUNK]
+            new = tx.rows(
+                "INSERT INTO {kpi_history_members} (scope, scope_key, kpi, period, employee_id)"
+                " VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT DO NOTHING RETURNING scope, scope_key, kpi, period",
+                [v for key in chunk for v in key],
+            )  # fmt: skip
+            for r in new:
+                bucket = (r["scope"], r["scope_key"], r["kpi"], r["period"])
+                added[bucket] = added.get(bucket, 0) + 1
+        tx.executemany(_PEOPLE_SQL, [(*bucket, n) for bucket, n in added.items()])
+
+
+def _whole(value: float) -> bool:
+    return float(value).is_integer() and abs(value) < _EXACT
+
+
 class KpiHistoryWriter:
-    """Adds to the daily buckets; called by the KPI projection inside its transaction."""
+    """Adds to the daily buckets; called by the KPI projection inside its transaction.
+
+    On a ``BatchTransaction`` additions and members are gathered over the batch and
+    written once per bucket (see ``_Sums`` and ``_Members``)."""
 
     def add(
         self,
@@ -80,7 +145,21 @@ class KpiHistoryWriter:
     ) -> None:
         """Add to the numerator and denominator of ``kpi`` on ``day`` in each scope, and
         count ``employee_id`` among the people the figure rests on."""
-        if scopes:
+        if (
+            scopes
+            and isinstance(tx, BatchTransaction)
+            and _whole(numerator)
+            and _whole(denominator)
+        ):
+            sums = tx.fold("kpi_history.sums", _Sums).sums
+            for scope, key in scopes:
+                found = sums.get((scope, key, kpi, day))
+                if found is None:
+                    sums[(scope, key, kpi, day)] = [float(numerator), float(denominator)]
+                else:
+                    found[0] += numerator
+                    found[1] += denominator
+        elif scopes:
             # One statement for every scope: most events add to three buckets at once.
             tx.execute(
                 "INSERT INTO {kpi_history} (scope, scope_key, kpi, day, numerator, denominator)"
@@ -116,6 +195,13 @@ class KpiHistoryWriter:
     ) -> None:
         """Count ``employee`` once per day and once per month among the people of ``kpi``."""
         if not scopes:
+            return
+        if isinstance(tx, BatchTransaction):
+            members = tx.fold("kpi_history.members", _Members).keys
+            periods = (day_period(day), month_period(day))
+            for scope, key in scopes:
+                for period in periods:
+                    members[(scope, key, kpi, period, employee)] = None
             return
         keys = [(scope, key, period) for scope, key in scopes
                 for period in (day_period(day), month_period(day))]  # fmt: skip

@@ -12,6 +12,7 @@ import weakref
 from typing import Any
 
 from app.persistence import Transaction
+from app.projections.batching import BatchTransaction
 
 Group = tuple[Any, Any, Any]
 
@@ -54,12 +55,14 @@ class KpiLookups:
         self._groups[employee_id] = group
 
     def last_attempt(self, tx: Transaction, enrollment_id: str) -> dict[str, Any]:
-        """The enrolment's current attempt: its number, employee and module."""
+        """The enrolment's current attempt: its number, employee, module, the day it began
+        and the department and role it was stamped with."""
         self._in(tx)
         found = self._attempts.get(enrollment_id)
         if found is None:
             found = tx.row(
-                "SELECT attempt, employee_id, module_id FROM {kpi_attempts}"
+                "SELECT attempt, employee_id, module_id, enrolled_day, department, role_id"
+                " FROM {kpi_attempts}"
                 " WHERE enrollment_id = %s ORDER BY attempt DESC LIMIT 1",
                 (enrollment_id,),
             )
@@ -75,7 +78,10 @@ class KpiLookups:
     def language(self, tx: Transaction, module_id: str) -> str | None:
         self._in(tx)
         if module_id not in self._languages:
-            self._languages[module_id] = tx.scalar(
+            # Every write of a language in this transaction was remembered (set_language),
+            # so one not remembered is the stored one: no need to send held-back writes.
+            read = tx.scalar_as_sent if isinstance(tx, BatchTransaction) else tx.scalar
+            self._languages[module_id] = read(
                 "SELECT language FROM {kpi_modules} WHERE module_id = %s", (module_id,)
             )
         return self._languages[module_id]

@@ -10,10 +10,12 @@ group when the company's total would give away a hidden one.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from app.access import too_few_to_show
 from app.kpis import figures as f
@@ -39,6 +41,8 @@ PER_ACTIVE = frozenset({"adoption", "learning_hours_per_employee"})
 INTERVALS = ("day", "month")
 #: The longest history one request may ask for, per interval.
 MAX_POINTS = {"day": 400, "month": 36}
+#: Answers kept per book (a dashboard asks for a handful of different histories).
+HISTORIES_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class KpiTrendBook:
     def __init__(self, gateway: SqlGateway, min_group_size: int) -> None:
         self._gateway = gateway
         self.min_group_size = min_group_size
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], TrendReport] = {}
 
     def history(
         self,
@@ -124,7 +130,34 @@ class KpiTrendBook:
         end: date,
         keys: Sequence[str] | None = None,
     ) -> TrendReport:
-        """The history of ``kpis`` per group of ``scope`` (optionally only some groups)."""
+        """The history of ``kpis`` per group of ``scope`` (optionally only some groups).
+
+        A history changes only when the KPI read model moves, so each answer is kept for
+        the position it was computed at: a dashboard polled by many readers, or asked
+        again, costs one read of the position until the next event is applied."""
+        with self._gateway.transaction(write=False) as tx:
+            position = kpi_position(tx)
+        key = (tuple(kpis), scope, interval, start, end,
+               None if keys is None else tuple(keys), position)  # fmt: skip
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            found = self._history(kpis, scope, interval, start, end, keys)
+            with self._lock:
+                self._kept[key] = found
+                while len(self._kept) > HISTORIES_KEPT:
+                    self._kept.pop(next(iter(self._kept)))
+        return found
+
+    def _history(
+        self,
+        kpis: Sequence[str],
+        scope: str,
+        interval: str,
+        start: date,
+        end: date,
+        keys: Sequence[str] | None = None,
+    ) -> TrendReport:
         if scope not in SCOPES or interval not in INTERVALS:
             raise ValueError(f"unknown scope {scope!r} or interval {interval!r}")
         points = periods(interval, start, end)

@@ -2,7 +2,9 @@
 
 Each answer carries the department and team (manager) the person had when they answered.
 Free-text answers are reduced to a sentiment score here; the text itself is not copied,
-and the score goes with the text on erasure (app/projections/erasure.py).
+and the score goes with the text on erasure (app/projections/erasure.py). They are scored by
+the analyser module feedback uses (app/kpis/sentiment.py: English, Danish, Norwegian,
+German, criticism phrased as a wish included), in the language of the person's profile.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from app.projections.kpi_facts import day_of
 
 class PulseResultsProjection(Projection):
     name = "pulse_results"
-    tables = ("pulse_surveys", "pulse_people", "pulse_answers", "pulse_items")
+    tables = ("pulse_surveys", "pulse_people", "pulse_answers", "pulse_items", "pulse_languages")
     ddl = (
         "CREATE TABLE IF NOT EXISTS {pulse_surveys} (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
         " items TEXT NOT NULL, cadence TEXT NOT NULL, status TEXT NOT NULL,"
@@ -37,6 +39,9 @@ class PulseResultsProjection(Projection):
         " score INTEGER, sentiment DOUBLE PRECISION, day TEXT NOT NULL, department TEXT,"
         " manager_id TEXT, PRIMARY KEY (employee_id, version, item_key))",
         "CREATE INDEX IF NOT EXISTS pulse_items_survey ON {pulse_items} (survey_id, day)",
+        # The language a person writes in (their profile's): free text is scored in it.
+        "CREATE TABLE IF NOT EXISTS {pulse_languages} (employee_id TEXT PRIMARY KEY,"
+        " language TEXT NOT NULL)",
     )
 
     def __init__(self, scorer: SentimentScorer | None = None) -> None:
@@ -71,6 +76,20 @@ class PulseResultsProjection(Projection):
             (e.department, _opt(e.manager_id), str(e.originator_id)),
         )
 
+    @handles(Employee.ProfileUpdated)
+    def profile_updated(self, e: Employee.ProfileUpdated, tx: Transaction) -> None:
+        tx.execute(
+            "INSERT INTO {pulse_languages} (employee_id, language) VALUES (%s, %s)"
+            " ON CONFLICT (employee_id) DO UPDATE SET language = excluded.language",
+            (str(e.originator_id), e.language),
+        )
+
+    def _language(self, tx: Transaction, employee_id: str) -> str:
+        found = tx.scalar(
+            "SELECT language FROM {pulse_languages} WHERE employee_id = %s", (employee_id,)
+        )
+        return str(found) if found else "en"
+
     def _group(self, tx: Transaction, employee_id: str) -> tuple[Any, Any]:
         row = tx.row(
             "SELECT department, manager_id FROM {pulse_people} WHERE employee_id = %s",
@@ -103,8 +122,9 @@ class PulseResultsProjection(Projection):
             for key, score in sorted(e.item_scores.items())
         ]  # fmt: skip
         texts = {} if is_erased(e.texts) else e.texts
+        language = self._language(tx, employee_id) if texts else "en"
         for key, text in sorted(texts.items()):
-            sentiment = None if is_erased(text) else self._scorer.score(text, "en")
+            sentiment = None if is_erased(text) else self._scorer.score(text, language)
             rows.append((employee_id, e.originator_version, str(e.survey_id), key, None,
                          sentiment, _day(e), *group))  # fmt: skip
         if rows:

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from app.aggregates import RecommendationDecision
 from app.persistence import SqlGateway, Transaction
 from app.projections.engine import Projection, handles
+from app.projections.paging import Key, Page, page_query
 
 Decision = RecommendationDecision
 OPEN, RESOLVED = "open", "resolved"
+#: The queue's order and its cursors' key: a report keeps its place when others arrive.
+REPORT_KEY = ("reported_at", "report_id")
 #: Report ids are derived from the decision and the item, so clients can name one.
 REPORTS_NAMESPACE = uuid.UUID("5b0c1c1e-9d4e-4f57-9a59-6f3f2f3f6a10")
 
@@ -35,6 +38,8 @@ class RecommendationReportProjection(Projection):
         " resolved_by TEXT)",
         "CREATE INDEX IF NOT EXISTS recommendation_reports_status"
         " ON {recommendation_reports} (status, reported_at)",
+        "CREATE INDEX IF NOT EXISTS recommendation_reports_order"
+        " ON {recommendation_reports} (reported_at, report_id)",
         "CREATE INDEX IF NOT EXISTS recommendation_reports_employee"
         " ON {recommendation_reports} (employee_id)",
     )
@@ -91,6 +96,21 @@ class ReportBook:
                 (*values, first),
             )
         return [ReportRow(**r) for r in rows]
+
+    def page(
+        self,
+        *,
+        status: str | None,
+        first: int,
+        after: Key | None = None,
+        last: int | None = None,
+        before: Key | None = None,
+    ) -> Page[ReportRow]:
+        """A keyset page of the queue, oldest first, keyed by ``(reported_at, report_id)``."""
+        return page_query(
+            self._gateway, "recommendation_reports", {"status = %s": status}, first, after,
+            lambda r: ReportRow(**r), last=last, before=before, key=REPORT_KEY,
+        )  # fmt: skip
 
     def get(self, decision_id: str, module_id: str) -> ReportRow | None:
         with self._gateway.transaction(write=False) as tx:

@@ -73,14 +73,32 @@ class RoleCatalogue:
 
     def __init__(self, gateway: SqlGateway) -> None:
         self._gateway = gateway
+        #: Decoded rows by id, each with the ``updated_at`` and status it was read at: a
+        #: role's skills are decoded again only after it changed (a team asks for dozens).
+        self._decoded: dict[str, tuple[tuple[str, str], RoleRow]] = {}
 
     def get_many(self, ids: Sequence[str]) -> dict[str, RoleRow]:
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
         with self._gateway.transaction(write=False) as tx:
-            rows = tx.rows(f"SELECT * FROM {{roles}} WHERE id IN ({marks})", list(ids))
-        return {row["id"]: RoleRow.from_row(row) for row in rows}
+            stamps = tx.rows(
+                f"SELECT id, updated_at, status FROM {{roles}} WHERE id IN ({marks})", list(ids)
+            )
+            stale = [r["id"] for r in stamps
+                     if self._decoded.get(r["id"], ((None, None),))[0]
+                     != (r["updated_at"], r["status"])]  # fmt: skip
+            if stale:
+                marks = ", ".join(["%s"] * len(stale))
+                for row in tx.rows(f"SELECT * FROM {{roles}} WHERE id IN ({marks})", stale):
+                    decoded = RoleRow.from_row(row)
+                    self._decoded[decoded.id] = ((decoded.updated_at, decoded.status), decoded)
+        found = {}
+        for r in stamps:
+            cached = self._decoded.get(r["id"])
+            if cached is not None:
+                found[r["id"]] = cached[1]
+        return found
 
     def get(self, role_id: str) -> RoleRow | None:
         return self.get_many([role_id]).get(role_id)

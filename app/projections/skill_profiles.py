@@ -11,11 +11,13 @@ Every changed row takes the next ``seq`` of its table, so the in-memory index of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.aggregates import Employee
 from app.consent.ledger import ConsentLedger
 from app.persistence import Transaction
+from app.projections.batching import BatchTransaction
 from app.projections.engine import Projection, handles
 
 #: Higher wins: observed levels over the person's own view.
@@ -107,11 +109,17 @@ class SkillProfileProjection(Projection):
     @handles(Employee.SkillAssessed)
     def skill_assessed(self, e: Employee.SkillAssessed, tx: Transaction) -> None:
         employee_id, when = str(e.originator_id), e.occurred_at.isoformat()
-        found = tx.rows(
-            "SELECT source, level, occurred_at FROM {skill_observations}"
-            " WHERE employee_id = %s AND skill = %s",
-            (employee_id, e.skill),
-        )
+        # In a batch, the observations of everyone assessed were read once (apply_batch)
+        # and are kept current here: only this projection writes them.
+        memo = tx.memo("skill_observations") if isinstance(tx, BatchTransaction) else None
+        if memo is not None and (employee_id, e.skill) in memo:
+            found = memo[(employee_id, e.skill)]
+        else:
+            found = tx.rows(
+                "SELECT source, level, occurred_at FROM {skill_observations}"
+                " WHERE employee_id = %s AND skill = %s",
+                (employee_id, e.skill),
+            )
         same = next((row for row in found if row["source"] == e.source), None)
         # Within a source, the newer assessment in business time wins (ties: the later one).
         if same is None or when >= same["occurred_at"]:
@@ -127,6 +135,8 @@ class SkillProfileProjection(Projection):
             )
             found = [row for row in found if row is not same]
             found.append({"source": e.source, "level": e.level, "occurred_at": when})
+        if memo is not None:
+            memo[(employee_id, e.skill)] = found
         by_source = {row["source"]: row for row in found}
         current = max(found, key=lambda row: PRECEDENCE[row["source"]])
         observed = by_source.get("quiz") or by_source.get("manager")
@@ -145,6 +155,31 @@ class SkillProfileProjection(Projection):
                 None if observed is None else observed["level"],
             ),
         )  # fmt: skip
+
+    def apply_batch(self, events: Sequence[tuple[int, Any]], tx: Transaction) -> None:
+        if isinstance(tx, BatchTransaction):
+            # Every assessed (employee, skill) of the batch, read in one go before any write.
+            skills: dict[str, set[str]] = {}
+            for _, e in events:
+                if type(e) is Employee.SkillAssessed:
+                    skills.setdefault(str(e.originator_id), set()).add(e.skill)
+            memo = tx.memo("skill_observations")
+            wanted = sorted(skills)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for employee_id in chunk:
+                    for skill in skills[employee_id]:
+                        memo[(employee_id, skill)] = []
+                for row in tx.rows(
+                    "SELECT employee_id, skill, source, level, occurred_at"
+                    " FROM {skill_observations} WHERE employee_id IN ("
+                    + ", ".join(["%s"] * len(chunk)) + ")",
+                    chunk,
+                ):  # fmt: skip
+                    found = memo.get((row["employee_id"], row["skill"]))
+                    if found is not None:
+                        found.append({k: row[k] for k in ("source", "level", "occurred_at")})
+        super().apply_batch(events, tx)
 
 
 def _opt(value: Any) -> str | None:

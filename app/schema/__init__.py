@@ -19,10 +19,12 @@ from strawberry.types.execution import PreExecutionError
 from app.schema.audit import AuditQuery
 from app.schema.authorization import enforce
 from app.schema.benefits import BenefitMutation, BenefitQuery
+from app.schema.champions import ChampionMutation, ChampionQuery
 from app.schema.competence import CompetenceQuery
 from app.schema.consent import ConsentMutation, ConsentQuery
 from app.schema.descriptions import install_descriptions
 from app.schema.employees import EmployeeMutation, EmployeeQuery
+from app.schema.error_codes import with_code
 from app.schema.execution import PlainFieldsExecutionContext, install_direct_resolvers
 from app.schema.guard import install_guards
 from app.schema.idempotency import make_idempotent
@@ -34,7 +36,9 @@ from app.schema.limits import InputLimits, install_limits
 from app.schema.masking import is_client_error, mask_internal
 from app.schema.mentoring import MentoringMutation, MentoringQuery
 from app.schema.mobility import MobilityMutation, MobilityQuery
+from app.schema.module_tags import ModuleTagMutation, ModuleTagQuery
 from app.schema.nodes import NodeQuery
+from app.schema.offload import CostlyQueryOffloader
 from app.schema.onboarding import OnboardingMutation, OnboardingQuery
 from app.schema.preparation import Preparation
 from app.schema.programme_roi import ProgrammeRoiMutation, ProgrammeRoiQuery
@@ -58,6 +62,7 @@ Query = merge_types(
         NodeQuery,
         EmployeeQuery,
         LearningQuery,
+        ModuleTagQuery,
         RoleQuery,
         CompetenceQuery,
         SkillQuery,
@@ -66,6 +71,7 @@ Query = merge_types(
         MentoringQuery,
         OnboardingQuery,
         BenefitQuery,
+        ChampionQuery,
         ConsentQuery,
         StatusQuery,
         KpiQuery,
@@ -84,12 +90,14 @@ Mutation = merge_types(
     (
         EmployeeMutation,
         LearningMutation,
+        ModuleTagMutation,
         RoleMutation,
         MobilityMutation,
         PulseMutation,
         MentoringMutation,
         OnboardingMutation,
         BenefitMutation,
+        ChampionMutation,
         ConsentMutation,
         KpiMutation,
         ProgrammeMutation,
@@ -113,15 +121,20 @@ class SkillpathSchema(strawberry.Schema):
 
     preparation: Preparation
     observe: Callable[[Any, StrawberryResult, float, DocumentNode | None], None] | None = None
+    #: Costly queries in a worker thread (SKILLPATH_OFFLOAD_COST): app/schema/offload.py.
+    offloader: CostlyQueryOffloader | None = None
 
     async def _prepare_operation_async(
         self, context: ExecutionContext, extensions_runner: Any
     ) -> PreExecutionError | None:
         if not self.extensions:
-            return self._prepare(context)
-        # An extension (tracing) that wants the parsing and validation steps gets them.
-        async with extensions_runner.parsing(), extensions_runner.validation():
-            return self._prepare(context)
+            refused = self._prepare(context)
+        else:  # an extension (tracing) that wants the parsing and validation steps gets them
+            async with extensions_runner.parsing(), extensions_runner.validation():
+                refused = self._prepare(context)
+        if refused is not None and refused.errors:  # subscriptions send these as they are
+            refused.errors = coded(refused.errors)
+        return refused
 
     def _prepare_operation_sync(
         self, context: ExecutionContext, extensions_runner: Any
@@ -132,7 +145,7 @@ class SkillpathSchema(strawberry.Schema):
             return None
         errors = refused.errors or []
         self._process_errors(errors, context)
-        return StrawberryResult(data=None, errors=mask_internal(errors))
+        return StrawberryResult(data=None, errors=coded(mask_internal(errors)))
 
     def _prepare(self, context: ExecutionContext) -> PreExecutionError | None:
         """Parse (cached), check the operation type, validate (cached) and cost."""
@@ -171,8 +184,20 @@ class SkillpathSchema(strawberry.Schema):
             context, result, extensions_runner, skip_process_errors=skip_process_errors
         )
         if handled.errors:
-            handled.errors = mask_internal(handled.errors)
+            handled.errors = coded(mask_internal(handled.errors))
         return handled
+
+    async def _execute_operation(  # as strawberry's own
+        self, execution_context: ExecutionContext, extensions_runner: Any,
+        middleware_manager: Any, execute_function: Callable[..., Any],
+        custom_context_kwargs: dict[str, Any],
+    ) -> Any:  # fmt: skip
+        if self.offloader is not None:
+            await self.offloader.run(execution_context, self.execution_context_class)
+        return await super()._execute_operation(
+            execution_context, extensions_runner, middleware_manager, execute_function,
+            custom_context_kwargs,
+        )  # fmt: skip
 
     async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,
@@ -189,7 +214,7 @@ class SkillpathSchema(strawberry.Schema):
     def execute_sync(self, *args: Any, **kwargs: Any) -> StrawberryResult:
         result = super().execute_sync(*args, **kwargs)
         if result.errors:
-            result.errors = mask_internal(result.errors)
+            result.errors = coded(mask_internal(result.errors))
         return result
 
     def process_errors(
@@ -200,9 +225,15 @@ class SkillpathSchema(strawberry.Schema):
             super().process_errors(internal, execution_context)
 
 
+def coded(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Every error with an ``extensions.code`` (app/schema/error_codes.py)."""
+    return [with_code(error) for error in errors]
+
+
 def build_schema(
     max_depth: int = 12, limits: InputLimits | None = None, *, max_cost: int = 0,
     introspection: bool = True, tracing: bool = False, metrics: bool = False,
+    offload_cost: int = 0,
 ) -> strawberry.Schema:  # fmt: skip
     """The schema with its guards (depth, tokens, aliases, cost, input sizes, the access
     policy) and document caches; ``max_cost`` 0 leaves the cost unlimited."""
@@ -241,6 +272,8 @@ def build_schema(
         from app.observability.middleware import observe_operation
 
         schema.observe = observe_operation
+    if offload_cost and not tracing:  # resolver spans need the request's own execution
+        schema.offloader = CostlyQueryOffloader(offload_cost)  # app/schema/offload.py
     install_direct_resolvers(schema._schema)
     install_guards(schema._schema)  # the access policy on every field: app/schema/guard.py
     install_limits(schema._schema, limits or InputLimits())

@@ -18,13 +18,13 @@ from app.audit.history import EventPage, RecordedEvent, UnknownEventType
 from app.audit.payload import REDACTED
 from app.audit.screen import PolicyScreen
 from app.schema.common import (
+    BeforeCursor,
+    Last,
     PageInfo,
     aware,
     consistent,
-    decode_cursor,
     encode_cursor,
-    page_info,
-    page_size,
+    seq_slice,
 )
 from app.schema.consent import ActorView
 from app.schema.context import SkillpathInfo
@@ -80,14 +80,20 @@ class LoggedEventConnection:
     page_info: PageInfo
 
 
-def _connection(page: EventPage, kind: str, key: str, after: int | None) -> LoggedEventConnection:
-    keys = [e.version if key == "version" else e.position for e in page.events]
+def _connection(page: EventPage, kind: str) -> LoggedEventConnection:
+    keys = [e.version if kind == "version" else e.position for e in page.events]
+    cursors = [encode_cursor(kind, k) for k in keys]
     return LoggedEventConnection(
         edges=[
-            LoggedEventEdge(cursor=encode_cursor(kind, k), node=LoggedEvent.of(e))
-            for k, e in zip(keys, page.events, strict=True)
+            LoggedEventEdge(cursor=cursor, node=LoggedEvent.of(e))
+            for cursor, e in zip(cursors, page.events, strict=True)
         ],
-        page_info=page_info(kind, keys, page.has_next, after),
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
     )
 
 
@@ -296,24 +302,39 @@ class AuditQuery:
     async def employee_data_export(self, info: SkillpathInfo, employee_id: strawberry.ID) -> JSON:
         return await _export(info, UUID(query_id(employee_id, "employeeId")))
 
-    @strawberry.field(description="Every event of one stream (aggregate), in version order.")
+    @strawberry.field(
+        description="Every event of one stream (aggregate), in version order, a page at a"
+        " time: forward with first/after, backward with last/before (keyset cursors on the"
+        " version, which new events never shift)."
+    )
     async def history(
-        self, info: SkillpathInfo, stream_id: strawberry.ID, first: int = 50, after: Before = None
+        self,
+        info: SkillpathInfo,
+        stream_id: strawberry.ID,
+        first: int = 50,
+        after: Before = None,
+        last: Last = None,
+        before: BeforeCursor = None,
     ) -> LoggedEventConnection:
         stream = UUID(query_id(stream_id, "streamId"))
-        since = decode_cursor("version", after)
-        page = await info.context.run(
-            info.context.services.audit.history.stream,
-            stream,
-            first=page_size(first),
-            after_version=since or 0,
-            screen=screen_for(info),
-        )
-        return _connection(page, "version", "version", since)
+        window = seq_slice("version", first, after, last, before)
+        history = info.context.services.audit.history
+        if window.last is not None:
+            page = await info.context.run(
+                history.stream_back, stream, last=window.last, before_version=window.before,
+                screen=screen_for(info),
+            )  # fmt: skip
+        else:
+            page = await info.context.run(
+                history.stream, stream, first=window.first, after_version=window.after or 0,
+                screen=screen_for(info),
+            )  # fmt: skip
+        return _connection(page, "version")
 
     @strawberry.field(
         description="The global event log in order, optionally within recording times"
-        " (from inclusive, to inclusive) and of some event types."
+        " (from inclusive, to inclusive) and of some event types, a page at a time: forward"
+        " with first/after, backward with last/before (keyset cursors on the position)."
     )
     async def event_log(
         self,
@@ -323,24 +344,32 @@ class AuditQuery:
         types: list[str] | None = None,
         first: int = 50,
         after: Before = None,
+        last: Last = None,
+        before: BeforeCursor = None,
     ) -> LoggedEventConnection:
         since, until = aware(since, "from"), aware(until, "to")
         if since is not None and until is not None and until < since:
             raise bad_input("to", "must not be before from")
-        position = decode_cursor("position", after)
+        window = seq_slice("position", first, after, last, before)
+        history, screen = info.context.services.audit.history, screen_for(info)
         try:
-            page = await info.context.run(
-                info.context.services.audit.history.log,
-                first=page_size(first),
-                after_position=position or 0,
-                since=since,
-                until=until,
-                types=types or (),
-                screen=screen_for(info),
-            )
+            if window.last is not None:
+                page = await info.context.run(
+                    lambda: history.log_back(
+                        last=window.last or 1, before_position=window.before, since=since,
+                        until=until, types=types or (), screen=screen,
+                    )
+                )  # fmt: skip
+            else:
+                page = await info.context.run(
+                    lambda: history.log(
+                        first=window.first, after_position=window.after or 0, since=since,
+                        until=until, types=types or (), screen=screen,
+                    )
+                )  # fmt: skip
         except UnknownEventType as error:
             raise bad_input("types", str(error)) from None
-        return _connection(page, "position", "position", position)
+        return _connection(page, "position")
 
     @strawberry.field(description="An employee as recorded up to a time (null before hire).")
     async def employee_as_of(

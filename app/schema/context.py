@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -32,10 +33,15 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+#: True while an operation executes in a worker thread of its own (app/schema/offload.py):
+#: blocking calls then run right there, since no other request waits on that thread's loop.
+OFF_THE_LOOP: ContextVar[bool] = ContextVar("off_the_loop", default=False)
+
+
 async def read_model(services: Services, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a read-model query: at once where reads never wait (SQLite on its own read
     connections; a thread-pool hop would cost more than the read), else in the thread pool."""
-    if services.gateway.reads_never_wait:
+    if services.gateway.reads_never_wait or OFF_THE_LOOP.get():
         return call(*args, **kwargs)
     return await run_in_threadpool(call, *args, **kwargs)
 
@@ -131,6 +137,8 @@ class Context:
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking service code (database I/O) off the event loop."""
+        if OFF_THE_LOOP.get():
+            return call(*args, **kwargs)
         return await run_in_threadpool(call, *args, **kwargs)
 
     async def read(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

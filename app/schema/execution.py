@@ -50,6 +50,8 @@ _PLAIN_SCALARS = {
 #: ... and of those, the ones that answer a ``str`` as it is.
 _TEXT_SCALARS = {GraphQLString.name, GraphQLID.name}
 _PLAIN_VALUES = (str, int, float, bool, Enum)
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_INT, _NONE = {int}, type(None)
 
 #: A plain field: the attribute it reads, its scalar or enum type, and whether that type
 #: answers a ``str`` unchanged.
@@ -94,10 +96,22 @@ class _ListOf:
     def __init__(self, scalar: Any, nullable_items: bool) -> None:
         self.scalar = scalar
         self.nullable_items = nullable_items
+        self.ints = scalar.name == GraphQLInt.name
 
     def read(self, value: Any) -> Any:
         if type(value) is not list:
             return _MISS
+        if self.ints:
+            # Int coerces an int to itself inside 32 bits (a matrix of levels is thousands).
+            kinds = set(map(type, value))
+            numbers = value
+            if self.nullable_items and _NONE in kinds:
+                kinds.discard(_NONE)
+                numbers = [item for item in value if item is not None]
+            if kinds <= _INT and (
+                not numbers or (min(numbers) >= _INT_MIN and max(numbers) <= _INT_MAX)
+            ):
+                return list(value)
         found: list[Any] = []
         for item in value:
             if item is None:

@@ -39,6 +39,11 @@ NARROWER: dict[str, int] = {
 #: Lists allowed more items than the setting's bound, by ``Type.field.argument[.input field]``.
 WIDER: dict[str, int] = {"Mutation.importHrRecords.input.rows": 500}
 
+#: Lists whose items' text the resolver checks item by item, reporting each bad one while
+#: the good ones are used (an HR batch: one row with a NUL must not refuse the others).
+#: Only their size is bounded here; the body-size limit bounds what each item can carry.
+CHECKED_PER_ITEM = frozenset({"Mutation.importHrRecords.input.rows"})
+
 _BOUNDED = "_skillpath_bounded"
 
 
@@ -84,6 +89,8 @@ def _check(value: Any, graphql_type: Any, where: str, key: str, limits: InputLim
         most = WIDER.get(key, limits.max_list_size)
         if len(value) > most:
             raise TooLarge(where, f"must hold at most {most} items")
+        if key in CHECKED_PER_ITEM:
+            return
         item_type = graphql_type.of_type if isinstance(graphql_type, GraphQLList) else None
         for item in value:
             _check(item, item_type, where, key, limits)

@@ -50,6 +50,10 @@ class BenefitCategory(Enum):
     REDUCED_TURNOVER = strawberry.enum_value(
         "reduced_turnover", description="Hiring costs avoided by people staying."
     )
+    HR_PROCESS_EFFICIENCY = strawberry.enum_value(
+        "hr_process_efficiency",
+        description="Efficiency gained in HR processes (a line of the champion programme).",
+    )
     OTHER = strawberry.enum_value("other", description="Anything else.")
 
 

@@ -11,8 +11,18 @@ import strawberry
 from app.aggregates import DomainError
 from app.aggregates import NotFound as DomainNotFound
 from app.application import Written
-from app.projections.reports import OPEN, RESOLVED, ReportRow
-from app.schema.common import consistent, page_size
+from app.projections.reports import OPEN, REPORT_KEY, RESOLVED, ReportRow
+from app.schema.common import (
+    AFTER_HELP,
+    BeforeCursor,
+    Last,
+    PageInfo,
+    consistent,
+    encode_key_cursor,
+    key_slice,
+    page_info_of,
+    page_size,
+)
 from app.schema.context import SkillpathInfo
 from app.schema.errors import as_error, execute, parse_id
 from app.schema.idempotency import IdempotentInput
@@ -85,6 +95,28 @@ class RecommendationReportPayload:
         return None if row is None else RecommendationReport.of(row)
 
 
+@strawberry.type(description="A report on a page, with its cursor.")
+class RecommendationReportEdge:
+    cursor: str = strawberry.field(
+        description="Opaque cursor of this item: pass it as after or before to page from here."
+    )
+    node: RecommendationReport = strawberry.field(description="The report.")
+
+
+@strawberry.type(
+    description="A page of HR's review queue (Relay connection), keyed by when each report"
+    " arrived and its id, so a cursor keeps its place as reports arrive or are resolved."
+)
+class RecommendationReportConnection:
+    edges: list[RecommendationReportEdge] = strawberry.field(
+        description="The items of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether more pages follow or precede, and the cursors to reach them."
+    )
+    total_count: int = strawberry.field(description="How many reports match the filter.")
+
+
 ResolveRecommendationReportResult = result(
     "ResolveRecommendationReportResult", RecommendationReportPayload
 )
@@ -101,7 +133,8 @@ class ResolveRecommendationReportInput(IdempotentInput):
 class ReportQuery:
     @strawberry.field(
         description="HR's review queue: recommendations reported as WRONG with a comment,"
-        " oldest first."
+        " oldest first.",
+        deprecation_reason="Use recommendationReportsConnection: it pages with cursors.",
     )
     async def recommendation_reports(
         self,
@@ -116,6 +149,46 @@ class ReportQuery:
         wanted = None if status is None else status.value
         rows = await info.context.run(reports.reports, wanted, size)
         return [RecommendationReport.of(r) for r in rows]
+
+    @strawberry.field(
+        description="HR's review queue, oldest first, a page at a time: forward with"
+        " first/after, backward with last/before (keyset cursors that survive new reports)."
+    )
+    async def recommendation_reports_connection(
+        self,
+        info: SkillpathInfo,
+        status: Annotated[
+            ReportStatus | None, strawberry.argument(description="Which reports; null for all.")
+        ] = ReportStatus.OPEN,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="How many items to return (1-100), from the start or after the"
+                " `after` cursor."
+            ),
+        ] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+    ) -> RecommendationReportConnection:
+        window = key_slice("report", len(REPORT_KEY), first, after, last, before)
+        reports = info.context.services.reports
+        page = await info.context.read(
+            reports.page, status=None if status is None else status.value, first=window.first,
+            after=window.after, last=window.last, before=window.before,
+        )  # fmt: skip
+        edges = [
+            RecommendationReportEdge(
+                cursor=encode_key_cursor("report", (row.reported_at, row.report_id)),
+                node=RecommendationReport.of(row),
+            )
+            for row in page.items
+        ]
+        return RecommendationReportConnection(
+            edges=edges,
+            page_info=page_info_of([e.cursor for e in edges], page),
+            total_count=page.total,
+        )
 
 
 @strawberry.type

@@ -10,9 +10,11 @@ import strawberry
 
 from app.access.webhooks import EndpointKind
 from app.aggregates import DomainError
+from app.bootstrap import Services
+from app.commands.base import Written
 from app.integration.webhooks import Delivery, Endpoint
 from app.schema.context import SkillpathInfo
-from app.schema.errors import as_error, bad_input, query_id
+from app.schema.errors import as_error, bad_input, parse_id, query_id
 from app.schema.idempotency import IdempotentInput
 from app.schema.payloads import result
 
@@ -86,12 +88,22 @@ class WebhookDelivery:
         )  # fmt: skip
 
 
-@strawberry.type(description="A webhook endpoint was registered.")
+@strawberry.type(description="A webhook endpoint was registered or changed.")
 class WebhookPayload:
-    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as registered.")
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as it is now.")
+
+
+@strawberry.type(description="A webhook endpoint was removed: nothing is delivered to it any more.")
+class WebhookRemovedPayload:
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The removed endpoint (its delivery attempts stay queryable)."
+    )
+    position: int = strawberry.field(description="The event-log position of the removal.")
 
 
 RegisterWebhookResult = result("RegisterWebhookResult", WebhookPayload)
+ChangeWebhookResult = result("ChangeWebhookResult", WebhookPayload)
+RemoveWebhookResult = result("RemoveWebhookResult", WebhookRemovedPayload)
 
 
 @strawberry.input(description="A receiver of events, signed with its secret.")
@@ -104,7 +116,52 @@ class RegisterWebhookInput(IdempotentInput):
     event_kinds: list[str] = strawberry.field(
         description="Event kinds wanted, such as Enrollment.Completed or Employee.*."
     )
-    kind: WebhookEndpointKind = WebhookEndpointKind.OTHER
+    kind: WebhookEndpointKind = strawberry.field(
+        default=WebhookEndpointKind.OTHER,
+        description="What the receiver is; it decides which personal fields it gets.",
+    )
+
+
+@strawberry.input(description="What changes of an endpoint; a field left out stays as it is.")
+class ChangeWebhookInput(IdempotentInput):
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint to change.")
+    url: str | None = strawberry.field(default=None, description="A new http(s) URL.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="A new secret (16 to 200 characters); deliveries from now on are signed"
+        " with it.",
+    )
+    event_kinds: list[str] | None = strawberry.field(
+        default=None, description="The event kinds wanted from now on (replaces the list)."
+    )
+    kind: WebhookEndpointKind | None = strawberry.field(
+        default=None, description="What the receiver is from now on."
+    )
+
+
+@strawberry.input(description="The endpoint to remove.")
+class RemoveWebhookInput(IdempotentInput):
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint to remove.")
+
+
+def _kind(kind: WebhookEndpointKind) -> EndpointKind:
+    return EndpointKind(kind.name.lower())
+
+
+def _as_written(services: Services, written: Written) -> WebhookEndpoint:
+    """The endpoint as the table shows it once the read models have the write; until
+    then, as its events say (nothing delivered yet since the write)."""
+    services.read_models_reach(written.position)
+    found = services.webhooks.endpoint(str(written.id))
+    if found is not None:
+        return WebhookEndpoint.of(found)
+    aggregate = services.app.webhook_endpoint(written.id)
+    return WebhookEndpoint(
+        id=strawberry.ID(str(aggregate.id)), url=aggregate.url,
+        kind=WebhookEndpointKind[aggregate.kind.upper()],
+        event_kinds=list(aggregate.event_kinds), position=written.position,
+        failures_in_a_row=0, next_attempt_at=None,
+    )  # fmt: skip
 
 
 @strawberry.type
@@ -148,18 +205,66 @@ class WebhookMutation:
         ctx = info.context
         services = ctx.services
 
-        def register() -> Endpoint:
-            return services.webhooks.register(
-                url=input.url,
-                secret=input.secret,
-                event_kinds=input.event_kinds,
-                kind=EndpointKind(input.kind.name.lower()),
-                start_position=services.app.last_position(),
-                created_by=f"{ctx.actor.role}:{ctx.actor.id}",
-            )
+        def register() -> WebhookEndpoint:
+            written = services.app.register_webhook(
+                url=input.url, secret=input.secret, event_kinds=input.event_kinds,
+                kind=_kind(input.kind), actor=ctx.actor,
+            )  # fmt: skip
+            return _as_written(services, written)
 
         try:
             endpoint = await ctx.run(register)
         except DomainError as error:
             return as_error(error)
-        return WebhookPayload(endpoint=WebhookEndpoint.of(endpoint))
+        return WebhookPayload(endpoint=endpoint)
+
+    @strawberry.mutation(
+        description="Change an endpoint's URL, secret, event kinds or kind (an event); the"
+        " next delivery follows the change."
+    )
+    async def change_webhook(
+        self, info: SkillpathInfo, input: ChangeWebhookInput
+    ) -> ChangeWebhookResult:
+        ctx = info.context
+        services = ctx.services
+
+        def change() -> WebhookEndpoint:
+            endpoint_id = parse_id(input.endpoint_id, "endpointId")
+            written = services.app.change_webhook(
+                endpoint_id, url=input.url, secret=input.secret, event_kinds=input.event_kinds,
+                kind=None if input.kind is None else _kind(input.kind), actor=ctx.actor,
+                listed=services.webhooks.endpoint(str(endpoint_id)),
+            )  # fmt: skip
+            return _as_written(services, written)
+
+        try:
+            endpoint = await ctx.run(change)
+        except DomainError as error:
+            return as_error(error)
+        return WebhookPayload(endpoint=endpoint)
+
+    @strawberry.mutation(
+        description="Remove an endpoint (an event): nothing more is delivered to it; its"
+        " delivery attempts stay queryable."
+    )
+    async def remove_webhook(
+        self, info: SkillpathInfo, input: RemoveWebhookInput
+    ) -> RemoveWebhookResult:
+        ctx = info.context
+        services = ctx.services
+
+        def remove() -> Written:
+            endpoint_id = parse_id(input.endpoint_id, "endpointId")
+            written = services.app.remove_webhook(
+                endpoint_id, actor=ctx.actor, listed=services.webhooks.endpoint(str(endpoint_id))
+            )
+            services.read_models_reach(written.position)
+            return written
+
+        try:
+            written = await ctx.run(remove)
+        except DomainError as error:
+            return as_error(error)
+        return WebhookRemovedPayload(
+            endpoint_id=strawberry.ID(str(written.id)), position=written.position
+        )

@@ -16,6 +16,7 @@ from app.seed.competence import ROLES
 from app.seed.history import Company, plan_person
 from app.seed.learning import CatalogueIndex
 from app.seed.organisation import HEAD, Person, hire_everyone
+from app.seed.steering import programme_steps, with_recommendations
 from app.seed.summary import SeedSummary
 from app.seed.timeline import SEED_ACTOR, SEED_HR_ACTOR, Step, Timeline, hr_actor
 
@@ -79,6 +80,9 @@ def plan_for(spec: DemoSpec) -> DemoPlan:
     steps = _set_up(timeline, modules, hr_desk)
     for person in people:
         steps += plan_person(rng, company, person)
+    steps.sort(key=lambda step: step.at)
+    steps = with_recommendations(steps, modules, spec.until)
+    steps += programme_steps(timeline, people, steps, hr_desk)
     # A stable sort: steps at the same moment keep the order they were planned in.
     steps.sort(key=lambda step: step.at)
     summary = SeedSummary.of(steps, people, seed=spec.seed, months=spec.months)

@@ -2,8 +2,8 @@
 // server's history with the previous period and the target, the pilot against the rest,
 // departments under the k rule, and the modules that need attention first. Everything it
 // shows is an aggregate; it loads nothing from outside this server. The sign-in token comes
-// from the page's link (?token=... or #token=...), is kept for this tab only and removed
-// from the address bar.
+// from the page's link (?token=... or #token=...) or the identity provider's redirect
+// (#access_token=...), is kept for this tab only and removed from the address bar.
 "use strict";
 
 const KPIS = [
@@ -64,10 +64,15 @@ let stopModule = () => {};
 let dropChart = null;
 let refreshing = null;
 
+// The token comes from the link (?token= or #token=) or from the identity provider's
+// redirect back to this page: an OAuth 2.0 / OpenID Connect implicit response puts it in
+// the fragment as #access_token=... (or #id_token=...), which Skillpath verifies against
+// SKILLPATH_JWKS_URL like any bearer token. There is no field to paste one into.
 function signInToken() {
   const query = new URLSearchParams(location.search);
   const fragment = new URLSearchParams(location.hash.slice(1));
-  const given = query.get("token") || fragment.get("token");
+  const given = query.get("token") || fragment.get("token")
+    || fragment.get("access_token") || fragment.get("id_token");
   if (given) {
     sessionStorage.setItem("skillpath-token", given);
     query.delete("token");

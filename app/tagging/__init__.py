@@ -1,0 +1,1 @@
+"""Suggested topics and skills for modules, from the catalogue and the competence model."""
