@@ -22,9 +22,11 @@ from app.recommend.model import FitParameters, new_lightfm
 from app.recommend.recency import (
     COHORT_NEW,
     COHORT_RECENT,
+    COHORT_WINDOW,
     MODEL,
     PEERS,
     TRANSFORMS,
+    TRANSITIONS,
     RecencySettings,
     recency_signals,
     training_weights,
@@ -438,8 +440,11 @@ WEIGHT_HALF_LIVES = (0.5, 1.0, 2.0, 4.0, math.inf)
 RECENCY_CHECKPOINTS = (5, 10, 15, 20, 30, 40)
 PEER_GRID = [(p, a, n) for p in (10.0, 30.0) for a in (0.5, 1.0, 2.0) for n in (200, 800)]
 COHORT_HALF_LIVES = (0.5, 1.0, 2.0, 5.0)
+COHORT_WINDOWS = (1.0, 2.0, 3.0, 5.0, 7.0, 14.0)
+#: Transitions: (gap half-life, age half-life, profile half-life) in days, lag 20.
+TRANSITION_GRID = [(g, a, p) for g in (5.0, 20.0) for a in (2.0, 5.0, math.inf) for p in (2.0, 5.0)]
 BLEND_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
-NAME = "recency hybrid (LightFM + cohort and peer recency)"
+NAME = "recency hybrid (LightFM + cohort and peer recency, transitions)"
 
 
 @dataclass(frozen=True)
@@ -456,6 +461,10 @@ class RecencyChoice:
             f"LightFM {self.components} components, {self.epochs} epochs, weights aged"
             f" {warm.weight_half_life:g} d; peers: profile {warm.peer_profile_half_life:g} d,"
             f" take-up {warm.peer_adoption_half_life:g} d, {warm.peer_neighbours} nearest;"
+            f" transitions: gap {warm.transition_gap_half_life:g} d, age"
+            f" {warm.transition_age_half_life:g} d, profile"
+            f" {warm.transition_profile_half_life:g} d; cohort window warm"
+            f" {warm.cohort_window_days:g} d, cold {cold.cohort_window_days:g} d;"
             f" cohort take-up/activity half-lives warm {warm.cohort_new_half_life:g}/"
             f"{warm.cohort_recent_half_life:g} d, cold {cold.cohort_new_half_life:g}/"
             f"{cold.cohort_recent_half_life:g} d;"
@@ -543,7 +552,27 @@ class RecencyHybrid(Method):
             ),
         ).best
         base = replace(base, peer_profile_half_life=p, peer_adoption_half_life=a, peer_neighbours=n)
+        g, a, p = grid_search(
+            TRANSITION_GRID,
+            lambda t: alone(
+                replace(
+                    base,
+                    transition_gap_half_life=t[0],
+                    transition_age_half_life=t[1],
+                    transition_profile_half_life=t[2],
+                ),
+                "warm",
+                TRANSITIONS,
+            ),
+        ).best
+        base = replace(
+            base,
+            transition_gap_half_life=g,
+            transition_age_half_life=a,
+            transition_profile_half_life=p,
+        )
         per_group: dict[str, RecencySettings] = {}
+        anchors: dict[str, str] = {}
         for group in GROUPS:
             new = grid_search(
                 COHORT_HALF_LIVES,
@@ -557,17 +586,29 @@ class RecencyHybrid(Method):
                     replace(base, cohort_recent_half_life=h), group, COHORT_RECENT
                 ),
             ).best
-            per_group[group] = replace(
-                base, cohort_new_half_life=new, cohort_recent_half_life=recent
+            window = grid_search(
+                COHORT_WINDOWS,
+                lambda d, group=group: alone(
+                    replace(base, cohort_window_days=d), group, COHORT_WINDOW
+                ),
             )
+            per_group[group] = replace(
+                base,
+                cohort_new_half_life=new,
+                cohort_recent_half_life=recent,
+                cohort_window_days=window.best,
+            )
+            recent_alone = alone(per_group[group], group, COHORT_RECENT)
+            anchors[group] = COHORT_WINDOW if window.score > recent_alone else COHORT_RECENT
         # 3. The blend weights per group. Warm: the LightFM score held at 1. Cold: the
-        #    cohort's recent activity held at 1, since for someone without history LightFM
-        #    knows little beyond the cohort; validation decides whether it still helps.
+        #    better of the cohort's two activity signals alone on validation held at 1,
+        #    since for someone without history LightFM knows little beyond the cohort;
+        #    validation decides whether it still helps.
         for group in GROUPS:
             names = (
-                (MODEL, PEERS, COHORT_NEW, COHORT_RECENT)
+                (MODEL, PEERS, TRANSITIONS, COHORT_NEW, COHORT_RECENT, COHORT_WINDOW)
                 if group == "warm"
-                else (MODEL, COHORT_NEW, COHORT_RECENT)
+                else (MODEL, COHORT_NEW, COHORT_RECENT, COHORT_WINDOW)
             )
             prepared = []
             for judge, scores in zip(judges, model_scores, strict=True):
@@ -592,7 +633,7 @@ class RecencyHybrid(Method):
                         ]
                     )
                 ),
-                anchor=MODEL if group == "warm" else COHORT_RECENT,
+                anchor=MODEL if group == "warm" else anchors[group],
                 grid=BLEND_GRID,
             )
             per_group[group] = replace(per_group[group], weights=dict(choice.best))
@@ -627,6 +668,7 @@ class RecencyHybrid(Method):
             "core": "- its LightFM core alone (aged weights, trend features)",
             COHORT_NEW: "- cohort take-up alone",
             PEERS: "- peers' take-up alone",
+            TRANSITIONS: "- transitions alone",
             "capped": f"- {NAME}, LightFM capped at {CAPPED_EPOCHS} epochs",
         }
         found: dict[str, Scores] = {n: {} for n in names.values()}
@@ -634,9 +676,9 @@ class RecencyHybrid(Method):
             rows = group_rows(test, group)
             settings = choice.settings[group]
             wanted = (
-                (PEERS, COHORT_NEW, COHORT_RECENT)
+                (PEERS, TRANSITIONS, COHORT_NEW, COHORT_RECENT, COHORT_WINDOW)
                 if group == "warm"
-                else (COHORT_NEW, COHORT_RECENT)
+                else (COHORT_NEW, COHORT_RECENT, COHORT_WINDOW)
             )
             signals = recency_signals(
                 test.history, data.user_cohort, test.now, rows, settings, wanted
@@ -649,7 +691,7 @@ class RecencyHybrid(Method):
                     test, rows, Blend(settings.weights, TRANSFORMS).score(signals, pool)
                 )
             found[names["core"]][group] = _expand(test, rows, model[choice.epochs][rows])
-            for single in (COHORT_NEW, PEERS):
+            for single in (COHORT_NEW, PEERS, TRANSITIONS):
                 if single in signals:
                     found[names[single]][group] = _expand(
                         test, rows, np.where(eligible, signals[single], -np.inf)

@@ -8,7 +8,9 @@ import pytest
 from app.recommend.recency import (
     COHORT_NEW,
     COHORT_RECENT,
+    COHORT_WINDOW,
     PEERS,
+    TRANSITIONS,
     RecencySettings,
     recency_signals,
     training_weights,
@@ -18,9 +20,12 @@ from app.recommend.signals import (
     PairHistory,
     cohort_adoption_hazard,
     cohort_recent_activity,
+    cohort_window_activity,
     decay,
     peer_adoption_hazard,
     quantile_levels,
+    transition_matrix,
+    transition_scores,
 )
 
 
@@ -139,3 +144,78 @@ def test_recency_signals_compute_only_what_is_asked_for_each_persons_cohort() ->
     assert found[COHORT_NEW][0, 0] > 0 and found[COHORT_NEW][0, 1] == 0
     assert found[COHORT_NEW][1, 1] > 0 and found[COHORT_NEW][1, 0] == 0
     assert PEERS in recency_signals(pairs, cohorts, 10.0, np.array([0]), RecencySettings())
+
+
+def test_a_window_counts_each_member_who_touched_an_item_in_the_last_days_once() -> None:
+    # Item 0: touched 1 and 4 days ago by two members; item 1: 6 days ago; item 2: today
+    # by a member of the other cohort.
+    rows = [(0, 0, 1.0, 9.0), (1, 0, 2.0, 6.0), (2, 1, 3.0, 4.0), (3, 2, 10.0, 10.0)]
+    pairs = history(rows, users=4, items=3)
+    cohorts = np.array([0, 0, 0, 1])
+    found = cohort_window_activity(pairs, cohorts, 2, 10.0, 5.0)
+    assert found[0].tolist() == [2.0, 0.0, 0.0]
+    assert found[1].tolist() == [0.0, 0.0, 1.0]
+    assert cohort_window_activity(pairs, cohorts, 2, 10.0, 6.0)[0].tolist() == [2.0, 1.0, 0.0]
+
+
+def test_transitions_count_what_people_started_next_from_what_they_started() -> None:
+    # Three people start 0 then 1; one starts 0 then 2; one starts 2 then 0.
+    rows = [(u, 0, 1.0, 1.0) for u in range(3)] + [(u, 1, 2.0, 2.0) for u in range(3)]
+    rows += [(3, 0, 1.0, 1.0), (3, 2, 2.0, 2.0), (4, 2, 1.0, 1.0), (4, 0, 2.0, 2.0)]
+    pairs = history(rows, users=5, items=3)
+    matrix = transition_matrix(pairs, 10.0, lag=5, gap_half_life=np.inf, prior=0.0).toarray()
+    # Five people started item 0: three went on to 1, one to 2.
+    assert matrix[0].tolist() == pytest.approx([0.0, 3 / 5, 1 / 5])
+    # Item 1 never led anywhere; item 2 led to 0 once out of its two starters.
+    assert matrix[1].tolist() == [0.0, 0.0, 0.0]
+    assert matrix[2].tolist() == pytest.approx([1 / 2, 0.0, 0.0])
+
+
+def test_a_transition_weighs_less_the_longer_the_gap_and_the_older_it_is() -> None:
+    # Person 0 went 0 -> 1 the next day; person 1 went 0 -> 2 ten days later.
+    rows = [(0, 0, 20.0, 20.0), (0, 1, 21.0, 21.0), (1, 0, 20.0, 20.0), (1, 2, 30.0, 30.0)]
+    pairs = history(rows, users=2, items=3)
+    by_gap = transition_matrix(pairs, 30.0, lag=5, gap_half_life=1.0).toarray()
+    assert by_gap[0, 1] / by_gap[0, 2] == pytest.approx(2**9)  # 0.5 ** 1 against 0.5 ** 10
+    by_age = transition_matrix(pairs, 30.0, lag=5, gap_half_life=np.inf, age_half_life=3.0)
+    assert by_age[0, 2] > by_age[0, 1] > 0  # 0 -> 2 happened today, 0 -> 1 nine days ago
+
+
+def test_the_lag_limits_how_far_ahead_a_transition_reaches() -> None:
+    rows = [(0, 0, 1.0, 1.0), (0, 1, 2.0, 2.0), (0, 2, 3.0, 3.0)]
+    pairs = history(rows, users=1, items=3)
+    one = transition_matrix(pairs, 5.0, lag=1, gap_half_life=np.inf, prior=0.0).toarray()
+    assert one[0].tolist() == [0.0, 1.0, 0.0] and one[1].tolist() == [0.0, 0.0, 1.0]
+    two = transition_matrix(pairs, 5.0, lag=2, gap_half_life=np.inf, prior=0.0).toarray()
+    assert two[0].tolist() == [0.0, 1.0, 1.0]
+
+
+def test_items_started_at_the_same_moment_follow_each_other_both_ways() -> None:
+    pairs = history([(0, 0, 1.0, 1.0), (0, 1, 1.0, 1.0)], users=1, items=2)
+    matrix = transition_matrix(pairs, 5.0, lag=3, gap_half_life=np.inf, prior=0.0).toarray()
+    assert matrix.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+
+
+def test_transition_scores_follow_on_from_what_each_person_started_lately() -> None:
+    # Others: 0 -> 1 and 2 -> 3. Person 4 started 0 long ago and 2 yesterday.
+    rows = [(u, 0, 1.0, 1.0) for u in range(2)] + [(u, 1, 2.0, 2.0) for u in range(2)]
+    rows += [(u, 2, 1.0, 1.0) for u in (2, 3)] + [(u, 3, 2.0, 2.0) for u in (2, 3)]
+    rows += [(4, 0, 0.0, 0.0), (4, 2, 19.0, 19.0)]
+    pairs = history(rows, users=6, items=4)
+    matrix = transition_matrix(pairs, 20.0, lag=5, gap_half_life=np.inf)
+    scores = transition_scores(pairs, matrix, 20.0, np.array([4, 5]), half_life=2.0)
+    assert scores.shape == (2, 4)
+    assert scores[0, 3] > scores[0, 1] > 0  # what follows yesterday's start leads
+    assert scores[1].tolist() == [0.0, 0.0, 0.0, 0.0]  # no history: nothing to follow
+
+
+def test_recency_signals_offer_the_window_and_the_transitions() -> None:
+    rows = [(0, 0, 1.0, 9.0), (0, 1, 2.0, 9.0), (1, 0, 8.0, 8.0)]
+    pairs = history(rows, users=2, items=2)
+    found = recency_signals(
+        pairs, np.array([0, 0]), 10.0, np.array([1]), RecencySettings(),
+        (COHORT_WINDOW, TRANSITIONS),
+    )  # fmt: skip
+    assert set(found) == {COHORT_WINDOW, TRANSITIONS}
+    assert found[COHORT_WINDOW].tolist() == [[2.0, 1.0]]
+    assert found[TRANSITIONS][0, 1] > 0  # person 1 started 0; person 0 went 0 -> 1

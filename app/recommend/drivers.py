@@ -36,6 +36,8 @@ SKILL_GAP, ROLE_NEEDS, GOAL, MEDIA = "skill_gap", "role_needs", "goal", "media"
 HISTORY, PROFILE, POPULAR, COHORT_RECENT, NO_MODEL = (
     "history", "profile", "popular", "cohort_recent", "no_model",
 )  # fmt: skip
+#: Where people who started what the learner started lately went on to (transitions).
+NEXT_STEP = "next_step"
 #: People in the role dismissed the module or reported it wrong: only ever lowers a score,
 #: so it is never a reason (it shows in an item's drivers).
 DECLINED = "declined"

@@ -100,6 +100,7 @@ def _plain(kind: str) -> Reason:
         drivers.ROLE_POPULAR: reasons.role_popular,
         drivers.POPULAR: reasons.popular,
         drivers.COHORT_RECENT: reasons.cohort_recent,
+        drivers.NEXT_STEP: reasons.next_step,
         drivers.NO_MODEL: reasons.no_model,
         drivers.PROFILE: reasons.profile,
     }

@@ -118,10 +118,12 @@ def without_subjects(
         user_ids=[model.user_ids[i] for i in keep],
         user_roles=[model.user_roles[i] for i in keep],
         item_trends=model.item_trends,
-        # The role signals are counts over everyone, the subjects included: left out until
-        # the retrain without them (the blend falls back to the model score alone).
+        # The role signals and the transitions are counts over everyone, the subjects
+        # included: left out until the retrain without them (the blend falls back to the
+        # model score alone).
         role_signals=None,
         blend=model.blend,
+        transitions=None,
     )
 
 

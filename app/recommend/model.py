@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from app.recommend.dataset import TrainingData
 from app.recommend.pipeline_types import RoleSignals
+from app.recommend.signals import decay
 
 if TYPE_CHECKING:
     from app.recommend.pipeline import Fitted
@@ -118,6 +119,9 @@ class HybridModel:
         item_trends: dict[str, Bag] | None = None,
         role_signals: RoleSignals | None = None,
         blend: dict[str, float] | None = None,
+        transitions: sp.csr_matrix | None = None,
+        transition_half_life: float = 14.0,
+        transition_top: float = 0.0,
     ) -> None:
         self.user_vocabulary = user_vocabulary
         self.item_vocabulary = item_vocabulary
@@ -137,6 +141,14 @@ class HybridModel:
         #: the weights that blend them with the model score, chosen on validation.
         self.role_signals = role_signals
         self.blend = dict(blend or {})
+        #: Items x items transitions at training time (app/recommend/signals.py): where
+        #: people who started the row module went on to; a learner's own modules weigh by
+        #: ``transition_half_life`` days since they started them.
+        self.transitions = transitions
+        self.transition_half_life = transition_half_life
+        #: The scale the signal is compressed by (its largest value at training time).
+        self.transition_top = transition_top
+        self.item_row = {module_id: i for i, module_id in enumerate(item_ids)}
 
     def trends_of(self, module_id: str) -> Bag:
         return dict(self.item_trends.get(module_id, {}))
@@ -176,6 +188,9 @@ class HybridModel:
             item_trends=fitted.item_trends,
             role_signals=fitted.signals,
             blend=fitted.blend,
+            transitions=fitted.transitions,
+            transition_half_life=fitted.transition_half_life,
+            transition_top=fitted.transition_top,
         )
         return model, fitted
 
@@ -190,6 +205,26 @@ class HybridModel:
             for name, values in signals.values.items()
             if self.blend.get(name, 0.0) != 0.0
         }
+
+    def transition_row(self, started: Sequence[tuple[str, float]], now_days: float) -> np.ndarray:
+        """Over the model's items: where people who started what the learner started lately
+        went on to next. ``started`` is (module id, first touch in days since the epoch);
+        modules the model does not know are skipped. Zeros without transitions."""
+        result = np.zeros(len(self.item_ids), dtype=np.float64)
+        if self.transitions is None or not started:
+            return result
+        rows = [(self.item_row[m], at) for m, at in started if m in self.item_row]
+        if not rows:
+            return result
+        index = np.asarray([r for r, _ in rows], dtype=np.int64)
+        ages = now_days - np.asarray([a for _, a in rows], dtype=np.float64)
+        weights = decay(ages, self.transition_half_life)
+        profile = sp.csr_matrix(
+            (weights, (np.zeros(len(index), dtype=np.int64), index)),
+            shape=(1, len(self.item_ids)),
+        )
+        result[:] = np.asarray((profile @ self.transitions).todense()).ravel()
+        return result
 
     # -- scoring ------------------------------------------------------------------------
 
@@ -246,6 +281,9 @@ class HybridModel:
                 trend_items=np.asarray(list(self.item_trends), dtype=str),
                 trend_bags=np.asarray([_encoded(b) for b in self.item_trends.values()], dtype=str),
                 **_signal_arrays(self.role_signals, self.blend),
+                **_transition_arrays(
+                    self.transitions, self.transition_half_life, self.transition_top
+                ),
             )
         return file_digest(path)
 
@@ -282,6 +320,7 @@ class HybridModel:
                 item_trends=_trends(arrays),
                 role_signals=_signals(arrays),
                 blend=_blend(arrays),
+                **_transitions(arrays),
             )
         except (KeyError, ValueError, OSError) as error:
             raise ModelFileError(f"{path} cannot be read: {error}") from error
@@ -291,6 +330,8 @@ class HybridModel:
         arrays = (
             self.user_embeddings, self.user_biases, self.item_embeddings, self.item_biases,
             self.taken.data, self.taken.indices, self.taken.indptr,
+            *(() if self.transitions is None else (
+                self.transitions.data, self.transitions.indices, self.transitions.indptr)),
         )  # fmt: skip
         return int(sum(a.nbytes for a in arrays))
 
@@ -306,6 +347,35 @@ def _signal_arrays(signals: RoleSignals | None, blend: dict[str, float]) -> dict
         for name, values in signals.values.items():
             arrays[f"signal_{name}"] = values
     return arrays
+
+
+def _transition_arrays(
+    transitions: sp.csr_matrix | None, half_life: float, top: float
+) -> dict[str, Any]:
+    if transitions is None:
+        return {}
+    matrix = sp.csr_matrix(transitions, dtype=np.float32)
+    return {
+        "transitions_data": matrix.data, "transitions_indices": matrix.indices,
+        "transitions_indptr": matrix.indptr, "transitions_shape": np.asarray(matrix.shape),
+        "transition_half_life": np.asarray([half_life, top], dtype=np.float64),
+    }  # fmt: skip
+
+
+def _transitions(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Transitions as stored; older artefacts have none (the signal is then silent)."""
+    if "transitions_data" not in arrays:
+        return {}
+    shape = tuple(int(n) for n in arrays["transitions_shape"])
+    matrix = sp.csr_matrix(
+        (arrays["transitions_data"], arrays["transitions_indices"], arrays["transitions_indptr"]),
+        shape=shape,
+    )
+    return {
+        "transitions": matrix,
+        "transition_half_life": float(arrays["transition_half_life"][0]),
+        "transition_top": float(arrays["transition_half_life"][1]),
+    }
 
 
 def _signals(arrays: dict[str, np.ndarray]) -> RoleSignals | None:

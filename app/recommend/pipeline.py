@@ -3,8 +3,11 @@
 The same signals as ``bench/evaluate_oulad.py`` (app/recommend/recency.py), with the role as
 the cohort: LightFM sample weights aged from each pair's first touch, cohort-trend item
 features, and a blend of the LightFM score with the role's take-up of each module
-(``cohort_new``), its recent activity (``cohort_recent``) and, as a negative signal, how often
-people in the role dismissed it or reported it wrong (``declined``).
+(``cohort_new``), its recent activity (``cohort_recent``, aged; ``cohort_window``, in a window
+of days), the **transitions** (where people who started what this employee started lately
+went on to next, from the interactions' first touches: a time-decayed first-order Markov
+chain, app/recommend/signals.transition_matrix) and, as a negative signal, how often people
+in the role dismissed it or reported it wrong (``declined``).
 
 Epochs, components and the blend weights are chosen at training time on a time split of
 the training data itself: the newest ``validation_share`` of first touches are held out,
@@ -26,20 +29,34 @@ from app.recommend.dataset import TrainingData
 from app.recommend.evaluation import ranking_metrics
 from app.recommend.model import FitParameters, new_lightfm
 from app.recommend.pipeline_types import DECLINED, RoleSignals
-from app.recommend.recency import COHORT_NEW, COHORT_RECENT, MODEL, RecencySettings, trend_bags
+from app.recommend.recency import (
+    COHORT_NEW,
+    COHORT_RECENT,
+    COHORT_WINDOW,
+    MODEL,
+    TRANSITIONS,
+    RecencySettings,
+    transitions_of,
+    trend_bags,
+)
 from app.recommend.reranking import Blend
 from app.recommend.selection import Choice, tune_weights
 from app.recommend.signals import (
     PairHistory,
     cohort_adoption_hazard,
     cohort_recent_activity,
+    cohort_window_activity,
     decay,
+    transition_scores,
 )
 from app.recommend.vocabulary import Bag, Vocabulary
 
 #: Role signals served next to the model score, and how each is compressed first.
-ROLE_SIGNALS = (COHORT_NEW, COHORT_RECENT, DECLINED)
-TRANSFORMS = {COHORT_NEW: "log", COHORT_RECENT: "log", DECLINED: "log"}
+ROLE_SIGNALS = (COHORT_NEW, COHORT_RECENT, COHORT_WINDOW, DECLINED)
+TRANSFORMS = {
+    COHORT_NEW: "log", COHORT_RECENT: "log", COHORT_WINDOW: "log", DECLINED: "log",
+    TRANSITIONS: "log",
+}  # fmt: skip
 #: Users measured on the validation split at most (a sample keeps big fits quick).
 VALIDATION_USERS = 2000
 K = 10
@@ -61,9 +78,24 @@ class PipelineSettings:
     #: validation labels): its weight is fixed, in standard deviations of the signal.
     declined_weight: float = -0.5
     declined_half_life: float = 90.0
+    #: ``cohort_window``: role members who touched a module in the last this many days.
+    cohort_window_days: float = 14.0
+    #: Transitions: the next ``transition_lag`` first touches of a person follow each one,
+    #: weighted by the gap between them and by how long ago they happened; a learner's own
+    #: modules weigh by how lately they started them (half-lives in days).
+    transition_lag: int = 20
+    transition_gap_half_life: float = 7.0
+    transition_age_half_life: float = 60.0
+    transition_profile_half_life: float = 14.0
 
     def recency(self) -> RecencySettings:
-        return RecencySettings(trend_half_life=self.trend_half_life, trend_levels=self.trend_levels)
+        return RecencySettings(
+            trend_half_life=self.trend_half_life, trend_levels=self.trend_levels,
+            cohort_window_days=self.cohort_window_days, transition_lag=self.transition_lag,
+            transition_gap_half_life=self.transition_gap_half_life,
+            transition_age_half_life=self.transition_age_half_life,
+            transition_profile_half_life=self.transition_profile_half_life,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,12 @@ class Fitted:
     item_trends: dict[str, Bag]
     weights: sp.coo_matrix
     signals: RoleSignals
+    #: Items x items: where people who started the row module went on to (rows normalised).
+    transitions: sp.csr_matrix
+    transition_half_life: float
+    #: The largest transitions signal over (a sample of) the people trained on: the scale
+    #: it is compressed by, at validation and in serving alike.
+    transition_top: float
     blend: dict[str, float]
     parameters: FitParameters
     metrics: dict[str, float]
@@ -105,6 +143,7 @@ def fit_pipeline(
                           epochs=1, num_threads=params.threads)  # fmt: skip
         if progress is not None:
             progress(params.epochs / max(epochs, 1))
+    transitions = transitions_of(history, now, settings.recency())
     blend = {MODEL: 1.0, DECLINED: settings.declined_weight}
     metrics: dict[str, float] = {}
     choices: dict[str, Any] = {}
@@ -122,8 +161,9 @@ def fit_pipeline(
         lightfm=model, item_features=full.item_features, item_vocabulary=full.vocabulary,
         item_trends=full.trends, weights=full.weights,
         signals=role_signals(data, history, now, settings, np.ones(len(history), dtype=bool)),
-        blend=blend, parameters=replace(chosen, epochs=epochs), metrics=metrics,
-        choices=choices,
+        transitions=transitions, transition_half_life=settings.transition_profile_half_life,
+        transition_top=_top(history, transitions, now, settings), blend=blend,
+        parameters=replace(chosen, epochs=epochs), metrics=metrics, choices=choices,
     )  # fmt: skip
 
 
@@ -188,6 +228,9 @@ def role_signals(
     found = {
         COHORT_NEW: cohort_adoption_hazard(part, cohorts, n_roles, now, half_life),
         COHORT_RECENT: cohort_recent_activity(part, cohorts, n_roles, now, half_life),
+        COHORT_WINDOW: cohort_window_activity(
+            part, cohorts, n_roles, now, settings.cohort_window_days
+        ),
     }
     declined = np.zeros((n_roles, history.n_items))
     if data.declined is not None and len(data.declined[0]):
@@ -229,6 +272,11 @@ def _validate(
     signals = role_signals(data, history, cut, settings, before)
     cohorts = data.cohorts if data.cohorts is not None else np.zeros(history.n_users, np.int64)
     per_user = {name: values[cohorts[users]] for name, values in signals.values.items()}
+    past = _subset(history, before)
+    recency = settings.recency()
+    per_user[TRANSITIONS] = transition_scores(
+        past, transitions_of(past, cut, recency), cut, users, recency.transition_profile_half_life
+    ).astype(np.float32)
 
     def measure(scores: np.ndarray) -> tuple[float, float]:
         blended = np.where(eligible, scores, -np.inf)
@@ -260,7 +308,7 @@ def _validate(
                 best = (ndcg, components, epochs, scores)
     assert best is not None
     model_ndcg, components, epochs, model_scores = best
-    signal_names = [MODEL, COHORT_NEW, COHORT_RECENT]
+    signal_names = [MODEL, COHORT_NEW, COHORT_RECENT, COHORT_WINDOW, TRANSITIONS]
 
     def blended(weights: dict[str, float]) -> np.ndarray:
         blend = Blend({**weights, DECLINED: settings.declined_weight}, TRANSFORMS)
@@ -277,6 +325,20 @@ def _validate(
         "blend": {k: v for k, v in weights.items() if k != MODEL},
         "blend_tried": [[dict(w), round(s, 4)] for w, s in choice.tried],
     }  # fmt: skip
+
+
+def _top(
+    history: PairHistory, transitions: sp.csr_matrix, now: float, settings: PipelineSettings
+) -> float:
+    """The largest transitions signal over up to ``VALIDATION_USERS`` people with history."""
+    users = np.unique(history.users)
+    if len(users) > VALIDATION_USERS:
+        users = np.sort(np.random.default_rng(0).choice(users, VALIDATION_USERS, replace=False))
+    if not len(users):
+        return 0.0
+    values = transition_scores(history, transitions, now, users,
+                               settings.transition_profile_half_life)  # fmt: skip
+    return float(values.max(initial=0.0))
 
 
 def _scores(model: Any, user_features: sp.csr_matrix, item_features: sp.csr_matrix) -> np.ndarray:

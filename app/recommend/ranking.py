@@ -7,6 +7,7 @@ catalogue, and gets ranked items back. Fairness reports rank the same way.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from app.recommend.explain import ScoreBasis, gap_skill, reason_for, score_drive
 from app.recommend.model import HybridModel
 from app.recommend.pipeline_types import DECLINED
 from app.recommend.reasons import Reason
+from app.recommend.recency import TRANSITIONS
 from app.recommend.vocabulary import user_features
 
 #: How much each preference moves an item, in standard deviations of the model score.
@@ -46,6 +48,11 @@ class Learner:
     #: (module id, score) of the latest quiz attempts, newest last.
     recent_quizzes: tuple[tuple[str, int], ...] = ()
     goal: str | None = None
+    #: (module id, first touch in days since the epoch) of the modules the employee
+    #: started (personalised only): what the transitions signal follows on from.
+    started: tuple[tuple[str, float], ...] = ()
+    #: "Now" for the transitions signal, days since the epoch (0: the request's clock).
+    now_days: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,8 @@ def rank(
         model = None
     standard, spread = _standardised(raw, mask)
     signals = _signal_parts(model, catalogue, employee.role_id, mask) if model else []
+    if model is not None and learner.personalised:
+        signals += _transition_part(model, catalogue, learner, mask)
     score = standard + _bonus(learner, catalogue)
     for _, part, offset in signals:
         score += part - offset
@@ -228,6 +237,30 @@ def _signal_parts(
         mean = float(compressed[mask].mean())
         found.append((key, weight * compressed / spread, weight * mean / spread))
     return found
+
+
+def _transition_part(
+    model: HybridModel, catalogue: CatalogueIndex, learner: Learner, mask: np.ndarray
+) -> list[tuple[Key, np.ndarray, float]]:
+    """The transitions signal as the blend weighs it (compressed, standardised over the
+    eligible modules as on the validation split); empty without history or weight."""
+    weight = model.blend.get(TRANSITIONS, 0.0)
+    if weight == 0.0 or model.transitions is None or not learner.started or not mask.any():
+        return []
+    now = learner.now_days or time.time() / 86_400
+    values = model.transition_row(learner.started, now)
+    known = catalogue.model_rows >= 0
+    row = np.zeros(len(catalogue), dtype=np.float64)
+    row[known] = values[catalogue.model_rows[known]]
+    if float(row[mask].max(initial=0.0)) <= 0.0:
+        return []
+    top = model.transition_top or float(row[mask].max())
+    compressed = np.log1p(1000.0 * np.maximum(row, 0.0) / top)
+    spread = float(compressed[mask].std())
+    if spread <= 0.0:
+        return []
+    mean = float(compressed[mask].mean())
+    return [((drivers.NEXT_STEP, None), weight * compressed / spread, weight * mean / spread)]
 
 
 def bonus_parts(

@@ -27,6 +27,7 @@ HISTORY = "history"
 PROFILE = "profile"
 POPULAR = "popular"
 COHORT_RECENT = "cohort_recent"
+NEXT_STEP = "next_step"
 PREREQUISITES = "prerequisites"
 
 
@@ -144,6 +145,10 @@ def popular() -> Reason:
 
 def cohort_recent() -> Reason:
     return Reason(COHORT_RECENT, "colleagues have been starting this lately")
+
+
+def next_step() -> Reason:
+    return Reason(NEXT_STEP, "people who started what you started lately went on to this")
 
 
 def prerequisites(titles: list[str]) -> Reason:

@@ -8,7 +8,10 @@ signals:
 - ``training_weights``: LightFM sample weights aged from each pair's first touch;
 - ``trend_bags``: item features naming how fast the cohort is taking an item up right now
   (``new:<level>``) and how busy it is (``busy:<level>``), so LightFM learns their weight;
-- ``recency_signals``: the re-ranking signals for a set of people, next to the model score.
+- ``recency_signals``: the re-ranking signals for a set of people, next to the model score:
+  the cohort's take-up, its recent activity (aged, or in a window of days), the peers'
+  take-up, and the **transitions** (where people who started what this person started
+  lately went on to next: a time-decayed first-order Markov chain over first touches).
 
 The weights that blend them are chosen on a validation split (``app.recommend.selection``),
 never fixed by hand.
@@ -19,22 +22,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from app.recommend.signals import (
     PairHistory,
     cohort_adoption_hazard,
     cohort_recent_activity,
+    cohort_window_activity,
     decayed_strength,
     peer_adoption_hazard,
     quantile_levels,
+    transition_matrix,
+    transition_scores,
 )
 from app.recommend.vocabulary import Bag
 
 #: Names of the re-ranking signals; ``model`` is the LightFM score, the anchor of a blend.
 MODEL, PEERS, COHORT_NEW, COHORT_RECENT = "model", "peers", "cohort_new", "cohort_recent"
-SIGNALS = (MODEL, PEERS, COHORT_NEW, COHORT_RECENT)
+COHORT_WINDOW, TRANSITIONS = "cohort_window", "transitions"
+SIGNALS = (MODEL, PEERS, COHORT_NEW, COHORT_RECENT, COHORT_WINDOW, TRANSITIONS)
 #: Hazards and counts are heavy-tailed: compressed before standardising.
-TRANSFORMS = {PEERS: "log", COHORT_NEW: "log", COHORT_RECENT: "log"}
+TRANSFORMS = {
+    PEERS: "log",
+    COHORT_NEW: "log",
+    COHORT_RECENT: "log",
+    COHORT_WINDOW: "log",
+    TRANSITIONS: "log",
+}
 #: Weight of each trend feature before a bag is normalised (identity features weigh 3).
 TREND_WEIGHT = 2.0
 
@@ -51,6 +65,15 @@ class RecencySettings:
     peer_profile_half_life: float = 30.0
     peer_adoption_half_life: float = 1.0
     peer_neighbours: int = 800
+    #: Members who touched an item in the last this many days (``cohort_window``).
+    cohort_window_days: float = 5.0
+    #: Transitions: the next ``transition_lag`` first touches follow each one, weighted by
+    #: the gap between them and the age of the transition; a person's own items weigh by
+    #: how lately they started them.
+    transition_lag: int = 20
+    transition_gap_half_life: float = 5.0
+    transition_age_half_life: float = 5.0
+    transition_profile_half_life: float = 5.0
     #: Blend weights; signals not named weigh nothing.
     weights: dict[str, float] = field(default_factory=lambda: {MODEL: 1.0})
 
@@ -117,6 +140,19 @@ def recency_signals(
             history, cohorts, n_cohorts, now, settings.cohort_recent_half_life
         )
         found[COHORT_RECENT] = recent[cohorts[users]]
+    if COHORT_WINDOW in names:
+        window = cohort_window_activity(
+            history, cohorts, n_cohorts, now, settings.cohort_window_days
+        )
+        found[COHORT_WINDOW] = window[cohorts[users]]
+    if TRANSITIONS in names:
+        found[TRANSITIONS] = transition_scores(
+            history,
+            transitions_of(history, now, settings),
+            now,
+            users,
+            settings.transition_profile_half_life,
+        )
     if PEERS in names:
         found[PEERS] = peer_adoption_hazard(
             history,
@@ -128,3 +164,16 @@ def recency_signals(
             neighbours=settings.peer_neighbours,
         )
     return found
+
+
+def transitions_of(
+    history: PairHistory, now: float | np.ndarray, settings: RecencySettings
+) -> sp.csr_matrix:
+    """The items x items transition matrix with the settings' lag and half-lives."""
+    return transition_matrix(
+        history,
+        now,
+        lag=settings.transition_lag,
+        gap_half_life=settings.transition_gap_half_life,
+        age_half_life=settings.transition_age_half_life,
+    )

@@ -45,6 +45,8 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_FIRST = 100
+#: The latest modules an employee started that the transitions signal follows on from.
+STARTED = 50
 #: How often a request may look at the current-version pointer on disk.
 POINTER_CHECK_SECONDS = 1.0
 #: Popularity (used until a model exists) is recounted at most this often.
@@ -301,6 +303,9 @@ class RecommenderService:
             declined=frozenset(self.decisions.declined_since(employee.employee_id, since)),
             recent_quizzes=tuple((q.module_id, q.score) for q in quizzes[-2:]),
             goal=goal,
+            started=tuple((h.module_id, _days(h.first_at)) for h in history[-STARTED:])
+            if personalised
+            else (),
         )
 
     def stored_version(self, version: str | None) -> ActiveModel | None:
@@ -525,3 +530,11 @@ class RecommenderService:
         # models lagged behind an erasure in another process).
         self.forget_on_disk()
         return metadata
+
+
+def _days(at: str) -> float:
+    """Days since the epoch of a stored time (naive times are UTC), the signals' clock."""
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp() / 86_400

@@ -123,6 +123,23 @@ def cohort_recent_activity(
     return _by_cohort(history, cohorts, n_cohorts, weights)
 
 
+def cohort_window_activity(
+    history: PairHistory,
+    cohorts: np.ndarray,
+    n_cohorts: int,
+    now: float | np.ndarray,
+    days: float,
+) -> np.ndarray:
+    """Cohorts x items: members who touched each item within the last ``days`` days.
+
+    A hard window rather than exponential ageing: with weekly rhythms (material released
+    per week, a team's regular slot) a window of a few days counts each member in that
+    rhythm once, where a half-life mostly counts who happened to be active yesterday.
+    """
+    inside = (history.ages(now, "last") <= days).astype(np.float64)
+    return _by_cohort(history, cohorts, n_cohorts, inside)
+
+
 def cohort_adoption_hazard(
     history: PairHistory,
     cohorts: np.ndarray,
@@ -227,3 +244,77 @@ def _by_cohort(
     index = cohorts[history.users] * history.n_items + history.items
     counts = np.bincount(index, weights=weights, minlength=n_cohorts * history.n_items)
     return counts.reshape(n_cohorts, history.n_items)
+
+
+def transition_matrix(
+    history: PairHistory,
+    now: float | np.ndarray,
+    *,
+    lag: int,
+    gap_half_life: float,
+    age_half_life: float = np.inf,
+    prior: float = 1.0,
+) -> sp.csr_matrix:
+    """Items x items: how often a first touch of the column followed one of the row.
+
+    A first-order Markov chain over what people start, in the manner of FPMC: each
+    person's pairs are ordered by first touch, and every later one among the next ``lag``
+    counts as a transition from the earlier one, weighted by ``decay(gap, gap_half_life)``
+    (what was started the same day as, or right after, an item follows it most) and by
+    ``decay(age, age_half_life)`` (transitions taken lately count more). Touches on the
+    same moment have no order, so they count both ways. Rows are divided by the people who
+    started the row item (plus ``prior``), so a row reads "of those who started this, the
+    share who went on to start that next".
+    """
+    n_items = history.n_items
+    if not len(history) or lag < 1:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float64)
+    order = np.lexsort((history.first_at, history.users))
+    users, items = history.users[order], history.items[order]
+    first = history.first_at[order]
+    now_of = _per_user(now, history.n_users)[users]
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for step in range(1, min(lag, len(order) - 1) + 1):
+        same = users[step:] == users[:-step]
+        if not same.any():
+            break
+        a = np.flatnonzero(same)
+        b = a + step
+        gap = first[b] - first[a]
+        weight = decay(gap, gap_half_life) * decay(now_of[b] - first[b], age_half_life)
+        sources.append(items[a])
+        targets.append(items[b])
+        weights.append(weight)
+        tied = gap <= 0
+        sources.append(items[b[tied]])
+        targets.append(items[a[tied]])
+        weights.append(weight[tied])
+    if not sources:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float64)
+    counts = sp.csr_matrix(
+        (np.concatenate(weights), (np.concatenate(sources), np.concatenate(targets))),
+        shape=(n_items, n_items),
+    )
+    counts.sum_duplicates()
+    starters = np.bincount(history.items, minlength=n_items).astype(np.float64)
+    result: sp.csr_matrix = (sp.diags(1.0 / (starters + prior)) @ counts).tocsr()
+    return result
+
+
+def transition_scores(
+    history: PairHistory,
+    transitions: sp.csr_matrix,
+    now: float | np.ndarray,
+    users: np.ndarray,
+    half_life: float,
+) -> np.ndarray:
+    """len(users) x items: where people who started what each person started lately went
+    next, each of the person's items weighted by ``decay`` from its first touch.
+
+    People without history get zeros (nothing to follow on from).
+    """
+    recent = history.matrix(decay(history.ages(now, "first"), half_life))
+    result: np.ndarray = np.asarray((recent[users] @ transitions).todense())
+    return result

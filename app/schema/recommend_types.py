@@ -47,6 +47,10 @@ class ReasonKind(Enum):
     COHORT_RECENT = strawberry.enum_value(
         kinds.COHORT_RECENT, description="How fast colleagues have been starting it lately."
     )
+    NEXT_STEP = strawberry.enum_value(
+        kinds.NEXT_STEP,
+        description="Where people who started what the employee started lately went on to.",
+    )
     PREREQUISITES = strawberry.enum_value(
         kinds.PREREQUISITES,
         description="A fit: the employee completed the modules it builds on.",
