@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -114,23 +116,49 @@ def _where(settings: Settings) -> str:
     return f"cannot open the SQLite database {settings.sqlite_path!r}; check SKILLPATH_SQLITE_PATH"
 
 
+#: Tries at opening the stores when another process creates the same tables at that moment.
+_STARTUP_ATTEMPTS = 5
+
+
+def _concurrent_ddl(error: BaseException) -> bool:
+    """Whether PostgreSQL refused a table or schema creation that raced another process's."""
+    text = f"{error} {error.__cause__ or ''}"
+    return (
+        "concurrently updated" in text
+        or "pg_type_typname_nsp_index" in text
+        or ("pg_namespace_nspname_index" in text)
+    )
+
+
 def build_services(settings: Settings, *, start_projections: bool | None = None) -> Services:
     """Open the event store and read models; start following the log if configured."""
     master_key = master_key_for(settings)
-    try:
-        app = Skillpath(env=eventsourcing_env(settings), master_key=master_key)
-        gateway = sql_gateway(app, settings)
-        runner = ProjectionRunner(
-            app,
-            gateway,
-            all_projections(),
-            batch_size=settings.projection_batch_size,
-            poll_seconds=settings.projection_poll_seconds,
-        )
-    except (PersistenceError, OSError) as error:
-        raise StartupError(f"{_where(settings)} ({_first_line(error)})") from error
-    except MasterKeyError as error:
-        raise StartupError(str(error)) from None
+    for attempt in range(1, _STARTUP_ATTEMPTS + 1):
+        app = None
+        try:
+            app = Skillpath(env=eventsourcing_env(settings), master_key=master_key)
+            gateway = sql_gateway(app, settings)
+            runner = ProjectionRunner(
+                app,
+                gateway,
+                all_projections(),
+                batch_size=settings.projection_batch_size,
+                poll_seconds=settings.projection_poll_seconds,
+            )
+            break
+        except (PersistenceError, OSError) as error:
+            if app is not None:
+                with contextlib.suppress(Exception):
+                    app.close()
+            if attempt < _STARTUP_ATTEMPTS and _concurrent_ddl(error):
+                # Processes started together (API workers, projection and training workers)
+                # create the same tables at once; PostgreSQL refuses all but one.
+                time.sleep(0.2 * attempt)
+                continue
+            raise StartupError(f"{_where(settings)} ({_first_line(error)})") from error
+        except MasterKeyError as error:
+            raise StartupError(str(error)) from None
+    assert app is not None  # the loop either broke with the stores open or raised
     app.saved.callbacks.append(runner.wake)
     services = Services(
         settings=settings,
