@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -95,6 +96,14 @@ class SkillpathGraphQL(GraphQL[Context, None]):
         if isinstance(data, list):
             return [self.persisted.resolve(item) for item in data]
         return self.persisted.resolve(data)
+
+    def encode_json(self, data: object) -> str:
+        # orjson: about a tenth of json.dumps's time on a page of rows (a 16 KB skill matrix
+        # took 9% of its request). Text, not bytes: WebSocket messages go out as text frames.
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits: the standard encoder writes it
+            return json.dumps(data, separators=(",", ":"))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

@@ -82,7 +82,7 @@ def test_a_team_matrix_shows_sharing_members_and_only_counts_the_others(
     assert [m.employee_id for m in matrix.members] == [str(p) for p in sharing]
     assert matrix.not_sharing == 2
     assert matrix.skills == ["sql", "statistics"]
-    assert matrix.members[0].levels == {"sql": 4, "statistics": 0}
+    assert matrix.members[0].levels == [4, 0]
     # Withdrawing the consent takes the member out of the matrix.
     services.app.withdraw_consent(
         sharing[0], purpose="profile_sharing",
@@ -193,4 +193,4 @@ def test_a_team_matrix_follows_role_revisions_moves_and_leavers_after_it_was_rea
     after = services.skills.team_matrix(str(team.manager))
     assert after.skills == ["python", "sql"]
     assert [m.employee_id for m in after.members] == [str(first)]
-    assert after.members[0].required == {"sql": 4, "python": 2}
+    assert after.members[0].required == [2, 4]

@@ -83,10 +83,15 @@ class GapAnalysis:
 
 @dataclass(frozen=True)
 class MatrixRow:
+    """One member against the matrix's columns (``TeamMatrix.skills``, in that order)."""
+
     employee_id: str
     readiness: float
-    levels: dict[str, int]
-    required: dict[str, int]
+    levels: list[int]
+    #: The level the member's role requires per column; None where it requires nothing.
+    required: list[int | None]
+    #: How far below the requirement per column (0 when met or not required).
+    gaps: list[int]
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,24 @@ class HeatCell:
     mean_gap: float | None
 
 
+#: Requirements per role version: a team of O*NET roles asks for dozens per request.
+_REQUIRED: dict[tuple[str, int, str], list[Requirement]] = {}
+_REQUIRED_KEPT = 4096
+
+
 def requirements(role: RoleRow | None) -> list[Requirement]:
+    """The role's requirements (shared between calls: do not change the list)."""
     if role is None:
         return []
-    return [Requirement(s["skill"], s["level"], s["importance"]) for s in role.required_skills]
+    key = (role.id, role.seq, role.updated_at)
+    found = _REQUIRED.get(key)
+    if found is None:
+        if len(_REQUIRED) >= _REQUIRED_KEPT:
+            _REQUIRED.clear()
+        found = _REQUIRED[key] = [
+            Requirement(s["skill"], s["level"], s["importance"]) for s in role.required_skills
+        ]
+    return found
 
 
 def gaps_for(needs: list[Requirement], levels: dict[str, int]) -> list[Gap]:
@@ -142,13 +161,21 @@ def gaps_for(needs: list[Requirement], levels: dict[str, int]) -> list[Gap]:
     return sorted((g for g in found if g.gap > 0), key=lambda g: (-g.weighted, -g.gap, g.skill))
 
 
-def readiness_of(needs: list[Requirement], levels: dict[str, int]) -> float:
-    needs = [n for n in needs if n.level > 0]
-    if not needs:
+def readiness_in(needs: list[Requirement], levels: list[int], column: dict[str, int]) -> float:
+    """``readiness_of`` for levels given as a row over columns (the same figure)."""
+    positive = [n for n in needs if n.level > 0]
+    if not positive:
         return 1.0
-    total = sum(n.importance for n in needs)
-    reached = sum(n.importance * min(levels.get(n.skill, 0), n.level) / n.level for n in needs)
+    total = sum(n.importance for n in positive)
+    reached = sum(n.importance * min(levels[column[n.skill]], n.level) / n.level
+                  for n in positive)  # fmt: skip
     return round(reached / total, 4)
+
+
+def readiness_of(needs: list[Requirement], levels: dict[str, int]) -> float:
+    """The importance-weighted share of each required level reached (1.0 with no needs)."""
+    column = {n.skill: j for j, n in enumerate(needs)}
+    return readiness_in(needs, [levels.get(n.skill, 0) for n in needs], column)
 
 
 class SkillBook:
@@ -237,17 +264,19 @@ class SkillBook:
             role_id: requirements(role) for role_id, role in roles.items()
         }
         skills = sorted({n.skill for p in shared for n in needed.get(p.role_id, [])})
+        column = {skill: j for j, skill in enumerate(skills)}
         members = []
         rows = self.index.level_rows([p.employee_id for p in shared], skills)
-        for person, row in zip(shared, rows, strict=True):
+        for person, levels in zip(shared, rows, strict=True):
             needs = needed.get(person.role_id, [])
-            levels = dict(zip(skills, row, strict=True))
-            members.append(
-                MatrixRow(
-                    person.employee_id, readiness_of(needs, levels), levels,
-                    {n.skill: n.level for n in needs},
-                )
-            )  # fmt: skip
+            required: list[int | None] = [None] * len(skills)
+            for need in needs:
+                required[column[need.skill]] = need.level
+            gaps = [0 if r is None or r <= held else r - held
+                    for r, held in zip(required, levels, strict=True)]  # fmt: skip
+            members.append(MatrixRow(
+                person.employee_id, readiness_in(needs, levels, column), levels, required, gaps,
+            ))  # fmt: skip
         return TeamMatrix(manager_id, skills, members, len(team) - len(shared))
 
     def role_readiness(self, role_id: str, k: int) -> RoleReadiness | None:

@@ -49,12 +49,33 @@ def _argument(kwargs: dict[str, Any], path: str) -> Any:
     return value
 
 
-def decide(operation: str, actor: Actor, kwargs: dict[str, Any], services: Services) -> Decision:
-    """Whether ``actor`` may call ``operation`` (``Type.field``) with these arguments."""
+def decided_at_once(operation: str, actor: Actor, kwargs: dict[str, Any]) -> Decision | None:
+    """The decision when no lookup is needed: the role settles it, or a person asks about
+    themselves where the operation lets them (they exist and are active: the door checked
+    their standing, ``PERSONAL_ROLES``); None when the subject must be looked up."""
     viewer = viewer_of(actor)
     by_role = access.may_call_by_role(operation, viewer)
     if by_role is not None:
         return by_role
+    rule = access.OPERATIONS[operation]
+    target = rule.target
+    if (
+        target is not None
+        and target.kind is access.TargetKind.EMPLOYEE
+        and viewer.role in access.PERSONAL_ROLES
+        and viewer.role in rule.own
+        and str(_argument(kwargs, target.path)) == actor.id
+    ):
+        return Decision(True)
+    return None
+
+
+def decide(operation: str, actor: Actor, kwargs: dict[str, Any], services: Services) -> Decision:
+    """Whether ``actor`` may call ``operation`` (``Type.field``) with these arguments."""
+    at_once = decided_at_once(operation, actor, kwargs)
+    if at_once is not None:
+        return at_once
+    viewer = viewer_of(actor)
     target = access.OPERATIONS[operation].target
     assert target is not None  # may_call_by_role answers for operations without one
     raw = _argument(kwargs, target.path)
@@ -109,9 +130,9 @@ class Authorized(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        # Most calls are settled by the role; only a lookup (whose enrolment? whose
-        # manager?) is worth a trip to the thread pool.
-        decision = access.may_call_by_role(self.operation, viewer_of(info.context.actor))
+        # Most calls are settled by the role or are about the caller; only a lookup (whose
+        # enrolment? whose manager?) is worth a trip to the thread pool.
+        decision = decided_at_once(self.operation, info.context.actor, kwargs)
         if decision is None:
             decision = await info.context.run(
                 decide, self.operation, info.context.actor, kwargs, info.context.services

@@ -19,9 +19,13 @@ def query_result(name: str, member: type[Any]) -> Any:
     ]
 
 
-async def typed(info: SkillpathInfo, call: Any) -> Any:
-    """Run service code off the loop; domain refusals become typed results."""
+async def typed(info: SkillpathInfo, call: Any, *, short_read: bool = False) -> Any:
+    """Run service code off the loop (or, for a ``short_read`` of the read models and the
+    in-memory indexes, where ``Context.read`` runs such reads); domain refusals become
+    typed results."""
     try:
+        if short_read:
+            return await info.context.read(call)
         return await info.context.run(call)
     except DomainError as error:
         return as_error(error)

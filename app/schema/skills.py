@@ -200,9 +200,7 @@ def _matrix(found: book.TeamMatrix) -> TeamSkillMatrix:
         members=[
             TeamMemberSkills(
                 employee_id=strawberry.ID(m.employee_id), readiness=m.readiness,
-                levels=[m.levels.get(s, 0) for s in found.skills],
-                required=[m.required.get(s) for s in found.skills],
-                gaps=[max(0, m.required.get(s, 0) - m.levels.get(s, 0)) for s in found.skills],
+                levels=m.levels, required=m.required, gaps=m.gaps,
             )
             for m in found.members
         ],
@@ -297,7 +295,7 @@ class SkillQuery:
                 raise _missing("employee", key, "managerId")
             return _matrix(skills.team_matrix(key))
 
-        return await typed(info, read)
+        return await typed(info, read, short_read=True)
 
     @strawberry.field(description="How ready the people in a role are for it (k rule).")
     async def role_readiness(
