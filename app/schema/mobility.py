@@ -239,7 +239,7 @@ class MobilityQuery:
                 ],
             )  # fmt: skip
 
-        return await typed(info, read)
+        return await typed(info, read, short_read=True)
 
     @strawberry.field(description="Open internal projects and gigs.")
     async def opportunities(
