@@ -119,6 +119,18 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_services(self.services)
 
+    def release(self) -> None:
+        """Let go of what one HTTP operation loaded: the loaders' futures and the access
+        scope refer back to their owners, a cycle only the garbage collector would free,
+        with every row it holds. A WebSocket's context lives on (its own staleness rules)."""
+        if isinstance(self.request, WebSocket):
+            return
+        for loader in vars(self.loaders).values():
+            loader.cache_map.clear()
+            loader.batch = None
+        self._access = None
+        self._access_of = None
+
     @property
     def access(self) -> AccessScope:
         """What the access policy lets this caller see of each person (app/schema/guard.py);
