@@ -159,3 +159,30 @@ def test_reasons_name_the_skill_gap_with_both_levels(org: Org) -> None:
     python = next(r for r in gap_reasons if r.skill == "python")
     assert (python.current_level, python.required_level) == (1, 4)
     assert python.text == "closes the gap in python (you 1, your role needs 4)"
+
+
+def test_a_list_longer_than_the_skills_allow_is_filled_beyond_the_diversity_cap(
+    org: Org,
+) -> None:
+    # Five skills of four modules each: at three per main skill at most fifteen would fit.
+    employee = org.hire("engineer")
+    served = serve(org, employee, first=20)
+    by_id = {m.module_id: m for m in org.services.recommender.features.modules()}
+    main_skills = Counter(rules.main_skill(by_id[i.module_id]) for i in served.ranking.items)
+    capped = len(main_skills) * rules.MAX_PER_SKILL
+    assert len(served.ranking.items) > capped
+    # The head keeps the cap; the modules over it follow, best first.
+    head = Counter(rules.main_skill(by_id[i.module_id]) for i in served.ranking.items[:capped])
+    assert max(head.values()) <= rules.MAX_PER_SKILL
+    tail = [item.score for item in served.ranking.items[capped:]]
+    assert tail == sorted(tail, reverse=True)
+    # Where the cap can be kept, it is.
+    assert (
+        max(
+            Counter(
+                rules.main_skill(by_id[i.module_id])
+                for i in serve(org, employee, first=10).ranking.items
+            ).values()
+        )
+        <= 3
+    )

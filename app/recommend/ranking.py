@@ -174,12 +174,17 @@ def rank(
     score = standard + _bonus(learner, catalogue)
     for _, part, offset in signals:
         score += part - offset
-    candidates = np.flatnonzero(mask)
+    eligible = np.flatnonzero(mask)
+    candidates = eligible
     if len(candidates) > POOL + first:
         best = np.argpartition(-score[candidates], POOL + first)[: POOL + first]
         candidates = candidates[best]
     ordered = candidates[np.argsort(-score[candidates], kind="stable")]
     chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
+    if len(chosen) < first and len(candidates) < len(eligible):
+        # The pool ran out (prerequisites not met): the whole eligible catalogue, in order.
+        ordered = eligible[np.argsort(-score[eligible], kind="stable")]
+        chosen = _walk(learner, catalogue, ordered, first, relevance_floor)
     if topic_floors:
         chosen = _with_topic_floors(learner, catalogue, ordered, chosen, topic_floors)
     explainer = None
@@ -356,6 +361,7 @@ def _walk(
     spare_relevant: list[int] = []
     required = set(learner.role.levels()) if learner.role else set()
     completed = set(learner.completed)
+    held_back: list[int] = []  # over the diversity cap, in rank order
     for i in ordered:
         if len(chosen) >= first and floor <= 0:
             break
@@ -368,6 +374,12 @@ def _walk(
             continue
         if guard.admit(module):
             chosen.append(int(i))
+        elif len(held_back) < first:
+            held_back.append(int(i))
+    if len(chosen) < first:
+        # Too few main skills among the candidates to keep the cap and fill the list: the
+        # best of those held back follow, so the list is full and its head stays diverse.
+        chosen += held_back[: first - len(chosen)]
     needed = math.ceil(floor * first)
     relevant = [i for i in chosen if required & set(catalogue.modules[i].skills)]
     while len(relevant) < needed and spare_relevant:
