@@ -101,25 +101,46 @@ def model_terms(
     personalised: bool,
     item_skills: set[str],
 ) -> dict[Key, float]:
-    """The item's raw model score split by driver (sums to the raw score exactly)."""
-    user_row = model.user_vocabulary.matrix([user_bag], grow=False)
-    item_row = model.item_vocabulary.matrix([item_bag], grow=False)
+    """The item's raw model score split by driver (sums to the raw score exactly).
+
+    Each (user feature, item feature) term goes to the driver ``pair_key`` names; terms are
+    summed per driver a block at a time: the trend columns whole, then per kind of user
+    feature (role, history, gap, the rest), which is what ``pair_key`` decides by."""
+    u_idx, u_w = model.user_vocabulary.row(user_bag)
+    i_idx, i_w = model.item_vocabulary.row(item_bag)
     user_names = model.user_vocabulary.names
     item_names = model.item_vocabulary.names
-    u_idx, u_w = user_row.indices, user_row.data.astype(np.float64)
-    i_idx, i_w = item_row.indices, item_row.data.astype(np.float64)
     pairs = (model.user_embeddings[u_idx] @ model.item_embeddings[i_idx].T).astype(np.float64)
-    pairs *= u_w[:, None] * i_w[None, :]
-    biases = i_w * model.item_biases[i_idx]
+    pairs *= u_w.astype(np.float64)[:, None] * i_w.astype(np.float64)[None, :]
+    biases = i_w.astype(np.float64) * model.item_biases[i_idx]
     terms: dict[Key, float] = defaultdict(float)
+    items = [item_names[i] for i in i_idx.tolist()]
+    trend = np.array([n.startswith(TREND_PREFIXES) for n in items], dtype=bool)
+    if trend.any():
+        terms[(COHORT_RECENT, None)] += float(pairs[:, trend].sum())
+    rest = ~trend
+    by_kind: dict[Key, list[int]] = defaultdict(list)
+    role_rows: list[int] = []
     for a, u in enumerate(u_idx.tolist()):
-        for b, i in enumerate(i_idx.tolist()):
-            key = pair_key(
-                user_names[u], item_names[i], personalised=personalised, item_skills=item_skills
-            )
-            terms[key] += float(pairs[a, b])
-    for b, i in enumerate(i_idx.tolist()):
-        terms[bias_key(item_names[i])] += float(biases[b])
+        user = user_names[u]
+        if user.startswith("role:"):
+            role_rows.append(a)
+        elif user.startswith("user:"):
+            by_kind[(HISTORY, None)].append(a)
+        elif user.startswith("gap:") and user.split(":", 1)[1] in item_skills:
+            by_kind[(SKILL_GAP, user.split(":", 1)[1])].append(a)
+        else:
+            by_kind[(PROFILE, None)].append(a)
+    if rest.any():
+        for key, rows in by_kind.items():
+            terms[key] += float(pairs[np.ix_(rows, rest)].sum())
+        if role_rows:
+            per_item = pairs[role_rows].sum(axis=0)
+            for b in np.flatnonzero(rest).tolist():
+                terms[pair_key("role:", items[b], personalised=personalised,
+                               item_skills=item_skills)] += float(per_item[b])  # fmt: skip
+    for b, name in enumerate(items):
+        terms[bias_key(name)] += float(biases[b])
     return dict(terms)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from app.projections.features import EmployeeFeatures, ModuleFeatures, RoleRequirements
@@ -93,6 +94,7 @@ class Vocabulary:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.index: dict[str, int] = {}
+        self._names: list[str] = []
         for name in names:
             self.add(name)
 
@@ -100,11 +102,24 @@ class Vocabulary:
         found = self.index.get(name)
         if found is None:
             found = self.index[name] = len(self.index)
+            self._names.append(name)
         return found
 
     @property
     def names(self) -> list[str]:
-        return list(self.index)
+        """Names by column (kept, not copied: explaining a score reads it for every item)."""
+        return self._names
+
+    def row(self, bag: Bag) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """One bag's row of ``matrix`` (unseen names ignored): its columns and weights."""
+        known: dict[int, float] = {}
+        for name, weight in bag.items():
+            column = self.index.get(name)
+            if column is not None:
+                known[column] = weight
+        total = sum(known.values()) or 1.0
+        return (np.fromiter(known, dtype=np.int32, count=len(known)),
+                np.asarray([w / total for w in known.values()], dtype=np.float32))  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.index)
