@@ -133,7 +133,7 @@ def model_terms(
             by_kind[(PROFILE, None)].append(a)
     if rest.any():
         for key, rows in by_kind.items():
-            terms[key] += float(pairs[np.ix_(rows, rest)].sum())
+            terms[key] += float(pairs[np.asarray(rows)][:, rest].sum())
         if role_rows:
             per_item = pairs[role_rows].sum(axis=0)
             for b in np.flatnonzero(rest).tolist():
