@@ -130,6 +130,38 @@ def test_kpi_facts_of_a_batch_are_sent_in_far_fewer_statements(seeded: Services)
     assert sent[True] * 3 < sent[False], sent
 
 
+def test_a_batch_reads_the_current_attempts_of_its_enrolments_in_one_query(
+    seeded: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress, completion and feedback find their enrolment's attempt without a lookup
+    per event (each of which would also send the table's held-back writes first)."""
+    kpis = next(p for p in seeded.runner.projections if isinstance(p, KpiProjection))
+    notifications = seeded.app.recorder.select_notifications(start=1, limit=100_000)
+    events = [(n.id, seeded.app.mapper.to_domain_event(n)) for n in notifications]
+    events = [(position, e) for position, e in events if kpis.handles_event(e)]
+    half = len(events) // 2
+    with seeded.gateway.transaction(write=True) as plain:
+        for table in kpis.tables:
+            plain.execute(f"DELETE FROM {{{table}}}")
+        first = BatchTransaction(plain)
+        kpis.apply_batch(events[:half], first)
+        first.flush()
+    reads: list[str] = []
+    real_row = BatchTransaction.row
+
+    def row(self: BatchTransaction, sql: str, params: Any = ()) -> Any:
+        reads.append(sql)
+        return real_row(self, sql, params)
+
+    monkeypatch.setattr(BatchTransaction, "row", row)
+    with seeded.gateway.transaction(write=True) as plain:
+        second = BatchTransaction(plain)  # enrolments begun in the first batch go on here
+        kpis.apply_batch(events[half:], second)
+        second.flush()
+    assert not [sql for sql in reads if "{kpi_attempts}" in sql]
+    assert reads, "the batch still reads other lookups one by one"
+
+
 class _Hires(Projection):
     """A projection written one event at a time, as other read models may be; the hire
     numbered ``fail_at`` repeats the number of the hire before it, which the table refuses."""

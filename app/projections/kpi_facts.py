@@ -9,6 +9,7 @@ reduced to a sentiment score here; the text itself is not copied.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,13 @@ def day_of(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).date().isoformat()
+
+
+#: Events whose handlers read the enrolment's current attempt.
+_ENROLMENT_EVENT = (
+    Enrollment.Reenrolled, Enrollment.Progressed, Enrollment.QuizAttempted,
+    Enrollment.Completed, Enrollment.Dropped, Enrollment.FeedbackGiven,
+)  # fmt: skip
 
 
 class KpiProjection(Projection):
@@ -122,6 +130,13 @@ class KpiProjection(Projection):
         self._scorer = scorer or SentimentScorer()
         self._lookups = KpiLookups()
         self._history = KpiHistoryWriter()
+
+    def apply_batch(self, events: Sequence[tuple[int, Any]], tx: Transaction) -> None:
+        # The current attempts of the batch's enrolments in a few reads, not one per event.
+        self._lookups.prefetch_attempts(
+            tx, (str(e.originator_id) for _, e in events if isinstance(e, _ENROLMENT_EVENT))
+        )
+        super().apply_batch(events, tx)
 
     # -- people ---------------------------------------------------------------------------
 

@@ -9,12 +9,15 @@ process applying the next batch can never be contradicted by it.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from app.persistence import Transaction
 from app.projections.batching import BatchTransaction
 
 Group = tuple[Any, Any, Any]
+#: Enrolments per prefetch query (bound parameters stay well under SQLite's limit).
+_PREFETCH_CHUNK = 500
 
 
 class KpiLookups:
@@ -70,6 +73,27 @@ class KpiLookups:
                 raise LookupError(f"enrollment {enrollment_id} has no enrolment event before it")
             self._attempts[enrollment_id] = found
         return found
+
+    def prefetch_attempts(self, tx: Transaction, enrollment_ids: Iterable[str]) -> None:
+        """Remember the current attempts of these enrolments, read in a few queries, before
+        a batch's handlers ask one by one (each such read also sends the table's held-back
+        writes first). Only the handlers write the rows they read (``set_attempt``), so what
+        is read here is what the first lazy read would have found."""
+        self._in(tx)
+        wanted = sorted({i for i in enrollment_ids if i not in self._attempts})
+        for start in range(0, len(wanted), _PREFETCH_CHUNK):
+            chunk = wanted[start : start + _PREFETCH_CHUNK]
+            rows = tx.rows(
+                "SELECT enrollment_id, attempt, employee_id, module_id, enrolled_day,"
+                " department, role_id FROM {kpi_attempts} WHERE enrollment_id IN ("
+                + ", ".join(["%s"] * len(chunk)) + ")",
+                chunk,
+            )  # fmt: skip
+            for row in rows:
+                key = row.pop("enrollment_id")
+                held = self._attempts.get(key)
+                if held is None or row["attempt"] > held["attempt"]:
+                    self._attempts[key] = row
 
     def set_attempt(self, tx: Transaction, enrollment_id: str, attempt: dict[str, Any]) -> None:
         self._in(tx)
