@@ -86,6 +86,9 @@ class KpiProjection(Projection):
         " PRIMARY KEY (enrollment_id, attempt))",
         "CREATE INDEX IF NOT EXISTS kpi_attempts_enrolled ON {kpi_attempts} (enrolled_day)",
         "CREATE INDEX IF NOT EXISTS kpi_attempts_dropped ON {kpi_attempts} (dropped_day)",
+        # A module's attempts and drops: the revision check after every batch and the
+        # module insights (without it, a scan of every attempt per changed module).
+        "CREATE INDEX IF NOT EXISTS kpi_attempts_module ON {kpi_attempts} (module_id, dropped_day)",
         "CREATE TABLE IF NOT EXISTS {kpi_activity} (employee_id TEXT NOT NULL,"
         " module_id TEXT NOT NULL, day TEXT NOT NULL, minutes INTEGER NOT NULL,"
         " events INTEGER NOT NULL, PRIMARY KEY (employee_id, module_id, day))",
