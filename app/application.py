@@ -74,7 +74,8 @@ class Skillpath(
         #: Told the employee id after each erasure (the recommender retrains without them).
         self.erased: list[Callable[[UUID], None]] = []
         #: Told (employee id, purpose) after each withdrawal (serving stops using them).
-        self.withdrawn: list[Callable[[UUID, str], None]] = []
+        #: Told (employee, purpose, position of the withdrawal) after a withdrawal is saved.
+        self.withdrawn: list[Callable[[UUID, str, int], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -46,7 +46,11 @@ class Subjects:
         self._erased: set[str] = set()
         #: When each employee was last found active.
         self._active: dict[str, float] = {}
+        #: Purposes withdrawn through this process, by subject, with the withdrawal's
+        #: position, until the consent read model has applied it (see ``facts_many``).
+        self._withdrawn: dict[str, dict[str, int]] = {}
         app.erased.append(self._forget)
+        app.withdrawn.append(self._withdrew)
 
     # -- reads --------------------------------------------------------------------------
 
@@ -56,7 +60,11 @@ class Subjects:
         if not wanted:
             return {}
         marks = ", ".join(["%s"] * len(wanted))
+        pending = [i for i in wanted if i in self._withdrawn]
         with self._gateway.transaction(write=False) as tx:
+            # The position first: rows read after it show at least what it says is applied
+            # (a batch commits its rows and its position together).
+            projected = self._consents_position(tx) if pending else 0
             rows = tx.rows(
                 "SELECT e.id AS id, e.manager_id AS manager_id, c.purpose AS purpose"
                 " FROM {employees} e LEFT JOIN {consents} c ON c.employee_id = e.id"
@@ -69,7 +77,27 @@ class Subjects:
             manager_of[row["id"]] = row["manager_id"]
             if row["purpose"] is not None:
                 purposes.setdefault(row["id"], set()).add(row["purpose"])
+        for subject in pending:
+            for purpose, position in list(self._withdrawn.get(subject, {}).items()):
+                if position <= projected:  # the read model shows it, and anything later
+                    self._withdrawn.get(subject, {}).pop(purpose, None)
+                else:
+                    purposes.get(subject, set()).discard(purpose)
+            if not self._withdrawn.get(subject, True):
+                self._withdrawn.pop(subject, None)
         return {i: Subject(i, manager_of.get(i), frozenset(purposes.get(i, ()))) for i in wanted}
+
+    def _withdrew(self, employee_id: UUID, purpose: str, position: int) -> None:
+        """A withdrawal this process saved counts for access at once: until the consent
+        read model has applied it, reads here leave the purpose out. (A withdrawal saved by
+        another process counts once the read model shows it, within the projection lag.)"""
+        if position:
+            self._withdrawn.setdefault(str(employee_id), {})[purpose] = position
+
+    @staticmethod
+    def _consents_position(tx: Any) -> int:
+        found = tx.row("SELECT position FROM {projection_positions} WHERE name = %s", ("consents",))
+        return int(found["position"]) if found else 0
 
     def subject(self, employee_id: str) -> Subject:
         return self.facts_many([employee_id])[employee_id]

@@ -535,13 +535,16 @@ async def test_a_manager_reads_a_report_only_while_the_report_shares_their_profi
     world = own_world
     clients = await opened_clients(world)
     query = {"query": "query($t: ID!) { employee(id: $t) { name } }", "variables": {"t": world.ada}}
+    # A withdrawal counts from the moment it is saved (no wait for the read models here).
     world.services.app.withdraw_consent(UUID(world.ada), purpose="profile_sharing", actor=LEARNER)
     try:
         withheld = (await clients["manager"].post("/graphql", json=query)).json()
     finally:
-        world.services.app.grant_consent(
+        granted = world.services.app.grant_consent(
             UUID(world.ada), purpose="profile_sharing", policy_version="v2", actor=LEARNER
         )
+    # A grant counts once the read models show it.
+    assert world.services.read_models_reach(granted.position, 10)
     shared = (await clients["manager"].post("/graphql", json=query)).json()
 
     # Without profile_sharing the manager sees Ada's employment, not who she is.

@@ -82,7 +82,7 @@ class CommandBase(Application[UUID]):
     decision_commits: GroupCommit
     policy: ConsentPolicy
     erased: list[Callable[[UUID], None]]
-    withdrawn: list[Callable[[UUID, str], None]]
+    withdrawn: list[Callable[[UUID, str, int], None]]
     subject_keys: SubjectKeys
     email_claim_secret: bytes
 

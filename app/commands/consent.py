@@ -64,7 +64,7 @@ class ConsentCommands(CommandBase):
         ledger.withdraw(purpose=purpose, actor=actor, occurred_at=occurred_at)
         written = Written(self._store(ledger), employee.id)
         for listener in self.withdrawn:
-            listener(employee.id, purpose_name(purpose))
+            listener(employee.id, purpose_name(purpose), written.position)
         return written
 
     def request_erasure(self, employee_id: UUID, *, actor: Actor) -> Erasure:

@@ -444,7 +444,7 @@ class RecommenderService:
             log.exception("could not remove an erased subject from the model versions on disk")
         self._want_retrain()
 
-    def consent_withdrawn(self, employee_id: UUID, purpose: str) -> None:
+    def consent_withdrawn(self, employee_id: UUID, purpose: str, _position: int = 0) -> None:
         """Called by a withdrawal: without personalisation the subject leaves the served
         model now (before this process's read models show it), and a retrain is asked for."""
         if purpose == PERSONALISATION:
