@@ -129,6 +129,7 @@ QUERIES: dict[str, Recipe] = {
     "checkDecision": lambda w, who: {"decisionId": w.decisions[who]},
     "webhookEndpoints": lambda w, who: {},
     "webhookDeliveries": lambda w, who: {"endpointId": w.module_id},
+    "webhookDeliveriesConnection": lambda w, who: {"endpointId": w.module_id},
     "recommendationReports": lambda w, who: {"status": "OPEN"},
     "recommendationReportsConnection": lambda w, who: {"status": None},
 }

@@ -363,6 +363,9 @@ OPERATIONS = [
               PEOPLE, "employee"),
     Operation(f"{Q}.webhookDeliveries",
               f'{{ webhookDeliveries(endpointId: "{UNKNOWN}") {{ attempt }} }}', "hr admin"),
+    Operation(f"{Q}.webhookDeliveriesConnection",
+              f'{{ webhookDeliveriesConnection(endpointId: "{UNKNOWN}") {{ totalCount }} }}',
+              "hr admin"),
     Operation(f"{M}.defineProgrammePhase", "mutation { defineProgrammePhase(input:"
               f' {{programmeId: "{UNKNOWN}", kind: PILOT, startsOn: "2024-01-01",'
               f' endsOn: "2024-06-01", successCriteria: []}}) {OUTCOME} }}', "hr admin"),

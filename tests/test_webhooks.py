@@ -24,7 +24,7 @@ from app.access.webhooks import EndpointKind
 from app.aggregates import NotFound, RequiredSkill, ValidationFailed
 from app.bootstrap import Services, build_services
 from app.integration.webhook_worker import WebhookWorker
-from app.integration.webhooks import Endpoint
+from app.integration.webhooks import Delivery, Endpoint
 from app.main import create_app
 from app.projections.replay import replay
 from app.settings import Settings
@@ -391,3 +391,52 @@ def test_an_endpoint_registered_before_registrations_were_events_can_be_removed(
     services.app.remove_webhook(UUID(legacy_id), actor=HR, listed=changed)
     services.runner.catch_up()
     assert services.webhooks.endpoint(legacy_id) is None
+
+
+async def test_hr_pages_through_an_endpoints_deliveries_with_cursors_that_keep_their_place(
+    gql: GraphQLClient,
+) -> None:
+    assert gql.services is not None
+    store = gql.services.webhooks
+    endpoint = gql.services.app.register_webhook(
+        url="https://hr.example/hooks", secret=SECRET, event_kinds=["Employee.*"],
+        kind=EndpointKind.HRIS, actor=HR,
+    ).id  # fmt: skip
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def attempt(position: int, number: int, status: str = "failed") -> None:
+        store.failed(
+            Delivery(f"d{position}", number, str(endpoint), position, "Employee.Hired", status,
+                     500, "boom", at + timedelta(minutes=position), 1.0),
+            at,
+        )  # fmt: skip
+
+    for position, number in ((10, 1), (10, 2), (11, 1), (12, 1)):
+        attempt(position, number)
+    attempt(12, 2, status="delivered")
+    page = """query($e: ID!, $first: Int!, $after: String, $last: Int, $failed: Boolean!) {
+      webhookDeliveriesConnection(endpointId: $e, first: $first, after: $after, last: $last,
+                                  failedOnly: $failed) {
+        totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+        edges { node { position attempt status } } } }"""
+
+    async def read(**variables: Any) -> dict[str, Any]:
+        found = await gql.data(page, e=str(endpoint), failed=False, **{"first": 2, **variables})
+        return dict(found["webhookDeliveriesConnection"])
+
+    def seen(connection: dict[str, Any]) -> list[tuple[int, int]]:
+        return [(e["node"]["position"], e["node"]["attempt"]) for e in connection["edges"]]
+
+    first = await read()
+    assert first["totalCount"] == 5 and seen(first) == [(10, 1), (10, 2)]
+    assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
+    attempt(11, 2)  # a retry lands between the pages: the cursor keeps its place
+    second = await read(after=first["pageInfo"]["endCursor"])
+    assert seen(second) == [(11, 1), (11, 2)] and second["pageInfo"]["hasPreviousPage"]
+    newest = await read(last=2)
+    assert seen(newest) == [(12, 1), (12, 2)]
+    failed = await gql.data(page, e=str(endpoint), first=10, failed=True)
+    assert (12, 2) not in seen(failed["webhookDeliveriesConnection"])
+    assert failed["webhookDeliveriesConnection"]["totalCount"] == 5
+    bad = await gql(page, e=str(endpoint), first=0, failed=False)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -233,6 +233,7 @@ IMPERSONAL = frozenset({
     "ImportHrRecordsPayload", "HrRowProblem", "HrRecordChange",
     # Webhooks: endpoints and delivery records name events by type and position only.
     "WebhookEndpoint", "WebhookDelivery", "WebhookPayload", "WebhookRemovedPayload",
+    "WebhookDeliveryConnection", "WebhookDeliveryEdge",
 })  # fmt: skip
 
 

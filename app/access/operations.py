@@ -124,6 +124,7 @@ OPERATIONS: dict[str, Operation] = {
     "Query.checkDecision": Operation(AUDIT),
     "Query.webhookEndpoints": Operation(HR),
     "Query.webhookDeliveries": Operation(HR),
+    "Query.webhookDeliveriesConnection": Operation(HR),
     # -- mutations: people ----------------------------------------------------------------
     "Mutation.hireEmployee": Operation(HR),
     "Mutation.updateProfile": Operation(frozenset(), SELF, target=_INPUT_EMPLOYEE),

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
@@ -25,6 +25,9 @@ from app.aggregates import ValidationFailed
 from app.consent.cipher import Sealer
 from app.consent.envelope import personal_fields
 from app.persistence import SqlGateway
+
+if TYPE_CHECKING:
+    from app.projections.paging import Key, Page
 
 WEBHOOK_DDL = (
     "CREATE TABLE IF NOT EXISTS {webhook_endpoints} ("
@@ -39,6 +42,8 @@ WEBHOOK_DDL = (
     "CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint"
     " ON {webhook_deliveries} (endpoint_id, position)",
 )
+#: The order and keyset of an endpoint's delivery attempts: the event, then the attempt.
+DELIVERY_KEY = ("position", "attempt")
 DELIVERY_NAMESPACE = UUID("9a0e55c2-0f7e-4f43-a4c1-3b8f2d6e1c57")
 SIGNATURE_HEADER = "X-Skillpath-Signature"
 DELIVERY_HEADER = "X-Skillpath-Delivery"
@@ -259,6 +264,21 @@ class WebhookStore:
                 (endpoint_id, first),
             )  # fmt: skip
         return [_delivery(r) for r in rows]
+
+    def delivery_page(
+        self, endpoint_id: str, *, first: int, after: Key | None = None, last: int | None = None,
+        before: Key | None = None, failed_only: bool = False,
+    ) -> Page[Delivery]:  # fmt: skip
+        """A keyset page of the endpoint's attempts in the order they were made, keyed by
+        ``DELIVERY_KEY`` (``last`` pages back from the newest)."""
+        # Imported here: app.projections imports this module's DDL.
+        from app.projections.paging import page_query
+
+        return page_query(
+            self.gateway, "webhook_deliveries",
+            {"endpoint_id = %s": endpoint_id, "status = %s": "failed" if failed_only else None},
+            first, after, _delivery, last=last, before=before, key=DELIVERY_KEY,
+        )  # fmt: skip
 
     def attempts_for(self, delivery: str) -> int:
         with self.gateway.transaction(write=False) as tx:

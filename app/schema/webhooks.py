@@ -12,7 +12,16 @@ from app.access.webhooks import EndpointKind
 from app.aggregates import DomainError
 from app.bootstrap import Services
 from app.commands.base import Written
-from app.integration.webhooks import Delivery, Endpoint
+from app.integration.webhooks import DELIVERY_KEY, Delivery, Endpoint
+from app.schema.common import (
+    AFTER_HELP,
+    BeforeCursor,
+    Last,
+    PageInfo,
+    encode_key_cursor,
+    key_slice,
+    page_info_of,
+)
 from app.schema.context import SkillpathInfo
 from app.schema.errors import as_error, bad_input, parse_id, query_id
 from app.schema.idempotency import IdempotentInput
@@ -164,6 +173,29 @@ def _as_written(services: Services, written: Written) -> WebhookEndpoint:
     )  # fmt: skip
 
 
+@strawberry.type(description="A delivery attempt on a page, with its cursor.")
+class WebhookDeliveryEdge:
+    cursor: str = strawberry.field(
+        description="Opaque cursor of this item: pass it as after or before to page from here."
+    )
+    node: WebhookDelivery = strawberry.field(description="The attempt.")
+
+
+@strawberry.type(
+    description="A page of an endpoint's delivery attempts (Relay connection), in the order"
+    " they were made and keyed by the event's position and the attempt, so a cursor keeps its"
+    " place as attempts are added."
+)
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge] = strawberry.field(
+        description="The items of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether more pages follow or precede, and the cursors to reach them."
+    )
+    total_count: int = strawberry.field(description="How many attempts match the filter.")
+
+
 @strawberry.type
 class WebhookQuery:
     @strawberry.field(description="Every registered webhook endpoint.")
@@ -171,14 +203,19 @@ class WebhookQuery:
         found = await info.context.run(info.context.services.webhooks.endpoints)
         return [WebhookEndpoint.of(e) for e in found]
 
-    @strawberry.field(description="An endpoint's delivery attempts, newest first.")
+    @strawberry.field(
+        description="An endpoint's latest delivery attempts, newest first.",
+        deprecation_reason="Use webhookDeliveriesConnection: it pages with cursors.",
+    )
     async def webhook_deliveries(
         self,
         info: SkillpathInfo,
         endpoint_id: Annotated[
             strawberry.ID, strawberry.argument(description="The endpoint whose attempts to list.")
         ],
-        first: int = 20,
+        first: Annotated[
+            int, strawberry.argument(description="How many of the newest attempts (1-100).")
+        ] = 20,
         failed_only: Annotated[
             bool, strawberry.argument(description="Only the attempts that failed.")
         ] = False,
@@ -192,6 +229,58 @@ class WebhookQuery:
             )
         )
         return [WebhookDelivery.of(d) for d in found]
+
+    @strawberry.field(
+        description="An endpoint's delivery attempts as a connection, oldest first: `last`"
+        " pages back from the newest, and cursors keep their place as attempts are added."
+    )
+    async def webhook_deliveries_connection(
+        self,
+        info: SkillpathInfo,
+        endpoint_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The endpoint whose attempts to list.")
+        ],
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="How many items to return (1-100), from the start or after the"
+                " `after` cursor."
+            ),
+        ] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        last: Last = None,
+        before: BeforeCursor = None,
+        failed_only: Annotated[
+            bool, strawberry.argument(description="Only the attempts that failed.")
+        ] = False,
+    ) -> WebhookDeliveryConnection:
+        window = key_slice("delivery", len(DELIVERY_KEY), first, after, last, before)
+        endpoint = query_id(endpoint_id, "endpointId")
+        page = await info.context.read(
+            info.context.services.webhooks.delivery_page, endpoint, first=window.first,
+            after=_numbers(window.after, "after"), last=window.last,
+            before=_numbers(window.before, "before"), failed_only=failed_only,
+        )  # fmt: skip
+        edges = [
+            WebhookDeliveryEdge(
+                cursor=encode_key_cursor("delivery", (str(d.position), str(d.attempt))),
+                node=WebhookDelivery.of(d),
+            )
+            for d in page.items
+        ]
+        return WebhookDeliveryConnection(
+            edges=edges, page_info=page_info_of([e.cursor for e in edges], page),
+            total_count=page.total,
+        )  # fmt: skip
+
+
+def _numbers(key: tuple[str, ...] | None, field: str) -> tuple[int, ...] | None:
+    """A delivery cursor's (position, attempt), as the numbers they are."""
+    if key is None:
+        return None
+    if not all(part.isdigit() for part in key):
+        raise bad_input(field, "is not a cursor from this connection")
+    return tuple(int(part) for part in key)
 
 
 @strawberry.type
