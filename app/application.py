@@ -73,8 +73,8 @@ class Skillpath(
         self.policy = ConsentPolicy(self.consent_state)
         #: Told the employee id after each erasure (the recommender retrains without them).
         self.erased: list[Callable[[UUID], None]] = []
-        #: Told (employee id, purpose) after each withdrawal (serving stops using them).
-        #: Told (employee, purpose, position of the withdrawal) after a withdrawal is saved.
+        #: Told (employee id, purpose, the withdrawal's position) after each withdrawal
+        #: (serving stops using them; access decisions count it before the read models do).
         self.withdrawn: list[Callable[[UUID, str, int], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -22,6 +22,8 @@ from app.aggregates.decision import RecommendationDecision
 from app.application import Skillpath
 from app.consent.ledger import ConsentLedger
 from app.persistence import SqlGateway
+from app.projections.consents import ConsentProjection
+from app.projections.engine import projection_position
 
 #: How long an employee found active is trusted to still be (other processes' offboarding).
 STANDING_SECONDS = 1.0
@@ -64,7 +66,7 @@ class Subjects:
         with self._gateway.transaction(write=False) as tx:
             # The position first: rows read after it show at least what it says is applied
             # (a batch commits its rows and its position together).
-            projected = self._consents_position(tx) if pending else 0
+            projected = projection_position(tx, ConsentProjection.name) if pending else 0
             rows = tx.rows(
                 "SELECT e.id AS id, e.manager_id AS manager_id, c.purpose AS purpose"
                 " FROM {employees} e LEFT JOIN {consents} c ON c.employee_id = e.id"
@@ -78,12 +80,13 @@ class Subjects:
             if row["purpose"] is not None:
                 purposes.setdefault(row["id"], set()).add(row["purpose"])
         for subject in pending:
-            for purpose, position in list(self._withdrawn.get(subject, {}).items()):
+            held = self._withdrawn.get(subject, {})
+            for purpose, position in list(held.items()):
                 if position <= projected:  # the read model shows it, and anything later
-                    self._withdrawn.get(subject, {}).pop(purpose, None)
+                    held.pop(purpose, None)
                 else:
                     purposes.get(subject, set()).discard(purpose)
-            if not self._withdrawn.get(subject, True):
+            if not held:
                 self._withdrawn.pop(subject, None)
         return {i: Subject(i, manager_of.get(i), frozenset(purposes.get(i, ()))) for i in wanted}
 
@@ -93,11 +96,6 @@ class Subjects:
         another process counts once the read model shows it, within the projection lag.)"""
         if position:
             self._withdrawn.setdefault(str(employee_id), {})[purpose] = position
-
-    @staticmethod
-    def _consents_position(tx: Any) -> int:
-        found = tx.row("SELECT position FROM {projection_positions} WHERE name = %s", ("consents",))
-        return int(found["position"]) if found else 0
 
     def subject(self, employee_id: str) -> Subject:
         return self.facts_many([employee_id])[employee_id]

@@ -134,6 +134,12 @@ class Projection:
         cannot run inside the transaction); the read models count as caught up after it."""
 
 
+def projection_position(tx: Transaction, name: str) -> int:
+    """The event-store position the projection ``name`` has reached, read in ``tx``."""
+    found = tx.scalar("SELECT position FROM {projection_positions} WHERE name = %s", (name,))
+    return int(found or 0)
+
+
 class ProjectionRunner:
     """Feeds the notification log to a set of projections, in a thread or on demand."""
 

@@ -22,6 +22,7 @@ from app.kpis.disclosure import Cells, Hidden, to_hide
 from app.kpis.figures import Figure
 from app.kpis.windows import Window
 from app.persistence import SqlGateway, Transaction
+from app.projections.engine import projection_position
 
 GROUPINGS = ("company", "department", "team", "role", "module")
 _COLUMN = {"department": "department", "team": "manager_id", "role": "role_id"}
@@ -79,8 +80,7 @@ Rows = list[dict[str, Any]]
 
 def kpi_position(tx: Transaction) -> int:
     """The event-store position the KPI read model has reached, read in ``tx``."""
-    found = tx.scalar("SELECT position FROM {projection_positions} WHERE name = 'kpis'")
-    return int(found or 0)
+    return projection_position(tx, "kpis")
 
 
 def _people_in(rows: Iterable[dict[str, Any]]) -> int:
